@@ -1,0 +1,253 @@
+"""The one `custodes` command: demo, synth, validate and the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from custodes import __version__
+
+if TYPE_CHECKING:
+    from custodes.audit.pipeline import Step
+    from custodes.audit.run import AuditResult
+    from custodes.synth import SynthResult
+
+app = typer.Typer(
+    name="custodes",
+    help=(
+        "custodes: find, investigate, record and sanction police abuse of position "
+        "for a sexual purpose."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+
+def _register_web() -> None:
+    from custodes.web.commands import users_app, web_app
+    from custodes.web.keys_cli import keys_app
+    from custodes.web.trail_cli import trail_app
+
+    app.add_typer(web_app, name="web")
+    app.add_typer(users_app, name="users")
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(trail_app, name="trail")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"custodes {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Find, investigate, record and sanction police abuse of position for a sexual purpose."""
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the extract into.")],
+    staff: Annotated[int, typer.Option(min=20, help="Members of staff in the force.")] = 2000,
+    days: Annotated[int, typer.Option(min=7, help="Days of activity to generate.")] = 90,
+    seed: Annotated[int, typer.Option(help="Random seed; same arguments, same bytes.")] = 1,
+    fmt: Annotated[str, typer.Option("--format", help="File format: parquet or csv.")] = "parquet",
+    prevalence: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=0.05, help="Share of staff planted with each misconduct pattern."
+        ),
+    ] = 0.002,
+    decoys: Annotated[
+        float, typer.Option(min=0.0, max=0.05, help="Share of staff planted with each decoy.")
+    ] = 0.002,
+    intensity: Annotated[
+        float,
+        typer.Option(
+            min=0.1, max=10.0, help="Multiplier on the look-ups each planted pattern makes."
+        ),
+    ] = 1.0,
+) -> None:
+    """Generate a synthetic force extract with planted misconduct (truth.csv beside it)."""
+    from custodes.synth import SynthConfig, generate
+
+    if fmt not in ("parquet", "csv"):
+        raise typer.BadParameter("must be 'parquet' or 'csv'", param_hint="--format")
+    config = SynthConfig(
+        staff=staff,
+        days=days,
+        seed=seed,
+        prevalence=prevalence,
+        decoys=decoys,
+        intensity=intensity,
+    )
+    with console.status("generating") as status:
+        result = generate(config, out, fmt=fmt, on_stage=lambda s: status.update(f"{s} …"))
+    _print_synth(result)
+
+
+def _print_synth(result: SynthResult) -> None:
+    table = Table(title=f"Synthetic force extract in {result.out}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in result.counts.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+    planted = Table(title=f"Planted patterns ({result.truth_path}, beside the extract)")
+    planted.add_column("pattern")
+    planted.add_column("staff", justify="right")
+    for name, n in result.truth_counts.items():
+        planted.add_row(name, str(n))
+    console.print(planted)
+
+
+@app.command()
+def validate(
+    extract: Annotated[Path, typer.Argument(help="Folder holding the force extract.")],
+) -> None:
+    """Check a force extract against the spec; exit 0 only when the audit can use it."""
+    from custodes.audit.validate import validate_extract
+
+    report = validate_extract(extract)
+    for note in report.notes:
+        console.print(f"[yellow]note[/yellow]: {note}")
+    if report.ok:
+        console.print(f"[green]ok[/green]: {extract} is a usable force extract.")
+        return
+    for problem in report.problems:
+        errors.print(f"[red]error[/red]: {problem}", highlight=False, markup=True)
+    errors.print(f"{len(report.problems)} problem(s); {extract} cannot be audited as it is.")
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def audit(
+    extract: Annotated[Path, typer.Argument(help="Folder holding the force extract.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the audit's outputs to.")],
+    engine: Annotated[str, typer.Option(help="duckdb (one machine) or spark.")] = "duckdb",
+    spark_master: Annotated[
+        str | None, typer.Option(help="Spark master URL, e.g. spark://host:7077.")
+    ] = None,
+    memory_limit: Annotated[
+        str | None, typer.Option(help="DuckDB memory limit, e.g. 4GB; spills to disk past it.")
+    ] = None,
+) -> None:
+    """Explain every look-up in an extract and rank the staff whose look-ups have no work reason."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from custodes.audit.run import run_audit
+    from custodes.errors import CustodesError
+
+    if engine not in ("duckdb", "spark"):
+        raise typer.BadParameter("must be 'duckdb' or 'spark'", param_hint="--engine")
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("validating the extract", total=None)
+
+        def step(s: Step, n: int, total: int) -> None:
+            progress.update(task, description=f"{s.stage}: {s.name}", completed=n - 1, total=total)
+
+        try:
+            result = run_audit(
+                extract,
+                out,
+                engine=engine,
+                spark_master=spark_master,
+                memory_limit=memory_limit,
+                on_step=step,
+            )
+        except CustodesError as exc:
+            progress.stop()
+            errors.print(f"[red]error[/red]: {exc}", markup=True, highlight=False)
+            raise typer.Exit(code=1) from None
+        progress.update(task, description="done", completed=1, total=1)
+    _print_audit(result)
+
+
+def _print_audit(result: AuditResult) -> None:
+    for note in result.notes:
+        console.print(f"[yellow]note[/yellow]: {note}")
+    console.print(
+        f"{result.look_ups:,} look-ups by {result.staff:,} staff; "
+        f"{100 * result.explained_share:.1f}% explained; {result.alerts:,} staff in alerts.csv."
+    )
+    table = Table(title=f"Top of the list (all in {result.out / 'alerts.csv'})")
+    for column in ("rank", "user", "score", "summary"):
+        table.add_column(column, overflow="fold")
+    for row in result.top:
+        table.add_row(
+            str(row["rank"]), str(row["user_id"]), f"{row['score']:.1f}", str(row["summary"])
+        )
+    console.print(table)
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.stage_seconds.items())
+    console.print(f"stages: {timings}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+) -> None:
+    """Serve the web application with gunicorn (migrating the database first)."""
+    from custodes.web.commands import serve as run_server
+
+    run_server(host, port, workers)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's files.")] = Path(
+        "var/demo"
+    ),
+    serve_app: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the web app at the end.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port for the web app.")] = 8000,
+) -> None:
+    """Generate a synthetic force, check it, make demo accounts and serve the web app."""
+    from custodes.audit.validate import validate_extract
+    from custodes.synth import SynthConfig, generate
+    from custodes.web.commands import demo_accounts
+    from custodes.web.commands import serve as run_server
+
+    extract = out / "extract"
+    console.rule("custodes demo: a synthetic force")
+    with console.status("generating") as status:
+        result = generate(
+            SynthConfig(staff=2000, days=90, seed=1),
+            extract,
+            fmt="parquet",
+            on_stage=lambda s: status.update(f"{s} …"),
+        )
+    _print_synth(result)
+    report = validate_extract(extract)
+    if not report.ok:
+        for problem in report.problems:
+            errors.print(f"error: {problem}")
+        raise typer.Exit(code=1)
+    console.print(f"[green]ok[/green]: the extract in {extract} meets the force-extract spec.")
+    console.rule("custodes demo: the web application")
+    demo_accounts()
+    if serve_app:
+        console.print(
+            "Sign in as [bold]lead[/bold] or [bold]investigator[/bold] with the "
+            "password above and the code from `custodes users code USERNAME`."
+        )
+        run_server("127.0.0.1", port, workers=2)
+
+
+_register_web()
