@@ -1,0 +1,1 @@
+"""The custodes web application (Django): case work, alerts, registry and the trail."""

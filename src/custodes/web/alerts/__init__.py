@@ -1,0 +1,1 @@
+"""Alerts: things a counter-corruption lead or analyst must look at."""

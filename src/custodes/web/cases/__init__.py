@@ -1,0 +1,1 @@
+"""Cases: misconduct and corruption matters, visible on a need-to-know basis."""

@@ -1,0 +1,71 @@
+"""Decide who may see a case, and fetch cases only for those who may: 404 for everyone else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from custodes.web.accounts.models import User
+from custodes.web.cases.models import Case, CaseAccess
+from custodes.web.need_to_know import Conflict, OrgChart, conflict
+from custodes.web.orgchart import org_chart
+from custodes.web.trail.chain import record
+
+__all__ = ["Decision", "cases_for_user", "decide", "get_case_for_user"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a user may see a case, and through what."""
+
+    allowed: bool
+    why: str
+
+
+def _active_kinds(user: User, case: Case) -> set[str]:
+    now = timezone.now()
+    return set(
+        CaseAccess.objects.filter(case=case, user=user)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values_list("kind", flat=True)
+    )
+
+
+def decide(user: User, case: Case, chart: OrgChart | None = None) -> Decision:
+    """Apply the need-to-know rules to one user and one case."""
+    if not user.is_active:
+        return Decision(False, "inactive account")
+    found = conflict(user.pk, case.subject_id, chart or org_chart())
+    if found is Conflict.SELF:
+        return Decision(False, found.value)
+    kinds = _active_kinds(user, case)
+    if case.sealed:
+        named = CaseAccess.Kind.NAMED in kinds
+        return Decision(named, "named on the sealed case" if named else "the case is sealed")
+    explicit = kinds & {CaseAccess.Kind.GRANT, CaseAccess.Kind.BREAK_GLASS}
+    if found is not None:
+        return Decision(
+            bool(explicit), f"granted despite: {found.value}" if explicit else found.value
+        )
+    if explicit or CaseAccess.Kind.MEMBER in kinds:
+        return Decision(True, ", ".join(sorted(kinds)))
+    return Decision(False, "not on the case")
+
+
+def get_case_for_user(user: User, reference: str, purpose: str = "read") -> Case:
+    """Return the case with `reference` if `user` may see it, recording the read; else 404."""
+    case = Case.objects.filter(reference=reference).select_related("subject").first()
+    if case is None or not decide(user, case).allowed:
+        raise Http404("No such case")
+    record(user.pk, purpose, "case", case.pk)
+    return case
+
+
+def cases_for_user(user: User) -> list[Case]:
+    """Return every case `user` may see."""
+    chart = org_chart()
+    candidates = Case.objects.filter(access__user=user).distinct().select_related("subject")
+    return [case for case in candidates if decide(user, case, chart).allowed]

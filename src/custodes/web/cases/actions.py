@@ -1,0 +1,146 @@
+"""Every write to cases: atomic, on the trail, side effects after commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from custodes.web.accounts.models import Role, User
+from custodes.web.alerts.models import Alert
+from custodes.web.cases.models import Case, CaseAccess
+from custodes.web.dbsecurity.rls import case_for_break_glass, insert_unread
+from custodes.web.need_to_know import Conflict, conflict
+from custodes.web.orgchart import org_chart
+from custodes.web.trail.chain import record
+
+__all__ = ["add_member", "break_glass", "grant_access", "name_on_sealed_case", "open_case"]
+
+CASE_ROLES = {
+    Role.PSD_INVESTIGATOR,
+    Role.CC_ANALYST,
+    Role.CC_LEAD,
+    Role.APPROPRIATE_AUTHORITY,
+    Role.OVERSIGHT_REVIEWER,
+}
+GRANTING_ROLES = {Role.CC_LEAD, Role.ADMINISTRATOR}
+
+
+def _require(actor: User, roles: set[Role], doing: str) -> None:
+    if actor.role not in roles:
+        raise PermissionDenied(f"{actor.get_role_display()} may not {doing}")
+
+
+@transaction.atomic
+def open_case(
+    actor: User, reference: str, title: str, subject: User | None, sealed: bool = False
+) -> Case:
+    """Open a case, with the opener on its team (or named, if it is sealed)."""
+    _require(actor, CASE_ROLES, "open cases")
+    if subject is not None and conflict(actor.pk, subject.pk, org_chart()) is not None:
+        raise PermissionDenied("you cannot open a case about yourself, your chain or your unit")
+    case = Case.objects.create(
+        reference=reference,
+        title=title,
+        subject=subject,
+        sealed=sealed,
+        opened_by=actor,
+        opened_at=timezone.now(),
+    )
+    kind = CaseAccess.Kind.NAMED if sealed else CaseAccess.Kind.MEMBER
+    _give(actor, case, actor, kind, reason="opened the case")
+    record(actor.pk, "create", "case", case.pk, changes={"sealed": sealed})
+    return case
+
+
+def _give(
+    actor: User,
+    case: Case,
+    user: User,
+    kind: str,
+    reason: str = "",
+    expires_at: dt.datetime | None = None,
+) -> CaseAccess:
+    access = CaseAccess.objects.create(
+        case=case,
+        user=user,
+        kind=kind,
+        reason=reason,
+        granted_by=actor,
+        granted_at=timezone.now(),
+        expires_at=expires_at,
+    )
+    record(
+        actor.pk,
+        "grant",
+        "case",
+        case.pk,
+        reason=reason,
+        changes={"user_id": user.pk, "kind": kind},
+    )
+    return access
+
+
+@transaction.atomic
+def add_member(actor: User, case: Case, user: User) -> CaseAccess:
+    """Put a colleague on the case team (conflicts still refuse them until granted)."""
+    _require(actor, GRANTING_ROLES | {Role.PSD_INVESTIGATOR}, "add case team members")
+    return _give(actor, case, user, CaseAccess.Kind.MEMBER)
+
+
+@transaction.atomic
+def grant_access(actor: User, case: Case, user: User, reason: str) -> CaseAccess:
+    """Give `user` access despite a conflict of unit or chain, with a recorded reason."""
+    _require(actor, GRANTING_ROLES, "grant access")
+    if not reason.strip():
+        raise ValidationError("a grant needs a reason")
+    if case.subject_id == user.pk:
+        raise PermissionDenied("nobody may be granted a case about themselves")
+    return _give(actor, case, user, CaseAccess.Kind.GRANT, reason=reason)
+
+
+@transaction.atomic
+def name_on_sealed_case(actor: User, case: Case, user: User, reason: str) -> CaseAccess:
+    """Name a person who may see a sealed case."""
+    _require(actor, GRANTING_ROLES, "name people on sealed cases")
+    if not case.sealed:
+        raise ValidationError("the case is not sealed")
+    if case.subject_id == user.pk:
+        raise PermissionDenied("nobody may be named on a case about themselves")
+    return _give(actor, case, user, CaseAccess.Kind.NAMED, reason=reason)
+
+
+@transaction.atomic
+def break_glass(actor: User, reference: str, reason: str) -> Case:
+    """Open a case one cannot otherwise see, for a while, with a reason, raising an alert."""
+    _require(actor, CASE_ROLES, "use break-glass access")
+    if len(reason.strip()) < 10:
+        raise ValidationError("break-glass needs a reason of at least 10 characters")
+    # Row-level security hides the case until break-glass opens it: look it up the one way
+    # that may, which finds only a case break-glass could open.
+    case = case_for_break_glass(reference)
+    # Sealed cases and cases about oneself stay shut; say no more than "no such case".
+    if (
+        case is None
+        or case.sealed
+        or conflict(actor.pk, case.subject_id, org_chart()) is Conflict.SELF
+    ):
+        raise PermissionDenied("no such case, or it cannot be opened by break-glass")
+    expires = timezone.now() + dt.timedelta(minutes=settings.BREAK_GLASS_MINUTES)
+    _give(actor, case, actor, CaseAccess.Kind.BREAK_GLASS, reason=reason, expires_at=expires)
+    record(actor.pk, "break-glass", "case", case.pk, reason=reason)
+    alert = Alert(
+        kind=Alert.Kind.BREAK_GLASS,
+        about_user=actor,
+        subject_type="case",
+        subject_id=str(case.pk),
+        summary=f"{actor.username} used break-glass on case {case.reference}",
+        raised_at=timezone.now(),
+    )
+    # The alert is about its writer, whom row-level security does not let read it back.
+    insert_unread(alert)
+    record(actor.pk, "create", "alert", alert.pk, changes={"kind": alert.kind})
+    return case

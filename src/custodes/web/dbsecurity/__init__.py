@@ -1,0 +1,31 @@
+"""The database's own defences: an append-only trail, and row-level security on PostgreSQL.
+
+Everything here is installed by this app's migrations, so a database is never without it.
+
+On every database, triggers refuse any UPDATE or DELETE of a trail row (and, on PostgreSQL,
+a TRUNCATE of the table); the triggers fire even under `session_replication_role = replica`.
+The keyed hash chain (`trail.chain.verify`) reports whatever someone who can drop the
+triggers changes anyway.
+
+On PostgreSQL the application connects as its own role, `CUSTODES_DB_APP_ROLE` (default
+`custodes_app`), and the migrations run as the role that owns the tables:
+
+- The migrations create the application's role `NOLOGIN` if it does not exist. In production
+  a database administrator gives it a password and LOGIN out of band
+  (`ALTER ROLE custodes_app LOGIN PASSWORD '…'`), and the web app's `DATABASE_URL` names it;
+  `custodes web migrate` (and anything else that must see every row, such as
+  `custodes trail export` or `custodes keys rotate`) runs with the owner's `DATABASE_URL`.
+- The application's role owns nothing, may not bypass row-level security, and may only
+  SELECT, INSERT, UPDATE and DELETE rows (SELECT and INSERT on the trail). The migrations
+  refuse to go on if it is the owner, a superuser, has BYPASSRLS or the owner's privileges.
+  The grants name the role set when they ran: to change it, migrate `dbsecurity` back to
+  `0001_trail_append_only` under the old name and forward again under the new one.
+- Row-level security on cases, their access rows, their parties and alerts repeats the
+  application's need-to-know rules in SQL for the user named by `custodes.user_id`, which
+  `DatabaseUserMiddleware` sets for each request's transaction only. With no user set, the
+  application's role sees no case, access row, party or alert.
+
+Row-level security backs up the application's own checks against a query that forgets them;
+it cannot stop an attacker who runs SQL of their choosing as the application's role, since
+that role sets `custodes.user_id` itself.
+"""

@@ -1,0 +1,169 @@
+"""Django settings, read only from the environment (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import dj_database_url
+
+from custodes.web.env import ConfigError, Env
+from custodes.web.secrets import load_secret
+
+env = Env()
+
+MODE = env.choice("CUSTODES_MODE", "development", ("development", "production", "test"))
+PRODUCTION = MODE == "production"
+DATA_DIR = Path(env.string("CUSTODES_DATA_DIR", str(Path.cwd() / "var" / "web"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = load_secret(env, "CUSTODES_SECRET_KEY", DATA_DIR, PRODUCTION, nbytes=48)
+# Field-encryption keys: "version:base64key" pairs, comma-separated; the highest version encrypts.
+FIELD_KEYS = load_secret(env, "CUSTODES_FIELD_KEYS", DATA_DIR, PRODUCTION)
+PSEUDONYM_KEY = load_secret(env, "CUSTODES_PSEUDONYM_KEY", DATA_DIR, PRODUCTION)
+# Keys the trail's hash chain, so an editor with database access cannot re-forge the chain.
+TRAIL_KEY = load_secret(env, "CUSTODES_TRAIL_KEY", DATA_DIR, PRODUCTION)
+if ":" not in FIELD_KEYS:
+    FIELD_KEYS = f"1:{FIELD_KEYS}"
+
+DEBUG = env.boolean("CUSTODES_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ConfigError("CUSTODES_DEBUG cannot be true in production mode")
+ALLOWED_HOSTS = env.items(
+    "CUSTODES_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ConfigError("CUSTODES_ALLOWED_HOSTS must be set in production mode")
+
+DATABASE_URL = env.string("DATABASE_URL", f"sqlite:///{DATA_DIR / 'custodes.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
+# The role the application connects as on PostgreSQL: not the tables' owner, so RLS binds it.
+DB_APP_ROLE = env.string("CUSTODES_DB_APP_ROLE", "custodes_app")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "custodes.web.accounts",
+    "custodes.web.trail",
+    "custodes.web.alerts",
+    "custodes.web.cases",
+    "custodes.web.dbsecurity",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files get the CSP and HSTS too (WhiteNoise answers early).
+    "custodes.web.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "custodes.web.middleware.DatabaseUserMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "custodes.web.urls"
+WSGI_APPLICATION = "custodes.web.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [Path(__file__).parent / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling: five failures lock the account name out; the lock-out expires.
+AXES_FAILURE_LIMIT = env.integer("CUSTODES_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(
+    minutes=env.integer("CUSTODES_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+)
+# Lock an account name tried from anywhere, and an address trying many names.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+
+# Idle sessions end: every request pushes the expiry on, so only idleness runs it out.
+SESSION_COOKIE_AGE = env.integer("CUSTODES_SESSION_IDLE_SECONDS", 900, minimum=60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_NAME = "custodes_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_HTTPONLY = True
+SECURE = env.boolean("CUSTODES_SECURE_COOKIES", PRODUCTION)
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_SSL_REDIRECT = env.boolean("CUSTODES_SSL_REDIRECT", PRODUCTION)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+SECURE_HSTS_SECONDS = env.integer("CUSTODES_HSTS_SECONDS", 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# No referrer ever leaves the site; same-site form POSTs keep the Origin the CSRF check needs.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# How long break-glass access lasts.
+BREAK_GLASS_MINUTES = env.integer("CUSTODES_BREAK_GLASS_MINUTES", 240, minimum=5)
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [Path(__file__).parent / "static"]
+# Outside production, serve straight from the source folders; `custodes serve` collects them.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+OTP_TOTP_ISSUER = "custodes"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"axes": {"handlers": ["console"], "level": "WARNING"}},
+}

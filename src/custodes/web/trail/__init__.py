@@ -1,0 +1,1 @@
+"""The trail: an append-only, hash-chained record of every read and write of sensitive records."""

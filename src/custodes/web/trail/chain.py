@@ -1,0 +1,104 @@
+"""Append to the trail and verify its chain of keyed hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from custodes.web.trail.models import TrailEvent
+
+__all__ = ["GENESIS", "Break", "event_hash", "record", "verify"]
+
+GENESIS = "0" * 64
+_LOCK_KEY = 0x637573746F646573  # "custodes": one advisory lock serialises appends on PostgreSQL
+
+
+def _key() -> bytes:
+    return hashlib.sha256(b"custodes-trail\x00" + settings.TRAIL_KEY.encode()).digest()
+
+
+def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    """Return the keyed hash of an event's fields chained to the previous event's hash."""
+    body = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return hmac.new(_key(), f"{prev_hash}|{body}".encode(), hashlib.sha256).hexdigest()
+
+
+def _fields(e: TrailEvent) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": e.at.isoformat(timespec="microseconds"),
+        "actor_id": e.actor_id,
+        "action": e.action,
+        "subject_type": e.subject_type,
+        "subject_id": e.subject_id,
+        "reason": e.reason,
+        "changes": e.changes,
+    }
+
+
+def record(
+    actor_id: int | None,
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    *,
+    reason: str = "",
+    changes: dict[str, Any] | None = None,
+) -> TrailEvent:
+    """Append one event to the trail inside the caller's transaction."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        last = TrailEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        event = TrailEvent(
+            seq=seq,
+            at=timezone.now(),
+            actor_id=actor_id,
+            action=action,
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            reason=reason,
+            changes=changes or {},
+            prev_hash=prev,
+        )
+        event.hash = event_hash(prev, _fields(event))
+        event.save(force_insert=True)
+        return event
+
+
+@dataclass(frozen=True)
+class Break:
+    """A place where the chain does not hold, and what that means."""
+
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"event #{self.seq}: {self.problem}"
+
+
+def _walk(events: Iterable[TrailEvent]) -> Iterator[Break]:
+    expected_seq, prev = 1, GENESIS
+    for e in events:
+        if e.seq != expected_seq:
+            yield Break(e.seq, f"events #{expected_seq}–#{e.seq - 1} are missing (deleted)")
+        if e.prev_hash != prev:
+            yield Break(e.seq, "does not follow the event before it (deleted or reordered)")
+        if event_hash(e.prev_hash, _fields(e)) != e.hash:
+            yield Break(e.seq, "its contents do not match its hash (edited)")
+        expected_seq, prev = e.seq + 1, e.hash
+
+
+def verify(using: str = "default") -> list[Break]:
+    """Walk the whole trail in order and return every break in its chain."""
+    return list(_walk(TrailEvent.objects.using(using).order_by("seq").iterator(chunk_size=2000)))

@@ -1,0 +1,12 @@
+"""Top-level URLs. There is no Django admin: every write goes through audited actions."""
+
+from django.urls import include, path
+
+from custodes.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("custodes.web.accounts.urls")),
+    path("cases/", include("custodes.web.cases.urls")),
+    path("alerts/", include("custodes.web.alerts.urls")),
+]

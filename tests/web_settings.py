@@ -1,0 +1,12 @@
+"""Settings for tests: the real settings, with a throwaway data directory and test mode."""
+
+import os
+import tempfile
+
+os.environ.setdefault("CUSTODES_MODE", "test")
+os.environ.setdefault("CUSTODES_DATA_DIR", tempfile.mkdtemp(prefix="custodes-test-"))
+
+from custodes.web.settings import *  # noqa: F403
+
+# Argon2 at full cost makes each test sign-in slow; the hasher is the same.
+PASSWORD_HASHERS = ["custodes.web.accounts.hashers.FastArgon2PasswordHasher"]
