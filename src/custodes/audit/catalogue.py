@@ -1,0 +1,102 @@
+"""The rule catalogue: each signal's meaning, weight and test cases, read from rules.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any, Literal
+
+from custodes.errors import CustodesError
+
+__all__ = ["Catalogue", "Signal", "load_catalogue"]
+
+Scope = Literal["unexplained", "personal", "declared"]
+EXPLANATION_KINDS = ("assigned", "reason", "declared", "team", "broad", "none")
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One signal: what it means, how much it can weigh, and its test cases."""
+
+    id: str
+    title: str
+    rationale: str
+    weight: float
+    saturation: float
+    scope: Scope
+    params: dict[str, float] = field(default_factory=dict)
+    cases: tuple[dict[str, Any], ...] = ()
+    counts: tuple[str, ...] = ()
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Return the explanation kinds whose look-ups this signal counts."""
+        if self.counts:
+            return self.counts
+        return {
+            "unexplained": ("none",),
+            "personal": ("none", "team", "broad"),
+            "declared": ("declared",),
+        }[self.scope]
+
+    def param(self, name: str) -> float:
+        """Return a numeric parameter of the signal."""
+        return self.params[name]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every signal, and the suspicion each kind of explanation leaves on a look-up."""
+
+    signals: tuple[Signal, ...]
+    residual: dict[str, float]
+
+    def signal(self, signal_id: str) -> Signal:
+        """Return the signal with `signal_id`."""
+        for s in self.signals:
+            if s.id == signal_id:
+                return s
+        raise KeyError(signal_id)
+
+
+_KNOWN = {"id", "title", "rationale", "weight", "saturation", "scope", "case", "counts"}
+
+
+def load_catalogue(text: str | None = None) -> Catalogue:
+    """Read and check the catalogue (the packaged rules.toml unless `text` is given)."""
+    if text is None:
+        text = files("custodes.audit").joinpath("rules.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    residual = {k: float(v) for k, v in data.get("explanations", {}).items()}
+    if set(residual) != set(EXPLANATION_KINDS):
+        raise CustodesError(f"rules.toml [explanations] must set exactly {EXPLANATION_KINDS}")
+    signals = []
+    for raw in data.get("signal", []):
+        if raw.get("scope") not in ("unexplained", "personal", "declared"):
+            raise CustodesError(f"rules.toml signal {raw.get('id')!r}: unknown scope")
+        if not 0 < float(raw["weight"]) < 1 or float(raw["saturation"]) <= 0:
+            raise CustodesError(
+                f"rules.toml signal {raw['id']!r}: weight in (0, 1), saturation > 0"
+            )
+        signals.append(
+            Signal(
+                id=raw["id"],
+                title=raw["title"],
+                rationale=raw["rationale"],
+                weight=float(raw["weight"]),
+                saturation=float(raw["saturation"]),
+                scope=raw["scope"],
+                params={k: float(v) for k, v in raw.items() if k not in _KNOWN},
+                cases=tuple(raw.get("case", [])),
+                counts=tuple(raw.get("counts", ())),
+            )
+        )
+    for signal in signals:
+        unknown = set(signal.kinds) - set(EXPLANATION_KINDS)
+        if unknown:
+            raise CustodesError(f"rules.toml signal {signal.id!r}: unknown counts {unknown}")
+    ids = [s.id for s in signals]
+    if len(ids) != len(set(ids)):
+        raise CustodesError("rules.toml has two signals with the same id")
+    return Catalogue(tuple(signals), residual)

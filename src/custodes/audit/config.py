@@ -1,0 +1,30 @@
+"""How the access audit explains look-ups: windows around assignments, and the review budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["AuditConfig"]
+
+HOUR, DAY = 3600, 86_400
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """Windows (in seconds) within which a link in the force's records explains a look-up."""
+
+    # A look-up from this long before an assignment starts to this long after it ends is
+    # explained by it: officers check people on the way to a job and write up after it.
+    before: int = 1 * DAY
+    after: int = 7 * DAY
+    # A reason incident given at look-up time explains the look-up of a person in it while the
+    # incident is open and this long after it closes.
+    reason_after: int = 30 * DAY
+    # Share of staff a unit reviews; used for reporting recall and precision.
+    review_budget: float = 0.01
+
+    def __post_init__(self) -> None:
+        if min(self.before, self.after, self.reason_after) < 0:
+            raise ValueError("explanation windows cannot be negative")
+        if not 0 < self.review_budget <= 1:
+            raise ValueError("the review budget is a share of staff between 0 and 1")

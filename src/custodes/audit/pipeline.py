@@ -1,0 +1,408 @@
+"""The access audit as SQL: load, explain, signal, score. One definition for every engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from custodes.audit.catalogue import Catalogue, Signal
+from custodes.audit.config import DAY, AuditConfig
+from custodes.audit.dialect import OPEN_END, Dialect
+
+__all__ = ["OPTIONAL_INPUTS", "Step", "explain_steps", "load_steps", "score_steps", "signal_steps"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One table the pipeline materialises, and the SQL that makes it."""
+
+    name: str
+    sql: str
+    stage: str
+
+
+# Columns of the coded optional tables, for an empty stand-in when the table is absent.
+OPTIONAL_INPUTS: dict[str, dict[str, str]] = {
+    "person_markers": {
+        "person_id": "VARCHAR",
+        "marker": "VARCHAR",
+        "valid_from": "DATE",
+        "valid_to": "DATE",
+    },
+    "shifts": {"user_id": "VARCHAR", "start": "TIMESTAMP", "end": "TIMESTAMP"},
+    "complaints": {
+        "complaint_id": "VARCHAR",
+        "subject_user_id": "VARCHAR",
+        "complainant_person_id": "VARCHAR",
+        "received_at": "TIMESTAMP",
+    },
+    "declared_associations": {
+        "user_id": "VARCHAR",
+        "person_id": "VARCHAR",
+        "kind": "VARCHAR",
+        "declared_at": "DATE",
+    },
+}
+
+
+def load_steps(d: Dialect) -> list[Step]:
+    """Code every id as a number and every time as epoch seconds, once."""
+    e = d.epoch
+    s = "load"
+    return [
+        Step(
+            "a_staff0",
+            f"""
+            SELECT {d.row_numbers("user_id")} AS u, user_id, role, unit, line_manager_id,
+                   coalesce(broad_access, false) AS broad
+            FROM staff""",
+            s,
+        ),
+        Step(
+            "a_staff",
+            """
+            SELECT s.*, m.u AS mgr_u FROM a_staff0 s
+            LEFT JOIN a_staff0 m ON m.user_id = s.line_manager_id""",
+            s,
+        ),
+        Step(
+            "a_persons",
+            f"""
+            SELECT {d.row_numbers("person_id")} AS p, x.person_id,
+                   {d.days("x.birth_date")} AS birth_day,
+                   x.sex, st.u AS staff_u
+            FROM persons x LEFT JOIN a_staff0 st ON st.user_id = x.staff_user_id""",
+            s,
+        ),
+        Step(
+            "a_incidents",
+            f"""
+            SELECT {d.row_numbers("incident_id")} AS i, incident_id, kind,
+                   {e("opened_at")} AS opened, {e("closed_at")} AS closed
+            FROM incidents""",
+            s,
+        ),
+        Step(
+            "a_ip",
+            """
+            SELECT DISTINCT x.i, p.p, ip.role
+            FROM incident_persons ip
+            JOIN a_incidents x ON x.incident_id = ip.incident_id
+            JOIN a_persons p ON p.person_id = ip.person_id""",
+            s,
+        ),
+        Step(
+            "a_ist",
+            f"""
+            SELECT x.i, st.u, ist.role,
+                   coalesce({e("ist.assigned_from")}, x.opened) AS lo,
+                   coalesce({e("ist.assigned_to")}, x.closed, {OPEN_END}) AS hi
+            FROM incident_staff ist
+            JOIN a_incidents x ON x.incident_id = ist.incident_id
+            JOIN a_staff0 st ON st.user_id = ist.user_id""",
+            s,
+        ),
+        Step(
+            "a_ev",
+            f"""
+            SELECT {d.row_numbers("ev.event_id")} AS e, ev.event_id, st.u, p.p, x.i,
+                   r.i AS ri, {e("ev.ts")} AS t, ev.system, ev.action,
+                   -- One key for what was opened: a person, or an incident as a negative number.
+                   coalesce(p.p, -x.i) AS target
+            FROM access_events ev
+            JOIN a_staff0 st ON st.user_id = ev.user_id
+            LEFT JOIN a_persons p ON p.person_id = ev.person_id
+            LEFT JOIN a_incidents x ON x.incident_id = ev.incident_id
+            LEFT JOIN a_incidents r ON r.incident_id = ev.reason_incident_id""",
+            s,
+        ),
+        Step(
+            "a_markers",
+            f"""
+            SELECT p.p, m.marker, {d.days("m.valid_from")} AS from_day,
+                   {d.days("m.valid_to")} AS to_day
+            FROM person_markers m JOIN a_persons p ON p.person_id = m.person_id""",
+            s,
+        ),
+        Step(
+            "a_shifts",
+            f"""
+            SELECT st.u, {e("x.start")} AS s, {e("x." + d.ident("end"))} AS f
+            FROM shifts x JOIN a_staff0 st ON st.user_id = x.user_id""",
+            s,
+        ),
+        Step(
+            "a_complaints",
+            f"""
+            SELECT st.u, p.p, {e("c.received_at")} AS received
+            FROM complaints c
+            JOIN a_staff0 st ON st.user_id = c.subject_user_id
+            JOIN a_persons p ON p.person_id = c.complainant_person_id""",
+            s,
+        ),
+        Step(
+            "a_decl",
+            """
+            SELECT DISTINCT st.u, p.p, dc.kind
+            FROM declared_associations dc
+            JOIN a_staff0 st ON st.user_id = dc.user_id
+            JOIN a_persons p ON p.person_id = dc.person_id""",
+            s,
+        ),
+    ]
+
+
+def _window(cfg: AuditConfig, a: str = "a") -> str:
+    return f"ev.t >= {a}.lo - {cfg.before} AND ev.t <= {a}.hi + {cfg.after}"
+
+
+def explain_steps(cfg: AuditConfig, catalogue: Catalogue) -> list[Step]:
+    """Find, for every look-up, the strongest link in the force's records that explains it."""
+    s = "explain"
+    w = _window(cfg)
+    residual = catalogue.residual
+    return [
+        # Everything each user was assigned to: the people in their incidents and the incidents.
+        Step(
+            "x_pair",
+            """
+            SELECT ist.u, ip.p AS target, ist.lo, ist.hi FROM a_ist ist JOIN a_ip ip ON ip.i = ist.i
+            UNION ALL
+            SELECT u, -i AS target, lo, hi FROM a_ist""",
+            s,
+        ),
+        Step(
+            "x_assigned",
+            f"""
+            SELECT DISTINCT ev.e FROM a_ev ev
+            JOIN x_pair a ON a.u = ev.u AND a.target = ev.target
+            WHERE {w}""",
+            s,
+        ),
+        Step(
+            "x_reason",
+            f"""
+            SELECT DISTINCT ev.e FROM a_ev ev
+            JOIN a_incidents r ON r.i = ev.ri
+            LEFT JOIN a_ip ip ON ip.i = ev.ri AND ip.p = ev.p
+            WHERE (ip.p IS NOT NULL OR ev.i = ev.ri)
+              AND ev.t >= r.opened - {cfg.before}
+              AND ev.t <= coalesce(r.closed, {OPEN_END}) + {cfg.reason_after}""",
+            s,
+        ),
+        Step(
+            "x_declared",
+            """
+            SELECT DISTINCT ev.e FROM a_ev ev JOIN a_decl dc ON dc.u = ev.u AND dc.p = ev.p""",
+            s,
+        ),
+        Step(
+            "x_rest",
+            """
+            SELECT ev.* FROM a_ev ev
+            LEFT JOIN x_assigned a ON a.e = ev.e
+            LEFT JOIN x_reason r ON r.e = ev.e
+            LEFT JOIN x_declared dc ON dc.e = ev.e
+            WHERE a.e IS NULL AND r.e IS NULL AND dc.e IS NULL""",
+            s,
+        ),
+        # Weaker: the same unit as, the line manager of, or a report of someone assigned.
+        Step(
+            "x_team",
+            f"""
+            SELECT DISTINCT ev.e FROM x_rest ev
+            JOIN a_staff me ON me.u = ev.u
+            JOIN x_pair a ON a.target = ev.target AND {w}
+            JOIN a_staff them ON them.u = a.u
+            WHERE them.u <> me.u
+              AND (them.unit = me.unit OR them.mgr_u = me.u OR me.mgr_u = them.u)""",
+            s,
+        ),
+        Step(
+            "x_ev",
+            f"""
+            SELECT ev.*,
+                   CASE WHEN a.e IS NOT NULL THEN 'assigned'
+                        WHEN r.e IS NOT NULL THEN 'reason'
+                        WHEN dc.e IS NOT NULL THEN 'declared'
+                        WHEN tm.e IS NOT NULL THEN 'team'
+                        WHEN st.broad THEN 'broad'
+                        ELSE 'none' END AS how,
+                   CASE WHEN a.e IS NOT NULL THEN {residual["assigned"]}
+                        WHEN r.e IS NOT NULL THEN {residual["reason"]}
+                        WHEN dc.e IS NOT NULL THEN {residual["declared"]}
+                        WHEN tm.e IS NOT NULL THEN {residual["team"]}
+                        WHEN st.broad THEN {residual["broad"]}
+                        ELSE {residual["none"]} END AS w,
+                   CAST(floor(ev.t / {DAY}) AS BIGINT) AS day
+            FROM a_ev ev
+            JOIN a_staff st ON st.u = ev.u
+            LEFT JOIN x_assigned a ON a.e = ev.e
+            LEFT JOIN x_reason r ON r.e = ev.e
+            LEFT JOIN x_declared dc ON dc.e = ev.e
+            LEFT JOIN x_team tm ON tm.e = ev.e""",
+            s,
+        ),
+    ]
+
+
+def _scope(signal: Signal) -> str:
+    kinds = ", ".join(f"'{k}'" for k in signal.kinds)
+    return f"ev.how IN ({kinds})"
+
+
+def signal_steps(
+    cfg: AuditConfig, catalogue: Catalogue, d: Dialect, present: set[str]
+) -> list[Step]:
+    """Mark each look-up with the signals it supports: rows of (user, look-up, signal)."""
+    sig = catalogue.signal
+    parts: dict[str, str] = {}
+
+    def scoped(signal_id: str) -> str:
+        return f"SELECT DISTINCT ev.u, ev.e, '{signal_id}' AS signal, ev.w FROM x_ev ev"
+
+    parts["unexplained"] = f"{scoped('unexplained')} WHERE ev.how = 'none'"
+    if "person_markers" in present:
+        parts["vulnerable"] = f"""{scoped("vulnerable")}
+            JOIN a_markers m ON m.p = ev.p
+            WHERE {_scope(sig("vulnerable"))}
+              AND (m.from_day IS NULL OR m.from_day <= ev.day)
+              AND (m.to_day IS NULL OR m.to_day >= ev.day)"""
+    parts["child"] = f"""{scoped("child")} JOIN a_persons p ON p.p = ev.p
+        WHERE {_scope(sig("child"))} AND p.birth_day IS NOT NULL
+          AND ev.day - p.birth_day < 18 * 365.25"""
+    # Met on an incident of theirs, looked up after their part and its window had ended.
+    parts["post-contact"] = f"""{scoped("post-contact")}
+        JOIN x_pair a ON a.u = ev.u AND a.target = ev.p
+        WHERE {_scope(sig("post-contact"))} AND a.lo < ev.t AND ev.t > a.hi + {cfg.after}"""
+    repeated = sig("repeated")
+    parts["repeated"] = f"""{scoped("repeated")}
+        JOIN (SELECT u, p FROM x_ev ev WHERE {_scope(repeated)} AND p IS NOT NULL
+              GROUP BY u, p HAVING count(DISTINCT day) >= {int(repeated.param("min_days"))}) r
+          ON r.u = ev.u AND r.p = ev.p
+        WHERE {_scope(repeated)}"""
+    if "shifts" in present:
+        off = sig("off-duty")
+        grace = int(off.param("grace_minutes") * 60)
+        parts["off-duty"] = f"""{scoped("off-duty")}
+            JOIN (SELECT DISTINCT u FROM a_shifts) rostered ON rostered.u = ev.u
+            LEFT JOIN (
+                SELECT DISTINCT ev.e FROM x_ev ev
+                JOIN a_shifts sh
+                  ON sh.u = ev.u AND ev.t >= sh.s - {grace} AND ev.t <= sh.f + {grace}
+                WHERE {_scope(off)}) on_duty ON on_duty.e = ev.e
+            WHERE {_scope(off)} AND on_duty.e IS NULL"""
+    trawl = sig("trawling")
+    parts["trawling"] = f"""{scoped("trawling")}
+        WHERE {_scope(trawl)} AND ev.p IS NOT NULL AND ev.u IN (
+            SELECT u FROM x_ev WHERE how = 'none' AND p IS NOT NULL GROUP BY u
+            HAVING count(DISTINCT p) >= {int(trawl.param("min_people"))})"""
+    yw = sig("young-women")
+    young = (
+        "p.sex = 'F' AND p.birth_day IS NOT NULL "
+        "AND ev.day - p.birth_day >= 16 * 365.25 AND ev.day - p.birth_day < 36 * 365.25"
+    )
+    parts["young-women"] = f"""{scoped("young-women")} JOIN a_persons p ON p.p = ev.p
+        JOIN (
+            SELECT ev.u,
+                   count(DISTINCT CASE WHEN ev.how = 'none' AND {young} THEN ev.p END) AS n_young,
+                   count(DISTINCT CASE WHEN ev.how = 'none' THEN ev.p END) AS n_unexplained,
+                   count(DISTINCT CASE WHEN ev.how = 'assigned' AND {young} THEN ev.p END)
+                     AS w_young,
+                   count(DISTINCT CASE WHEN ev.how = 'assigned' THEN ev.p END) AS w_all
+            FROM x_ev ev JOIN a_persons p ON p.p = ev.p GROUP BY ev.u
+        ) c ON c.u = ev.u
+        WHERE {_scope(yw)} AND {young}
+          AND c.n_young >= {int(yw.param("min_people"))}
+          AND (CAST(c.n_young AS DOUBLE) / c.n_unexplained)
+              >= {yw.param("min_ratio")}
+                 * greatest(CAST(c.w_young AS DOUBLE) / greatest(c.w_all, 1), 0.05)"""
+    if "complaints" in present:
+        parts["own-complainant"] = f"""{scoped("own-complainant")}
+            JOIN a_complaints c ON c.u = ev.u AND c.p = ev.p
+            WHERE {_scope(sig("own-complainant"))} AND c.received <= ev.t"""
+    parts["colleague"] = f"""{scoped("colleague")} JOIN a_persons p ON p.p = ev.p
+        WHERE {_scope(sig("colleague"))} AND p.staff_u IS NOT NULL AND p.staff_u <> ev.u"""
+    parts["print-export"] = f"""{scoped("print-export")}
+        WHERE {_scope(sig("print-export"))} AND ev.action IN ('print', 'export')"""
+    peer = sig("peer-rate")
+    parts["peer-rate"] = f"""{scoped("peer-rate")}
+        JOIN (
+            SELECT n.u FROM (
+                SELECT st.u, st.role, st.unit, count(ev.e) AS n
+                FROM a_staff st LEFT JOIN x_ev ev ON ev.u = st.u AND ev.how = 'none'
+                GROUP BY st.u, st.role, st.unit) n
+            JOIN (
+                SELECT st.role, st.unit, {d.median("coalesce(c.n, 0)")} AS typical
+                FROM a_staff st
+                LEFT JOIN (SELECT u, count(*) AS n FROM x_ev WHERE how = 'none' GROUP BY u) c
+                  ON c.u = st.u
+                GROUP BY st.role, st.unit) g ON g.role = n.role AND g.unit = n.unit
+            WHERE n.n >= {int(peer.param("min_lookups"))}
+              AND n.n >= {peer.param("min_ratio")} * greatest(g.typical, 1)
+        ) hi ON hi.u = ev.u
+        WHERE {_scope(peer)}"""
+    if "declared_associations" in present:
+        parts["declared-association"] = f"""{scoped("declared-association")}
+            WHERE {_scope(sig("declared-association"))}"""
+    union = "\nUNION ALL\n".join(parts[s.id] for s in catalogue.signals if s.id in parts)
+    return [Step("s_evidence", union, "signals")]
+
+
+def score_steps(catalogue: Catalogue, d: Dialect) -> list[Step]:
+    """Weigh each user's signals with diminishing returns and rank the users."""
+    weights = " UNION ALL ".join(
+        f"SELECT '{s.id}' AS signal, {s.weight} AS weight, {s.saturation} AS saturation, "
+        f"'{s.scope}' AS scope"
+        for s in catalogue.signals
+    )
+    return [
+        Step(
+            "s_amount",
+            """
+            SELECT v.u, v.signal,
+                   -- People, not look-ups, measure the signals about how many people.
+                   CASE WHEN v.signal IN ('trawling', 'young-women')
+                        THEN CAST(count(DISTINCT ev.p) AS DOUBLE)
+                        WHEN v.signal = 'peer-rate' THEN 1.0
+                        ELSE sum(v.w) END AS amount,
+                   count(*) AS n_events,
+                   count(DISTINCT ev.p) AS n_people,
+                   count(DISTINCT ev.day) AS n_days,
+                   min(ev.t) AS first_t, max(ev.t) AS last_t
+            FROM s_evidence v JOIN x_ev ev ON ev.e = v.e
+            GROUP BY v.u, v.signal""",
+            "score",
+        ),
+        Step(
+            "s_signal",
+            f"""
+            SELECT a.*, k.weight * (1 - exp(-a.amount / k.saturation)) AS part
+            FROM s_amount a JOIN ({weights}) k ON k.signal = a.signal""",
+            "score",
+        ),
+        Step(
+            "s_user",
+            f"""
+            SELECT s.u, st.user_id,
+                   round(100 * (1 - exp(sum(ln(1 - s.part)))), 6) AS score,
+                   {d.joined("s.signal")} AS reasons
+            FROM s_signal s JOIN a_staff st ON st.u = s.u
+            GROUP BY s.u, st.user_id""",
+            "score",
+        ),
+        Step(
+            "s_support",
+            """
+            SELECT v.u, count(DISTINCT v.e) AS events, min(ev.t) AS first_t, max(ev.t) AS last_t
+            FROM s_evidence v JOIN x_ev ev ON ev.e = v.e GROUP BY v.u""",
+            "score",
+        ),
+        Step(
+            "s_ranked",
+            """
+            SELECT row_number() OVER (ORDER BY u.score DESC, u.user_id) AS rank,
+                   u.u, u.user_id, u.score, u.reasons, s.events, s.first_t, s.last_t
+            FROM s_user u JOIN s_support s ON s.u = u.u""",
+            "score",
+        ),
+    ]

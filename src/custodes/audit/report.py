@@ -1,0 +1,169 @@
+"""report.html: a self-contained page for the reviewing analyst, readable offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+
+import altair as alt
+import pyarrow as pa
+import vl_convert
+
+from custodes.audit.catalogue import Catalogue
+from custodes.audit.engine import Engine
+
+__all__ = ["write_report"]
+
+TIMELINES = 20  # at least this many alerts get a timeline, more if the review budget is larger
+LISTED = 200
+_COLOURS = {
+    "none": "#b2182b",
+    "team": "#ef8a62",
+    "broad": "#fddbc7",
+    "declared": "#9970ab",
+    "reason": "#67a9cf",
+    "assigned": "#2166ac",
+}
+
+
+def _when(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else str(value)
+
+
+def _timeline_svg(eng: Engine, user_id: str, catalogue: Catalogue) -> str:
+    """Draw one user's look-ups against their assignments and shifts, as inline SVG."""
+    p = eng.dialect.param("user")
+    looks = eng.fetch(
+        f"""SELECT ev.t * 1000 AS at, ev.how AS explanation, ev.system, ev.action,
+                   coalesce(px.person_id, x.incident_id) AS record
+            FROM x_ev ev JOIN a_staff st ON st.u = ev.u
+            LEFT JOIN a_persons px ON px.p = ev.p LEFT JOIN a_incidents x ON x.i = ev.i
+            WHERE st.user_id = {p}""",
+        {"user": user_id},
+    ).to_pylist()
+    bounds = eng.fetch("SELECT min(t) AS lo, max(t) AS hi FROM x_ev").to_pylist()[0]
+    lo_ms, hi_ms = int(bounds["lo"] or 0) * 1000, int(bounds["hi"] or 0) * 1000
+    spans = eng.fetch(
+        f"""SELECT 'assigned incidents' AS lane, ist.lo * 1000 AS start, ist.hi * 1000 AS stop
+            FROM a_ist ist JOIN a_staff st ON st.u = ist.u WHERE st.user_id = {p}
+            UNION ALL
+            SELECT 'shifts' AS lane, sh.s * 1000 AS start, sh.f * 1000 AS stop
+            FROM a_shifts sh JOIN a_staff st ON st.u = sh.u WHERE st.user_id = {p}""",
+        {"user": user_id},
+    ).to_pylist()
+    for span in spans:
+        span["start"] = max(int(span["start"]), lo_ms)
+        span["stop"] = min(int(span["stop"]), hi_ms)
+    for look in looks:
+        look["lane"] = "look-ups"
+    scale = alt.Scale(domain=[lo_ms, hi_ms])
+    # Named datasets keep Altair from copying and validating every point.
+    bars = (
+        alt.Chart(alt.Data(name="spans"))  # type: ignore[no-untyped-call]
+        .mark_bar(height=10, color="#888888", opacity=0.6)
+        .encode(
+            x=alt.X("start:T", title=None, scale=scale),
+            x2="stop:T",
+            y=alt.Y("lane:N", title=None, sort=["look-ups", "assigned incidents", "shifts"]),
+        )
+    )
+    ticks = (
+        alt.Chart(alt.Data(name="looks"))  # type: ignore[no-untyped-call]
+        .mark_tick(thickness=2, size=18)
+        .encode(
+            x=alt.X("at:T", scale=scale),
+            y=alt.Y("lane:N", sort=["look-ups", "assigned incidents", "shifts"]),
+            color=alt.Color(
+                "explanation:N",
+                scale=alt.Scale(domain=list(_COLOURS), range=list(_COLOURS.values())),
+                legend=alt.Legend(title="explained by", orient="bottom"),
+            ),
+        )
+    )
+    spec = alt.layer(bars, ticks).properties(width=760, height=110).to_dict()
+    spec["datasets"] = {"spans": spans, "looks": looks}
+    return str(vl_convert.vegalite_to_svg(spec, vl_version="5.20"))
+
+
+def write_report(
+    eng: Engine,
+    path: Path,
+    alerts: pa.Table,
+    explained: pa.Table,
+    catalogue: Catalogue,
+    extract: Path,
+    notes: list[str],
+) -> None:
+    """Write the ranked list, a timeline per top alert, the reasons and the explained shares."""
+    esc = html.escape
+    rows = alerts.slice(0, LISTED).to_pylist()
+    titles = {s.id: s.title for s in catalogue.signals}
+    table_rows = "\n".join(
+        f"<tr><td>{r['rank']}</td><td><a href='#u-{esc(str(r['user_id']))}'>"
+        f"{esc(str(r['user_id']))}</a></td><td>{r['score']:.1f}</td>"
+        f"<td>{esc(str(r['summary']))}</td><td>{r['events']}</td></tr>"
+        for r in rows
+    )
+    sections = []
+    for r in rows[:TIMELINES]:
+        reasons = "".join(
+            f"<li><b>{esc(titles.get(reason, reason))}</b></li>"
+            for reason in str(r["reasons"]).split(";")
+            if reason
+        )
+        sections.append(
+            f"<section class='alert' id='u-{esc(str(r['user_id']))}'>"
+            f"<h3>#{r['rank']} · {esc(str(r['user_id']))} · score {r['score']:.1f}</h3>"
+            f"<p>{esc(str(r['summary']))}</p><ul>{reasons}</ul>"
+            f"<p class='when'>{r['events']} look-ups from {_when(r['first_ts'])} to "
+            f"{_when(r['last_ts'])} UTC</p>"
+            f"<figure>{_timeline_svg(eng, str(r['user_id']), catalogue)}</figure></section>"
+        )
+    shares = "\n".join(
+        f"<tr><td>{esc(str(x['system']))}</td><td>{x['look_ups']:,}</td>"
+        f"<td>{x['explained']:,}</td><td>{100 * float(x['share'] or 0):.1f}%</td></tr>"
+        for x in explained.to_pylist()
+    )
+    rationale = "\n".join(
+        f"<tr><td>{esc(s.title)}</td><td>{s.weight:.2f}</td><td>{esc(s.rationale)}</td></tr>"
+        for s in catalogue.signals
+    )
+    note_items = "".join(f"<li>{esc(n)}</li>" for n in notes) or "<li>none</li>"
+    page = f"""<!doctype html>
+<html lang="en-GB"><head><meta charset="utf-8">
+<title>custodes access audit · {esc(extract.name)}</title>
+<style>
+body {{ font: 15px/1.45 system-ui, sans-serif; color: #1d2330; margin: 2rem auto; max-width: 64rem;
+       padding: 0 1rem; }}
+h1 {{ color: #1f4e79; }} table {{ border-collapse: collapse; width: 100%; margin-bottom: 2rem; }}
+th, td {{ text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #d8dde6;
+          vertical-align: top; }}
+section.alert {{ border: 1px solid #d8dde6; border-radius: 6px; padding: .5rem 1rem;
+                 margin: 1rem 0; }}
+.when {{ color: #5b6475; }} figure {{ margin: 0; overflow-x: auto; }}
+</style></head><body>
+<h1>Access audit</h1>
+<p>Extract <code>{esc(str(extract))}</code>. Staff are ranked by how strongly their look-ups
+without a work reason point at vulnerable people, people met on duty, their own complainants or
+many people. Each alert lists the signals behind its score; the evidence file lists the
+look-ups.</p>
+<h2>Notes</h2><ul>{note_items}</ul>
+<h2>Ranked alerts</h2>
+<table><thead><tr><th>rank</th><th>user</th><th>score</th><th>summary</th><th>look-ups</th></tr>
+</thead><tbody>{table_rows}</tbody></table>
+<p>{alerts.num_rows:,} members of staff in all; the first {min(LISTED, alerts.num_rows)} are
+listed here and all of them in alerts.csv.</p>
+<h2>The top {min(TIMELINES, len(rows))} alerts</h2>
+{"".join(sections)}
+<h2>Look-ups explained</h2>
+<table><thead><tr><th>system</th><th>look-ups</th><th>explained</th><th>share</th></tr></thead>
+<tbody>{shares}</tbody></table>
+<h2>Signals</h2>
+<table><thead><tr><th>signal</th><th>weight</th><th>why it matters</th></tr></thead>
+<tbody>{rationale}</tbody></table>
+</body></html>
+"""
+    path.write_text(page, encoding="utf-8")

@@ -1,0 +1,251 @@
+"""Run the access audit on an extract and write its outputs, all or nothing."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from custodes.audit.catalogue import Catalogue, load_catalogue
+from custodes.audit.config import AuditConfig
+from custodes.audit.engine import Engine, make_engine
+from custodes.audit.pipeline import (
+    Step,
+    explain_steps,
+    load_steps,
+    score_steps,
+    signal_steps,
+)
+from custodes.audit.summary import SignalStats, summarise
+from custodes.audit.validate import OPTIONAL_TABLE_NOTES, validate_extract
+from custodes.errors import CustodesError
+
+__all__ = ["AuditResult", "run_audit"]
+
+ALERT_COLUMNS = ("rank", "user_id", "score", "summary", "reasons", "events", "first_ts", "last_ts")
+
+
+@dataclass
+class AuditResult:
+    """What an audit run found, and how long each stage took."""
+
+    out: Path
+    staff: int
+    look_ups: int
+    explained: int
+    alerts: int
+    top: list[dict[str, object]]
+    notes: list[str]
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def explained_share(self) -> float:
+        """Return the share of look-ups an explanation covered."""
+        return self.explained / self.look_ups if self.look_ups else 1.0
+
+
+def _sought(catalogue: Catalogue, config: AuditConfig) -> dict[str, str]:
+    """Return, per signal, the explanation the audit looked for and did not find."""
+    before, after = config.before // 3600, config.after // 86_400
+    link = (
+        f"an assignment of theirs to an incident with this person from {before} h before to "
+        f"{after} days after it"
+    )
+    return {
+        s.id: (
+            "a declaration explains it; no work link was found"
+            if s.scope == "declared"
+            else f"{link}, a reason incident with this person, or a declared association"
+        )
+        for s in catalogue.signals
+    }
+
+
+def run_audit(
+    extract: Path,
+    out: Path,
+    *,
+    engine: str = "duckdb",
+    config: AuditConfig | None = None,
+    catalogue: Catalogue | None = None,
+    spark_master: str | None = None,
+    memory_limit: str | None = None,
+    on_step: Callable[[Step, int, int], None] | None = None,
+    engine_instance: Engine | None = None,
+) -> AuditResult:
+    """Audit the extract in `extract`; write alerts, evidence, shares and report to `out`."""
+    config = config or AuditConfig()
+    catalogue = catalogue or load_catalogue()
+    extract, out = Path(extract), Path(out)
+    # An extract that fails validation stops the run before any work, with every problem.
+    report = validate_extract(extract)
+    report.raise_for_problems()
+    if out.exists() and any(out.iterdir()) and not (out / "alerts.csv").exists():
+        raise CustodesError(f"{out} is not empty and holds no earlier audit; not replacing it")
+
+    timings: dict[str, float] = {}
+    eng = engine_instance or make_engine(engine, spark_master, memory_limit)
+    try:
+        started = time.perf_counter()
+        present = eng.load(extract)
+        timings["load"] = time.perf_counter() - started
+        d = eng.dialect
+        steps = [
+            *load_steps(d),
+            *explain_steps(config, catalogue),
+            *signal_steps(config, catalogue, d, present),
+            *score_steps(catalogue, d),
+        ]
+        for n, step in enumerate(steps, 1):
+            if on_step:
+                on_step(step, n, len(steps))
+            started = time.perf_counter()
+            eng.run(step)
+            timings[step.stage] = timings.get(step.stage, 0.0) + time.perf_counter() - started
+        started = time.perf_counter()
+        notes = [
+            f"{name} is missing: {why}"
+            for name, why in OPTIONAL_TABLE_NOTES.items()
+            if name not in present
+        ]
+        result = _write_outputs(eng, config, catalogue, extract, out, notes)
+        timings["outputs"] = time.perf_counter() - started
+    finally:
+        if engine_instance is None:
+            eng.close()
+    result.stage_seconds = timings
+    return result
+
+
+def _write_outputs(
+    eng: Engine,
+    config: AuditConfig,
+    catalogue: Catalogue,
+    extract: Path,
+    out: Path,
+    notes: list[str],
+) -> AuditResult:
+    """Fetch the results and write every output file into a fresh folder, then swap it in."""
+    ranked = eng.fetch(
+        "SELECT r.rank, r.user_id, r.score, r.reasons, r.events, r.first_t, r.last_t, r.u "
+        "FROM s_ranked r ORDER BY r.rank"
+    )
+    stats = eng.fetch(
+        "SELECT u, signal, part, n_events, n_people, n_days FROM s_signal"
+    ).to_pylist()
+    by_user: dict[int, dict[str, SignalStats]] = {}
+    for row in stats:
+        by_user.setdefault(int(row["u"]), {})[str(row["signal"])] = SignalStats(
+            float(row["part"]), int(row["n_events"]), int(row["n_people"]), int(row["n_days"])
+        )
+    users = ranked.column("u").to_pylist()
+    summaries = [summarise(by_user.get(int(u), {})) for u in users]
+    alerts = pa.table(
+        {
+            "rank": pc.cast(ranked.column("rank"), pa.int64()),
+            "user_id": ranked.column("user_id"),
+            "score": pc.cast(ranked.column("score"), pa.float64()),
+            "summary": pa.array(summaries, pa.string()),
+            "reasons": ranked.column("reasons"),
+            "events": pc.cast(ranked.column("events"), pa.int64()),
+            "first_ts": _ts(ranked.column("first_t")),
+            "last_ts": _ts(ranked.column("last_t")),
+        }
+    )
+    sought = _sought(catalogue, config)
+    evidence = eng.fetch(
+        """
+        SELECT st.user_id, ev.event_id, p.person_id, v.signal, ev.how AS explanation_found
+        FROM s_evidence v
+        JOIN x_ev ev ON ev.e = v.e
+        JOIN a_staff st ON st.u = v.u
+        LEFT JOIN a_persons p ON p.p = ev.p
+        ORDER BY st.user_id, ev.event_id, v.signal
+        """
+    )
+    evidence = evidence.append_column(
+        "explanation_sought",
+        pa.array([sought.get(s, "") for s in evidence.column("signal").to_pylist()], pa.string()),
+    )
+    explained = _explained_table(eng)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        pacsv.write_csv(alerts, work / "alerts.csv")
+        pq.write_table(alerts, work / "alerts.parquet")
+        pq.write_table(evidence, work / "evidence.parquet")
+        pacsv.write_csv(explained, work / "explained.csv")
+        from custodes.audit.report import write_report
+
+        write_report(eng, work / "report.html", alerts, explained, catalogue, extract, notes)
+        _swap(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    total = explained.filter(pc.equal(explained.column("system"), "ALL")).to_pylist()[0]
+    staff = eng.fetch("SELECT count(*) AS n FROM a_staff").column("n")[0].as_py()
+    return AuditResult(
+        out=out,
+        staff=int(staff),
+        look_ups=int(total["look_ups"]),
+        explained=int(total["explained"]),
+        alerts=alerts.num_rows,
+        top=alerts.slice(0, 10).to_pylist(),
+        notes=notes,
+    )
+
+
+def _ts(seconds: pa.ChunkedArray) -> pa.Array:
+    micros = pc.multiply(pc.cast(seconds, pa.int64()), 1_000_000)
+    return pc.cast(micros, pa.timestamp("us", tz="UTC"))
+
+
+def _explained_table(eng: Engine) -> pa.Table:
+    """Return look-ups and the share explained, per system and for all systems together."""
+    kinds = ("assigned", "reason", "declared", "team", "broad", "none")
+    counts = ", ".join(f"sum(CASE WHEN how = '{k}' THEN 1 ELSE 0 END) AS by_{k}" for k in kinds)
+    sql = f"""
+        SELECT system, look_ups, explained, round(explained / look_ups, 6) AS share, {
+        ", ".join(f"by_{k}" for k in kinds)
+    }
+        FROM (
+            SELECT system, count(*) AS look_ups,
+                   sum(CASE WHEN how <> 'none' THEN 1 ELSE 0 END) AS explained, {counts}
+            FROM x_ev GROUP BY system
+            UNION ALL
+            SELECT 'ALL' AS system, count(*) AS look_ups,
+                   sum(CASE WHEN how <> 'none' THEN 1 ELSE 0 END) AS explained, {counts}
+            FROM x_ev
+        ) t
+        ORDER BY CASE WHEN system = 'ALL' THEN 1 ELSE 0 END, system
+    """
+    table = eng.fetch(sql)
+    return pa.table(
+        {
+            name: pc.cast(table.column(name), pa.float64() if name == "share" else pa.int64())
+            if name != "system"
+            else table.column(name)
+            for name in table.column_names
+        }
+    )
+
+
+def _swap(work: Path, out: Path) -> None:
+    """Put the finished outputs in place so nobody reads half of them."""
+    if out.exists():
+        old = out.parent / f".{out.name}-old"
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+        work.rename(out)
+        shutil.rmtree(old)
+    else:
+        work.rename(out)
