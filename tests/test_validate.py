@@ -620,7 +620,7 @@ def test_the_public_api_is_pinned() -> None:
     assert problems.__all__ == ["Problem", "ValidationReport"]
     assert sql.__all__ == ["quote_identifier", "quote_literal"]
     assert {"Extract", "open_extract", "typed_select_sql", "connect"} <= set(extract.__all__)
-    assert {"summary_sql", "first_flagged_sql", "referenced_rows_sql"} <= set(checks.__all__)
+    assert {"tally_sql", "first_rows_sql", "first_flagged_sql"} <= set(checks.__all__)
     for module in (checks, extract, problems, sql, validate):
         assert all(hasattr(module, name) for name in module.__all__)
 

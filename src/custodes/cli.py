@@ -31,6 +31,7 @@ errors = Console(stderr=True, soft_wrap=True)
 
 
 def _register_web() -> None:
+    from custodes.web.alerts_cli import alerts_app
     from custodes.web.commands import users_app, web_app
     from custodes.web.keys_cli import keys_app
     from custodes.web.trail_cli import trail_app
@@ -39,6 +40,7 @@ def _register_web() -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(keys_app, name="keys")
     app.add_typer(trail_app, name="trail")
+    app.add_typer(alerts_app, name="alerts")
 
 
 def _version(value: bool) -> None:

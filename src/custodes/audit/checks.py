@@ -22,7 +22,7 @@ from custodes.audit.schema import Column
 from custodes.audit.sql import quote_identifier
 
 __all__ = [
-    "SUMMARY_WIDTH",
+    "TALLY_WIDTH",
     "CheckKind",
     "Flag",
     "Reference",
@@ -31,12 +31,13 @@ __all__ = [
     "duplicate_count_sql",
     "first_duplicate_sql",
     "first_flagged_sql",
+    "first_rows_sql",
     "key_select_sql",
     "malformed_rows_sql",
     "referenced_rows_sql",
     "references",
     "row_checks",
-    "summary_sql",
+    "tally_sql",
 ]
 
 CheckKind = Literal["empty", "unparseable", "not_allowed"]
@@ -45,8 +46,8 @@ CheckKind = Literal["empty", "unparseable", "not_allowed"]
 #: condition depends on that value alone, or the value is NULL.
 Flag = tuple[str, str]
 
-#: How many aggregates `summary_sql` gives for each flag.
-SUMMARY_WIDTH = 5
+#: How many aggregates `tally_sql` gives for each flag.
+TALLY_WIDTH = 3
 
 _ROW = quote_identifier(ROW)
 
@@ -135,19 +136,22 @@ def _marked_sql(rows: str, flags: Sequence[Flag]) -> str:
     return f"SELECT {', '.join(items)} FROM ({rows}) AS src"
 
 
-def summary_sql(rows: str, flags: Sequence[Flag]) -> str:
-    """Build one pass over `rows`: the row count, then per flag `SUMMARY_WIDTH` aggregates."""
-    # Per flag: rows flagged, first row, its value, and the least and greatest value flagged.
+def tally_sql(rows: str, flags: Sequence[Flag]) -> str:
+    """Build one pass over `rows`: the row count, then `TALLY_WIDTH` aggregates per flag."""
+    # Per flag: rows flagged, and the least and greatest value flagged.
     aggregates = ["count(*)"]
     for i in range(len(flags)):
         where = f"FILTER (WHERE f{i})"
-        aggregates += [
-            f"count(*) {where}",
-            f"min({_ROW}) {where}",
-            f"arg_min(v{i}, {_ROW}) {where}",
-            f"min(v{i}) {where}",
-            f"max(v{i}) {where}",
-        ]
+        aggregates += [f"count(*) {where}", f"min(v{i}) {where}", f"max(v{i}) {where}"]
+    return f"SELECT {', '.join(aggregates)} FROM ({_marked_sql(rows, flags)}) AS marked"
+
+
+def first_rows_sql(rows: str, flags: Sequence[Flag]) -> str:
+    """Build one pass over numbered `rows` giving per flag its first row and that row's value."""
+    aggregates = []
+    for i in range(len(flags)):
+        where = f"FILTER (WHERE f{i})"
+        aggregates += [f"min({_ROW}) {where}", f"arg_min(v{i}, {_ROW}) {where}"]
     return f"SELECT {', '.join(aggregates)} FROM ({_marked_sql(rows, flags)}) AS marked"
 
 
@@ -223,20 +227,20 @@ def referenced_rows_sql(
     source: SourceFile, refs: Sequence[Reference], *, row_numbers: bool
 ) -> tuple[str, list[Flag]]:
     """Build the rows of `source` with each reference's id, and a flag for ids not found."""
-    keys, marks, flags = [], [], []
+    keys, flags = [], []
     for i, ref in enumerate(refs):
-        k, missing = quote_identifier(f"k{i}"), quote_identifier(f"m{i}")
+        k = quote_identifier(f"k{i}")
         parent_keys = key_select_sql(ref.parent, ref.key, row_numbers=False)
         keys.append(f"{column_sql(ref.column, source.usable(ref.column))} AS {k}")
-        # Nulls are left out of the ids so NOT IN stays true or false, never unknown.
-        marks.append(
+        # Nulls are left out of the ids so NOT IN stays true or false, never unknown. The
+        # look-up sits in the flag, so a scan that does not need the flag skips the join.
+        missing = (
             f"({k} IS NOT NULL AND {k} NOT IN "
-            f"(SELECT k FROM ({parent_keys}) AS p WHERE k IS NOT NULL)) AS {missing}"
+            f"(SELECT k FROM ({parent_keys}) AS p WHERE k IS NOT NULL))"
         )
         flags.append((missing, k))
-    numbered = (
+    rows = (
         f"SELECT {_row_sql(source, row_numbers)} AS {_ROW}, {', '.join(keys)} "
         f"FROM {read_sql(source, row_numbers=row_numbers)}"
     )
-    named = ", ".join(quote_identifier(f"k{i}") for i in range(len(refs)))
-    return f"SELECT {_ROW}, {named}, {', '.join(marks)} FROM ({numbered}) AS c", flags
+    return rows, flags

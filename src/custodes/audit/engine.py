@@ -118,14 +118,19 @@ class SparkEngine(Engine):
         for key, value in {
             "spark.sql.session.timeZone": "UTC",
             "spark.ui.enabled": "false",
-            "spark.sql.shuffle.partitions": "8",
+            "spark.sql.shuffle.partitions": os.environ.get("CUSTODES_SPARK_PARTITIONS", "4"),
             "spark.sql.ansi.enabled": "false",
             "spark.driver.memory": os.environ.get("CUSTODES_SPARK_DRIVER_MEMORY", "2g"),
         }.items():
             builder = builder.config(key, value)
         self.spark: SparkSession = builder.getOrCreate()
         self.spark.sparkContext.setLogLevel("ERROR")
-        self._cached: list[str] = []
+        # Steps are written out as Parquet and read back: that cuts each table's lineage, so
+        # plans stay small and the work never has to fit in memory. A shared filesystem path
+        # (CUSTODES_SPARK_WORK) is needed when the workers are on other machines.
+        self._work = tempfile.TemporaryDirectory(
+            prefix="custodes-spark-", dir=os.environ.get("CUSTODES_SPARK_WORK")
+        )
 
     def _load(self, extract: Path) -> set[str]:
         files = open_extract(extract).files
@@ -160,16 +165,16 @@ class SparkEngine(Engine):
         self.spark.sql(sql).createOrReplaceTempView(name)
 
     def _materialise(self, name: str, sql: str) -> None:
-        self.spark.sql(f"CACHE TABLE {name} AS {sql}")
-        self._cached.append(name)
+        path = str(Path(self._work.name) / name)
+        self.spark.sql(sql).write.mode("overwrite").parquet(path)
+        self.spark.read.parquet(path).createOrReplaceTempView(name)
 
     def _fetch(self, sql: str, params: dict[str, object]) -> pa.Table:
         return self.spark.sql(sql, args=params).toArrow()
 
     def close(self) -> None:
-        for name in self._cached:
-            self.spark.sql(f"UNCACHE TABLE IF EXISTS {name}")
-        self._cached.clear()
+        self.spark.catalog.clearCache()
+        self._work.cleanup()
 
 
 def make_engine(

@@ -75,8 +75,11 @@ _ZONED_TIMESTAMPS = frozenset({"TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ", "TIMES
 
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
-_DATE_RE = r"\d{4}-\d{2}-\d{2}"
-_TIMESTAMP_RE = _DATE_RE + r"[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?"
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_OFFSET = r"(Z|[+-]\d{2}(:?\d{2})?)"
+_DATE_RE = rf"\s*{_DATE}\s*"
+_TIMESTAMP_RE = rf"\s*{_DATE}[T ]\d{{2}}:\d{{2}}(:\d{{2}}(\.\d{{1,9}})?)?{_OFFSET}?\s*"
+_OFFSET_RE = rf"{_OFFSET}\s*$"
 _HEADER_LIMIT = 1 << 20
 _ERROR_PREFIX = re.compile(r"^[A-Z][A-Za-z ]* Error: ")
 
@@ -304,21 +307,16 @@ def _text_sql(column_type: ColumnType, ref: str) -> str:
             f"WHEN {word} IN {_tuple_sql(_FALSE)} THEN false END"
         )
     # DuckDB's own casts accept more than ISO 8601, so the shape is checked first.
-    text = f"upper(trim({ref}))"
     if column_type == "date":
         return (
-            f"CASE WHEN regexp_full_match({text}, {quote_literal(_DATE_RE)}) "
-            f"THEN TRY_CAST({text} AS DATE) END"
+            f"CASE WHEN regexp_full_match({ref}, {quote_literal(_DATE_RE)}) "
+            f"THEN TRY_CAST(trim({ref}) AS DATE) END"
         )
-    # The shape has matched, so an offset is a trailing Z or a sign 3, 5 or 6 characters
-    # from the end; appending +00:00 to a naive timestamp makes it UTC whatever the session
-    # time zone is.
-    signs = " OR ".join(f"{text}[{-i}] IN ('+', '-')" for i in (3, 5, 6))
-    zoned = f"({text}[-1] = 'Z' OR {signs})"
+    # Appending +00:00 to a naive timestamp makes it UTC whatever the session time zone is.
     return (
-        f"CASE WHEN regexp_full_match({text}, {quote_literal(_TIMESTAMP_RE)}) "
-        f"THEN TRY_CAST(CASE WHEN {zoned} THEN {text} ELSE {text} || '+00:00' END "
-        "AS TIMESTAMPTZ) END"
+        f"CASE WHEN regexp_full_match({ref}, {quote_literal(_TIMESTAMP_RE)}) "
+        f"THEN TRY_CAST(CASE WHEN regexp_matches({ref}, {quote_literal(_OFFSET_RE)}) "
+        f"THEN {ref} ELSE rtrim({ref}) || '+00:00' END AS TIMESTAMPTZ) END"
     )
 
 

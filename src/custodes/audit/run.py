@@ -212,18 +212,26 @@ def _ts(seconds: pa.ChunkedArray) -> pa.Array:
 def _explained_table(eng: Engine) -> pa.Table:
     """Return look-ups and the share explained, per system and for all systems together."""
     kinds = ("assigned", "reason", "declared", "team", "broad", "none")
-    counts = ", ".join(f"sum(CASE WHEN how = '{k}' THEN 1 ELSE 0 END) AS by_{k}" for k in kinds)
+    counts = ", ".join(
+        f"coalesce(sum(CASE WHEN how = '{k}' THEN 1 ELSE 0 END), 0) AS by_{k}" for k in kinds
+    )
     sql = f"""
-        SELECT system, look_ups, explained, round(explained / look_ups, 6) AS share, {
+        SELECT system, look_ups, explained,
+               CASE WHEN look_ups = 0 THEN 1.0
+                    ELSE round(CAST(explained AS DOUBLE) / look_ups, 6) END AS share, {
         ", ".join(f"by_{k}" for k in kinds)
     }
         FROM (
             SELECT system, count(*) AS look_ups,
-                   sum(CASE WHEN how <> 'none' THEN 1 ELSE 0 END) AS explained, {counts}
+                   coalesce(sum(CASE WHEN how <> 'none' THEN 1 ELSE 0 END), 0) AS explained, {
+        counts
+    }
             FROM x_ev GROUP BY system
             UNION ALL
             SELECT 'ALL' AS system, count(*) AS look_ups,
-                   sum(CASE WHEN how <> 'none' THEN 1 ELSE 0 END) AS explained, {counts}
+                   coalesce(sum(CASE WHEN how <> 'none' THEN 1 ELSE 0 END), 0) AS explained, {
+        counts
+    }
             FROM x_ev
         ) t
         ORDER BY CASE WHEN system = 'ALL' THEN 1 ELSE 0 END, system

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from custodes.audit.checks import (
-    SUMMARY_WIDTH,
+    TALLY_WIDTH,
     Flag,
     RowCheck,
     checked_rows_sql,
     duplicate_count_sql,
     first_duplicate_sql,
     first_flagged_sql,
+    first_rows_sql,
     malformed_rows_sql,
     referenced_rows_sql,
     references,
     row_checks,
-    summary_sql,
+    tally_sql,
 )
 from custodes.audit.extract import (
     FileLayout,
@@ -186,16 +187,15 @@ class _Validator:
         """Scan the file for per-row problems; return its rows, or None if it is unreadable."""
         name, file = source.table.name, source.path.name
         checks, params = row_checks(source)
+        flags = [c.flag for c in checks]
         rejects = None
         if source.format == "csv":
             rejects = (f"custodes_rejects_{name}", f"custodes_reject_scans_{name}")
             for table in rejects:
                 self.con.execute(f"DROP TABLE IF EXISTS {quote_identifier(table)}")
-        numbered = _free_row_numbers(source)
-        rows = checked_rows_sql(source, row_numbers=numbered, rejects=rejects)
-        sql = summary_sql(rows, [c.flag for c in checks])
+        sql = tally_sql(checked_rows_sql(source, row_numbers=False, rejects=rejects), flags)
         try:
-            summary = self.con.execute(sql, params).fetchall()[0]
+            tally = self.con.execute(sql, self.used(params, sql)).fetchall()[0]
         except (duckdb.InvalidInputException, duckdb.IOException) as exc:
             what = "Parquet" if source.format == "parquet" else "CSV"
             message = f"cannot read as {what}: {engine_message(exc, source.path)}"
@@ -206,47 +206,52 @@ class _Validator:
         if rejects is not None and self.check_malformed(source, rejects[0]):
             # Rejected rows leave gaps in the row numbers, so value problems would point wrong.
             return None
-        found = self.first_rows(
-            summary,
-            [c.flag for c in checks],
-            numbered,
-            checked_rows_sql(source, row_numbers=True),
+        found = self.locate(
+            source,
+            lambda numbered: checked_rows_sql(source, row_numbers=numbered),
+            flags,
+            tally,
             params,
         )
         for check, (count, first_row, value) in zip(checks, found, strict=True):
             if count:
                 message = _row_message(check, value) + _more(count - 1)
                 self.problem(name, file, check.column.name, first_row, message)
-        return int(summary[0])
+        return int(tally[0])
 
-    def first_rows(
+    def locate(
         self,
-        summary: tuple[Any, ...],
+        source: SourceFile,
+        rows: Callable[[bool], str],
         flags: list[Flag],
-        numbered: bool,
-        rows_sql: str,
+        tally: tuple[Any, ...],
         params: dict[str, Any] | None = None,
     ) -> list[tuple[int, int | None, Any]]:
-        """Return per flag its rows, first row and value, numbering rows `summary` did not."""
-        # Each numbered scan stops at the first row it flags and settles every flag that row
-        # marks, so a file is scanned at most once per distinct first row, and only in part.
-        at = [1 + SUMMARY_WIDTH * i for i in range(len(flags))]
-        found = [(int(summary[a]), summary[a + 1], summary[a + 2]) for a in at]
-        if numbered:
-            return found
+        """Return per flag its count, first row and value; `rows(numbered)` builds the rows."""
+        found: list[tuple[int, int | None, Any]] = []
         values = dict(params or {})
-        narrowed = []
+        narrowed: list[Flag] = []
         for i, (condition, value) in enumerate(flags):
-            least, greatest = summary[at[i] + 3], summary[at[i] + 4]
+            count, least, greatest = tally[1 + TALLY_WIDTH * i : 1 + TALLY_WIDTH * (i + 1)]
+            found.append((int(count), None, None))
             if least is not None and least == greatest:
                 # Every flagged row holds this one value, so a plain comparison finds them
                 # without the parsing or look-up that flagged them.
                 values[f"only_{i}"] = least
                 condition = f"{value} = $only_{i}"
             narrowed.append((condition, value))
-        waiting = [i for i, (count, _, _) in enumerate(found) if count]
+        failing = [i for i, (count, _, _) in enumerate(found) if count]
+        if failing and _free_row_numbers(source):
+            sql = first_rows_sql(rows(True), [narrowed[i] for i in failing])
+            firsts = self.fetch(sql, values)[0]
+            for j, i in enumerate(failing):
+                found[i] = (found[i][0], firsts[2 * j], firsts[2 * j + 1])
+            return found
+        # Each numbered scan stops at the first row it flags and settles every flag that row
+        # marks, so a file is scanned at most once per distinct first row, and only in part.
+        waiting = failing
         while waiting:
-            sql = first_flagged_sql(rows_sql, [narrowed[i] for i in waiting])
+            sql = first_flagged_sql(rows(True), [narrowed[i] for i in waiting])
             row = self.fetch(sql, values)
             if not row:
                 raise EngineError("a flagged row was not found again", sql)
@@ -299,11 +304,13 @@ class _Validator:
         refs = references(source, self.readable)
         if not refs:
             return
-        numbered = _free_row_numbers(source)
-        rows, flags = referenced_rows_sql(source, refs, row_numbers=numbered)
-        summary = self.fetch(summary_sql(rows, flags))[0]
-        all_rows, _ = referenced_rows_sql(source, refs, row_numbers=True)
-        found = self.first_rows(summary, flags, numbered, all_rows)
+        rows, flags = referenced_rows_sql(source, refs, row_numbers=False)
+        found = self.locate(
+            source,
+            lambda numbered: referenced_rows_sql(source, refs, row_numbers=numbered)[0],
+            flags,
+            self.fetch(tally_sql(rows, flags))[0],
+        )
         for ref, (count, first_row, value) in zip(refs, found, strict=True):
             if count:
                 message = f"{ref.parent.table.name} has no {ref.key.name} {_show(value)}"
@@ -315,12 +322,16 @@ class _Validator:
                     message + _more(count - 1),
                 )
 
+    @staticmethod
+    def used(params: dict[str, Any] | None, sql: str) -> dict[str, Any] | None:
+        """Return the values `sql` names, since DuckDB refuses values a statement leaves unused."""
+        used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", sql)}
+        return used or None
+
     def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Run a check query, re-raising a DuckDB failure as `EngineError` with its SQL."""
-        # DuckDB refuses values a statement does not use, and a narrowed check uses fewer.
-        used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", sql)}
         try:
-            return self.con.execute(sql, used or None).fetchall()
+            return self.con.execute(sql, self.used(params, sql)).fetchall()
         except duckdb.Error as exc:
             raise EngineError(engine_message(exc), sql) from exc
 

@@ -51,13 +51,20 @@ def demo_accounts() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     accounts = make_demo()
     table = Table(title=f"Demo accounts (password for all: {DEMO_PASSWORD})")
-    for column in ("username", "role", "unit", "TOTP secret (base32, add to an authenticator)"):
+    for column in (
+        "username",
+        "role",
+        "unit",
+        "force user id",
+        "TOTP secret (base32, add to an authenticator)",
+    ):
         table.add_column(column, overflow="fold")
     for account in accounts:
         table.add_row(
             account.user.username,
             account.user.get_role_display(),
             account.user.unit,
+            account.user.force_user_id or "",
             _base32(account.device.bin_key),
         )
     console.print(table)
@@ -77,6 +84,9 @@ def add_user(
     unit: Annotated[str, typer.Option(help="The user's unit in the force.")],
     force: Annotated[str, typer.Option(help="The force or agency code.")],
     manager: Annotated[str | None, typer.Option(help="Username of the line manager.")] = None,
+    force_user_id: Annotated[
+        str | None, typer.Option(help="The user's id in the force's own systems.")
+    ] = None,
 ) -> None:
     """Create a staff account; asks for the password and shows the authenticator QR code."""
     django_setup()
@@ -92,7 +102,14 @@ def add_user(
         raise typer.BadParameter(f"no user called {manager!r}", param_hint="--manager")
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     user, device = create_user(
-        None, username, password, role=role, force=force, unit=unit, line_manager=line_manager
+        None,
+        username,
+        password,
+        role=role,
+        force=force,
+        unit=unit,
+        line_manager=line_manager,
+        force_user_id=force_user_id,
     )
     console.print(f"Created {user.username}. Scan this with an authenticator app:")
     segno.make(device.config_url, error="m").terminal(compact=True)

@@ -31,7 +31,10 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=32, choices=Role.choices)
     # The user's id in the force's own systems, so the access audit's subjects can be matched.
-    force_user_id = models.CharField(max_length=64, null=True, blank=True, default=None)
+    # NULL rather than "" when unknown, so the one-account-per-id constraint skips them.
+    force_user_id = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, default=None
+    )
 
     class Meta:
         ordering = ["username"]

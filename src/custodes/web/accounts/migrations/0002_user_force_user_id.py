@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("accounts", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='force_user_id',
+            model_name="user",
+            name="force_user_id",
             field=models.CharField(blank=True, default=None, max_length=64, null=True),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(condition=models.Q(('force_user_id__isnull', False)), fields=('force', 'force_user_id'), name='user_one_account_per_force_identity'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("force_user_id__isnull", False)),
+                fields=("force", "force_user_id"),
+                name="user_one_account_per_force_identity",
+            ),
         ),
     ]

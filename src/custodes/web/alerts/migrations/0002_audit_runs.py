@@ -6,102 +6,186 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alerts', '0001_initial'),
-        ('cases', '0001_initial'),
+        ("alerts", "0001_initial"),
+        ("cases", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditAlert',
+            name="AuditAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rank', models.PositiveIntegerField()),
-                ('force', models.CharField(max_length=32)),
-                ('force_user_id', models.CharField(max_length=64)),
-                ('score', models.FloatField()),
-                ('summary', models.TextField()),
-                ('reasons', models.CharField(max_length=500)),
-                ('events', models.PositiveIntegerField()),
-                ('first_ts', models.DateTimeField()),
-                ('last_ts', models.DateTimeField()),
-                ('status', models.CharField(choices=[('new', 'New'), ('dismissed', 'Dismissed'), ('escalated', 'Escalated for intelligence development'), ('case-opened', 'Case opened')], default='new', max_length=16)),
-                ('triage_reason', models.TextField(blank=True, default='')),
-                ('triaged_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_alerts', to='cases.case')),
-                ('triaged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rank", models.PositiveIntegerField()),
+                ("force", models.CharField(max_length=32)),
+                ("force_user_id", models.CharField(max_length=64)),
+                ("score", models.FloatField()),
+                ("summary", models.TextField()),
+                ("reasons", models.CharField(max_length=500)),
+                ("events", models.PositiveIntegerField()),
+                ("first_ts", models.DateTimeField()),
+                ("last_ts", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("dismissed", "Dismissed"),
+                            ("escalated", "Escalated for intelligence development"),
+                            ("case-opened", "Case opened"),
+                        ],
+                        default="new",
+                        max_length=16,
+                    ),
+                ),
+                ("triage_reason", models.TextField(blank=True, default="")),
+                ("triaged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_alerts",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "triaged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-run_id', 'rank'],
+                "ordering": ["-run_id", "rank"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvidence',
+            name="AuditEvidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=64)),
-                ('person', models.CharField(blank=True, default='', max_length=64)),
-                ('signal', models.CharField(max_length=64)),
-                ('explanation_found', models.CharField(max_length=32)),
-                ('explanation_sought', models.TextField()),
-                ('alert', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='alerts.auditalert')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=64)),
+                ("person", models.CharField(blank=True, default="", max_length=64)),
+                ("signal", models.CharField(max_length=64)),
+                ("explanation_found", models.CharField(max_length=32)),
+                ("explanation_sought", models.TextField()),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="alerts.auditalert",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['alert', 'event_id', 'signal'],
+                "ordering": ["alert", "event_id", "signal"],
             },
         ),
         migrations.CreateModel(
-            name='AuditRun',
+            name="AuditRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=255)),
-                ('fingerprint', models.CharField(max_length=64, unique=True)),
-                ('force', models.CharField(max_length=200)),
-                ('imported_at', models.DateTimeField()),
-                ('staff_count', models.PositiveIntegerField()),
-                ('alert_count', models.PositiveIntegerField()),
-                ('evidence_count', models.PositiveIntegerField()),
-                ('look_ups', models.PositiveBigIntegerField()),
-                ('explained', models.PositiveBigIntegerField()),
-                ('explained_share', models.FloatField()),
-                ('imported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=255)),
+                ("fingerprint", models.CharField(max_length=64, unique=True)),
+                ("force", models.CharField(max_length=200)),
+                ("imported_at", models.DateTimeField()),
+                ("staff_count", models.PositiveIntegerField()),
+                ("alert_count", models.PositiveIntegerField()),
+                ("evidence_count", models.PositiveIntegerField()),
+                ("look_ups", models.PositiveBigIntegerField()),
+                ("explained", models.PositiveBigIntegerField()),
+                ("explained_share", models.FloatField()),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-imported_at'],
+                "ordering": ["-imported_at"],
             },
         ),
         migrations.AddField(
-            model_name='auditalert',
-            name='run',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='alerts.auditrun'),
+            model_name="auditalert",
+            name="run",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="alerts",
+                to="alerts.auditrun",
+            ),
         ),
         migrations.CreateModel(
-            name='ForceStaff',
+            name="ForceStaff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('force', models.CharField(max_length=32)),
-                ('user_id', models.CharField(max_length=64)),
-                ('unit', models.CharField(max_length=100)),
-                ('line_manager_id', models.CharField(blank=True, default='', max_length=64)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff', to='alerts.auditrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("force", models.CharField(max_length=32)),
+                ("user_id", models.CharField(max_length=64)),
+                ("unit", models.CharField(max_length=100)),
+                ("line_manager_id", models.CharField(blank=True, default="", max_length=64)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff",
+                        to="alerts.auditrun",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='auditalert',
-            index=models.Index(fields=['status', 'run', 'rank'], name='alerts_audi_status_d50636_idx'),
+            model_name="auditalert",
+            index=models.Index(
+                fields=["status", "run", "rank"], name="alerts_audi_status_d50636_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='auditalert',
-            constraint=models.UniqueConstraint(fields=('run', 'rank'), name='auditalert_rank_per_run'),
+            model_name="auditalert",
+            constraint=models.UniqueConstraint(
+                fields=("run", "rank"), name="auditalert_rank_per_run"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='auditalert',
-            constraint=models.UniqueConstraint(fields=('run', 'force_user_id'), name='auditalert_one_per_staff_per_run'),
+            model_name="auditalert",
+            constraint=models.UniqueConstraint(
+                fields=("run", "force_user_id"), name="auditalert_one_per_staff_per_run"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='forcestaff',
-            constraint=models.UniqueConstraint(fields=('run', 'user_id'), name='forcestaff_one_per_run'),
+            model_name="forcestaff",
+            constraint=models.UniqueConstraint(
+                fields=("run", "user_id"), name="forcestaff_one_per_run"
+            ),
         ),
     ]

@@ -1,0 +1,435 @@
+"""Every write to audit alerts: importing a run, and triage. Atomic and on the trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from custodes.audit.extract import (
+    connect,
+    engine_message,
+    inspect_file,
+    locate_files,
+    typed_select_sql,
+)
+from custodes.audit.schema import table
+from custodes.crypto import pseudonym
+from custodes.errors import CustodesError
+from custodes.web.accounts.models import Role, User
+from custodes.web.alerts.access import (
+    ALERT_ROLES,
+    audit_conflict,
+    may_review_audit_alerts,
+    subject_account,
+)
+from custodes.web.alerts.models import AuditAlert, AuditEvidence, AuditRun, ForceStaff
+from custodes.web.cases.actions import open_case
+from custodes.web.cases.models import Case
+from custodes.web.trail.chain import record
+
+__all__ = [
+    "ALERT_COLUMNS",
+    "EVIDENCE_COLUMNS",
+    "OUTPUT_FILES",
+    "PERSON_PURPOSE",
+    "AuditImportError",
+    "ImportResult",
+    "case_reference",
+    "dismiss_audit_alert",
+    "escalate_audit_alert",
+    "import_audit_run",
+    "open_case_from_audit_alert",
+]
+
+# What `custodes audit` writes (spec/force-extract.md, "What the audit writes"); a folder
+# without all of them is not a finished audit run.
+OUTPUT_FILES = ("alerts.csv", "alerts.parquet", "evidence.parquet", "explained.csv", "report.html")
+ALERT_COLUMNS = ("rank", "user_id", "score", "summary", "reasons", "events", "first_ts", "last_ts")
+EVIDENCE_COLUMNS = (
+    "user_id",
+    "event_id",
+    "person_id",
+    "signal",
+    "explanation_found",
+    "explanation_sought",
+)
+EXPLAINED_COLUMNS = ("system", "look_ups", "explained")
+# The files whose bytes identify a run: the same outputs imported twice are one run.
+_FINGERPRINTED = ("alerts.parquet", "evidence.parquet", "explained.csv")
+PERSON_PURPOSE = "audit-person"
+IMPORT_ROLES = ALERT_ROLES | {Role.ADMINISTRATOR}
+_BATCH = 2000
+
+
+class AuditImportError(CustodesError):
+    """An audit output folder or its extract cannot be imported; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The run an import made, or the one already holding the same outputs."""
+
+    run: AuditRun
+    created: bool
+
+
+@dataclass(frozen=True)
+class _Staff:
+    force: str
+    unit: str
+    line_manager_id: str
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    source: str
+    fingerprint: str
+    staff: dict[str, _Staff]
+    alerts: list[dict[str, Any]]
+    evidence: pa.Table
+    look_ups: int
+    explained: int
+
+
+def _fingerprint(run_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for name in _FINGERPRINTED:
+        data = (run_dir / name).read_bytes()
+        # Name and length first, so no split of bytes between files gives the same digest.
+        digest.update(f"{name}\x00{len(data)}\x00".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _columns(path: Path, wanted: tuple[str, ...], found: list[str]) -> None:
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        raise AuditImportError(f"{path}: not an audit output: no column {', '.join(missing)}")
+
+
+# The columns that must hold a value of the right kind in every row.
+_KINDS: dict[str, Callable[[pa.DataType], bool]] = {
+    "rank": pa.types.is_integer,
+    "user_id": pa.types.is_string,
+    "score": lambda t: pa.types.is_floating(t) or pa.types.is_integer(t),
+    "events": pa.types.is_integer,
+    "first_ts": pa.types.is_timestamp,
+    "last_ts": pa.types.is_timestamp,
+    "event_id": pa.types.is_string,
+    "signal": pa.types.is_string,
+}
+
+
+def _read_parquet(path: Path, wanted: tuple[str, ...]) -> pa.Table:
+    try:
+        _columns(path, wanted, list(pq.read_schema(path).names))
+        read = pq.read_table(path, columns=list(wanted))
+    except pa.ArrowException as exc:
+        raise AuditImportError(f"{path}: cannot be read as Parquet: {exc}") from None
+    for name in wanted:
+        column = read.column(name)
+        kind = _KINDS.get(name)
+        if kind is not None and (not kind(column.type) or column.null_count):
+            raise AuditImportError(
+                f"{path}: column {name} holds {column.type} with {column.null_count} empty "
+                "values; the audit writes it filled in, of the right type"
+            )
+    return read
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # The audit writes UTC with its zone; a file without one means UTC too, as extracts do.
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _explained_totals(path: Path) -> tuple[int, int]:
+    try:
+        read = pacsv.read_csv(path)
+    except pa.ArrowException as exc:
+        raise AuditImportError(f"{path}: cannot be read as CSV: {exc}") from None
+    _columns(path, EXPLAINED_COLUMNS, list(read.column_names))
+    rows = read.to_pylist()
+    total = next((r for r in rows if r["system"] == "ALL"), None)
+    if total is None:
+        raise AuditImportError(f"{path}: not an audit output: no row for system ALL")
+    return int(total["look_ups"]), int(total["explained"])
+
+
+def _read_staff(extract_dir: Path) -> dict[str, _Staff]:
+    try:
+        path = locate_files(extract_dir).files.get("staff")
+    except CustodesError as exc:
+        raise AuditImportError(str(exc)) from None
+    if path is None:
+        raise AuditImportError(f"{extract_dir}: not a force extract: no staff.parquet or staff.csv")
+    con = connect()
+    try:
+        source = inspect_file(con, table("staff"), path)
+        typed = typed_select_sql(source)
+        rows = con.sql(
+            f"SELECT user_id, force, unit, line_manager_id FROM ({typed})"  # noqa: S608 - spec names only
+        ).fetchall()
+    except CustodesError as exc:
+        raise AuditImportError(str(exc)) from None
+    except duckdb.Error as exc:
+        raise AuditImportError(engine_message(exc, path)) from None
+    finally:
+        con.close()
+    staff: dict[str, _Staff] = {}
+    for user_id, force, unit, manager in rows:
+        if user_id is None or user_id in staff:
+            raise AuditImportError(f"{path}: user_id {user_id!r} is missing or not unique")
+        staff[user_id] = _Staff(force or "", unit or "", manager or "")
+    return staff
+
+
+def _load(run_dir: Path, extract_dir: Path) -> _Loaded:
+    """Read and cross-check a run's outputs and its extract's staff; write nothing."""
+    if not run_dir.is_dir():
+        raise AuditImportError(f"{run_dir}: no such folder")
+    missing = [name for name in OUTPUT_FILES if not (run_dir / name).is_file()]
+    if missing:
+        raise AuditImportError(
+            f"{run_dir}: not an audit output folder: {', '.join(missing)} missing"
+        )
+    alerts = _read_parquet(run_dir / "alerts.parquet", ALERT_COLUMNS).to_pylist()
+    evidence = _read_parquet(run_dir / "evidence.parquet", EVIDENCE_COLUMNS)
+    look_ups, explained = _explained_totals(run_dir / "explained.csv")
+    staff = _read_staff(extract_dir)
+    strangers = sorted({str(a["user_id"]) for a in alerts} - set(staff))
+    if strangers:
+        raise AuditImportError(
+            f"{extract_dir}: {len(strangers)} staff in alerts.parquet are not in the extract's "
+            f"staff table (first: {strangers[0]}); is this the extract the run was made from?"
+        )
+    alerted = {str(a["user_id"]) for a in alerts}
+    unalerted = set(evidence.column("user_id").to_pylist()) - alerted
+    if unalerted:
+        raise AuditImportError(
+            f"{run_dir / 'evidence.parquet'}: evidence for {len(unalerted)} staff "
+            "not in alerts.parquet"
+        )
+    if len(alerted) != len(alerts) or len({a["rank"] for a in alerts}) != len(alerts):
+        raise AuditImportError(f"{run_dir / 'alerts.parquet'}: a member of staff or rank twice")
+    return _Loaded(
+        source=run_dir.resolve().name,
+        fingerprint=_fingerprint(run_dir),
+        staff=staff,
+        alerts=alerts,
+        evidence=evidence,
+        look_ups=look_ups,
+        explained=explained,
+    )
+
+
+def _batches(rows: pa.Table) -> Iterator[dict[str, list[Any]]]:
+    for batch in rows.to_batches(max_chunksize=_BATCH):
+        yield batch.to_pydict()
+
+
+def import_audit_run(actor: User | None, run_dir: Path, extract_dir: Path) -> ImportResult:
+    """Load an audit run's alerts and evidence and its extract's staff, all or nothing."""
+    if actor is not None and actor.role not in IMPORT_ROLES:
+        raise PermissionDenied(f"{actor.get_role_display()} may not import audit runs")
+    # Read and check everything first: no file problem can surface half-way through the writes.
+    loaded = _load(Path(run_dir), Path(extract_dir))
+    return _store(actor, loaded)
+
+
+@transaction.atomic
+def _store(actor: User | None, loaded: _Loaded) -> ImportResult:
+    existing = AuditRun.objects.filter(fingerprint=loaded.fingerprint).first()
+    if existing is not None:
+        return ImportResult(existing, created=False)
+    run = AuditRun.objects.create(
+        source=loaded.source,
+        fingerprint=loaded.fingerprint,
+        force=", ".join(sorted({s.force for s in loaded.staff.values()})),
+        imported_at=timezone.now(),
+        imported_by=actor,
+        staff_count=len(loaded.staff),
+        alert_count=len(loaded.alerts),
+        evidence_count=loaded.evidence.num_rows,
+        look_ups=loaded.look_ups,
+        explained=loaded.explained,
+        explained_share=loaded.explained / loaded.look_ups if loaded.look_ups else 1.0,
+    )
+    ForceStaff.objects.bulk_create(
+        (
+            ForceStaff(
+                run=run,
+                force=s.force,
+                user_id=user_id,
+                unit=s.unit,
+                line_manager_id=s.line_manager_id,
+            )
+            for user_id, s in loaded.staff.items()
+        ),
+        batch_size=_BATCH,
+    )
+    AuditAlert.objects.bulk_create(
+        (
+            AuditAlert(
+                run=run,
+                rank=int(a["rank"]),
+                force=loaded.staff[str(a["user_id"])].force,
+                force_user_id=str(a["user_id"]),
+                score=float(a["score"]),
+                summary=str(a["summary"] or ""),
+                reasons=str(a["reasons"] or ""),
+                events=int(a["events"]),
+                first_ts=_utc(a["first_ts"]),
+                last_ts=_utc(a["last_ts"]),
+            )
+            for a in loaded.alerts
+        ),
+        batch_size=_BATCH,
+    )
+    # Asked back rather than taken from bulk_create, which fills in ids only where the
+    # database returns them.
+    alert_ids = dict(AuditAlert.objects.filter(run=run).values_list("force_user_id", "pk"))
+    key = settings.PSEUDONYM_KEY
+    for batch in _batches(loaded.evidence):
+        AuditEvidence.objects.bulk_create(
+            AuditEvidence(
+                alert_id=alert_ids[user_id],
+                event_id=str(event_id),
+                # The person is kept only as a keyed pseudonym: custodes need not know who.
+                person=pseudonym(key, str(person_id), purpose=PERSON_PURPOSE)
+                if person_id is not None
+                else "",
+                signal=str(signal),
+                explanation_found=str(found or ""),
+                explanation_sought=str(sought or ""),
+            )
+            for user_id, event_id, person_id, signal, found, sought in zip(
+                *(batch[c] for c in EVIDENCE_COLUMNS), strict=True
+            )
+        )
+    record(
+        actor.pk if actor else None,
+        "import",
+        "audit-run",
+        run.pk,
+        changes={
+            "source": run.source,
+            "fingerprint": run.fingerprint,
+            "staff": run.staff_count,
+            "alerts": run.alert_count,
+            "evidence": run.evidence_count,
+        },
+    )
+    return ImportResult(run, created=True)
+
+
+def _triage(
+    actor: User,
+    alert: AuditAlert,
+    reason: str,
+    action: str,
+    to: AuditAlert.Status,
+    allowed_from: set[AuditAlert.Status],
+    then: Callable[[AuditAlert], dict[str, Any]] | None = None,
+) -> AuditAlert:
+    """Move an alert the actor may see to status `to`, with a reason, on the trail."""
+    if not may_review_audit_alerts(actor):
+        raise PermissionDenied("only counter-corruption staff known in the force may triage")
+    # Locked and read afresh: two analysts acting at once must not both move it.
+    locked = AuditAlert.objects.select_for_update().get(pk=alert.pk)
+    if audit_conflict(actor, locked) is not None:
+        raise PermissionDenied("you may not act on an alert about yourself, your chain or unit")
+    if not reason.strip():
+        raise ValidationError("give a reason")
+    if locked.status not in allowed_from:
+        raise ValidationError(f"the alert is already {locked.get_status_display().lower()}")
+    old = locked.status
+    extra = then(locked) if then is not None else {}
+    locked.status = to
+    locked.triage_reason = reason.strip()
+    locked.triaged_by = actor
+    locked.triaged_at = timezone.now()
+    locked.save(update_fields=["status", "triage_reason", "triaged_by", "triaged_at", "case"])
+    record(
+        actor.pk,
+        action,
+        "audit-alert",
+        locked.pk,
+        reason=locked.triage_reason,
+        changes={"status": [old, str(to)], **extra},
+    )
+    return locked
+
+
+@transaction.atomic
+def dismiss_audit_alert(actor: User, alert: AuditAlert, reason: str) -> AuditAlert:
+    """Dismiss an alert: its look-ups are explained or not worth pursuing, and why."""
+    return _triage(
+        actor,
+        alert,
+        reason,
+        "dismiss",
+        AuditAlert.Status.DISMISSED,
+        {AuditAlert.Status.NEW, AuditAlert.Status.ESCALATED},
+    )
+
+
+@transaction.atomic
+def escalate_audit_alert(actor: User, alert: AuditAlert, reason: str) -> AuditAlert:
+    """Escalate an alert for intelligence development, with the reason."""
+    return _triage(
+        actor,
+        alert,
+        reason,
+        "escalate",
+        AuditAlert.Status.ESCALATED,
+        {AuditAlert.Status.NEW},
+    )
+
+
+def case_reference(alert: AuditAlert) -> str:
+    """Return the reference of the case opened from `alert`: one per alert."""
+    return f"AUDIT-{alert.run_id}-{alert.rank:05d}"
+
+
+@transaction.atomic
+def open_case_from_audit_alert(actor: User, alert: AuditAlert, reason: str) -> Case:
+    """Open a case about the alert's subject (their custodes account, if any) and link it."""
+    opened: list[Case] = []
+
+    def open_it(locked: AuditAlert) -> dict[str, Any]:
+        summary = locked.summary if len(locked.summary) <= 150 else locked.summary[:149] + "…"
+        # open_case refuses (PermissionDenied) what the actor may not open; that refusal ends
+        # this action too, and the atomic block takes back everything done so far.
+        case = open_case(
+            actor,
+            case_reference(locked),
+            f"Access audit: {summary}",
+            subject_account(locked),
+        )
+        locked.case = case
+        opened.append(case)
+        return {"case_id": str(case.pk)}
+
+    _triage(
+        actor,
+        alert,
+        reason,
+        "open-case",
+        AuditAlert.Status.CASE_OPENED,
+        {AuditAlert.Status.NEW, AuditAlert.Status.ESCALATED},
+        then=open_it,
+    )
+    return opened[0]

@@ -1,0 +1,54 @@
+"""`custodes alerts …`: bring an access-audit run into the web app's alert queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from custodes.errors import CustodesError
+from custodes.web.setup import django_setup
+
+__all__ = ["alerts_app"]
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+alerts_app = typer.Typer(
+    help="The access audit's alerts in the web app: import a run for review.",
+    no_args_is_help=True,
+)
+
+
+@alerts_app.command("import")
+def import_run(
+    run_dir: Annotated[Path, typer.Argument(help="Folder `custodes audit` wrote its outputs to.")],
+    extract: Annotated[
+        Path, typer.Option("--extract", help="The force extract the run was made from.")
+    ],
+) -> None:
+    """Load a run's alerts, evidence and the extract's org chart, all or nothing."""
+    django_setup()
+    from custodes.web.alerts.actions import import_audit_run
+
+    try:
+        done = import_audit_run(None, run_dir, extract)
+    except CustodesError as exc:
+        errors.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
+        errors.print("Nothing was imported.")
+        raise typer.Exit(code=1) from None
+    run = done.run
+    if not done.created:
+        console.print(
+            f"Already imported as run {run.pk} ({escape(run.source)}, "
+            f"{run.imported_at:%Y-%m-%d %H:%M} UTC); nothing changed."
+        )
+        return
+    console.print(
+        f"[green]ok[/green]: run {run.pk} ({escape(run.source)}, force {escape(run.force)}): "
+        f"{run.alert_count:,} alerts, {run.evidence_count:,} evidence rows, "
+        f"{run.staff_count:,} staff; {run.look_ups:,} look-ups, "
+        f"{100 * run.explained_share:.1f}% explained."
+    )

@@ -1,0 +1,163 @@
+"""The audit alert queue (`/alerts/audit/`): best first, never about oneself, chain or unit."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from custodes.web.accounts.models import Role
+from custodes.web.alerts.actions import dismiss_audit_alert
+from custodes.web.alerts.models import AuditAlert, AuditRun
+from tests.web.audit_helpers import (
+    QUEUE,
+    AuditFolders,
+    add_user,
+    import_run,
+    listed,
+    make_audit_folders,
+    staff_around,
+    visible_to,
+)
+from tests.web.conftest import Org
+
+
+@pytest.fixture
+def run(db: None, tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
+    """Import the session's real audit run."""
+    folders: AuditFolders = make_audit_folders(tmp_path_factory)
+    return import_run(folders)
+
+
+def top(run: AuditRun) -> AuditAlert:
+    """Return the alert ranked first."""
+    return AuditAlert.objects.get(run=run, rank=1)
+
+
+def analyst_client(org: Org, force_user_id: str, username: str = "analyst") -> Client:
+    """Sign in an analyst known in the force as `force_user_id`."""
+    analyst = add_user(org, username, Role.CC_ANALYST, "acu-north", force_user_id)
+    return org.client(analyst)
+
+
+def test_the_analyst_sees_the_queue_best_first(org: Org, run: AuditRun) -> None:
+    """Every alert the analyst may see is listed in rank order, the best first."""
+    alert = top(run)
+    stranger = staff_around(alert).stranger
+    client = analyst_client(org, stranger)
+    pks = listed(client)
+    assert pks == visible_to(run, stranger)
+    assert pks[0] == alert.pk
+    ranks = dict(AuditAlert.objects.filter(run=run).values_list("pk", "rank"))
+    assert [ranks[pk] for pk in pks] == sorted(ranks[pk] for pk in pks)
+    assert len(pks) > 50  # more than one page
+    page = client.get(QUEUE).content.decode()
+    assert alert.summary in page
+    assert "Next</a>" in page
+
+
+def test_the_lead_sees_it_too(org: Org, run: AuditRun) -> None:
+    """Counter-corruption leads share the queue once their force user id is known."""
+    alert = top(run)
+    org.lead.force_user_id = staff_around(alert).stranger
+    org.lead.save(update_fields=["force_user_id"])
+    assert alert.pk in listed(org.client(org.lead))
+
+
+def test_nobody_sees_an_alert_about_themselves(org: Org, run: AuditRun) -> None:
+    """An analyst whose force user id is the subject's does not see the alert."""
+    alert = top(run)
+    pks = listed(analyst_client(org, alert.force_user_id), "all")
+    assert alert.pk not in pks
+    assert pks  # the rest of the queue is still there
+
+
+def test_the_subjects_line_manager_does_not_see_it(org: Org, run: AuditRun) -> None:
+    """The chain above the subject in the force's org chart is kept out."""
+    alert = top(run)
+    pks = listed(analyst_client(org, staff_around(alert).manager), "all")
+    assert alert.pk not in pks
+    assert pks
+
+
+def test_someone_the_subject_manages_does_not_see_it(org: Org, run: AuditRun) -> None:
+    """The chain works both ways: an alert about your manager is kept from you."""
+    managed = AuditAlert.objects.filter(
+        run=run, force_user_id__in=run.staff.values("line_manager_id")
+    ).first()
+    assert managed is not None, "no alert about a manager in this run"
+    report = run.staff.filter(line_manager_id=managed.force_user_id).first()
+    assert report is not None
+    assert managed.pk not in listed(analyst_client(org, report.user_id), "all")
+
+
+def test_the_subjects_unit_does_not_see_it(org: Org, run: AuditRun) -> None:
+    """Someone in the subject's unit, outside their chain, does not see the alert."""
+    alert = top(run)
+    pks = listed(analyst_client(org, staff_around(alert).unit_mate), "all")
+    assert alert.pk not in pks
+    assert pks
+
+
+def test_custodes_own_chart_applies_too(org: Org, run: AuditRun) -> None:
+    """If the subject has a custodes account, its line management counts as well."""
+    alert = top(run)
+    around = staff_around(alert)
+    boss = add_user(org, "boss", Role.CC_LEAD, "acu-command", around.stranger)
+    add_user(org, "subject-account", Role.INTAKE_HANDLER, "response", alert.force_user_id, boss)
+    assert alert.pk not in listed(org.client(boss), "all")
+
+
+def test_an_analyst_not_known_in_the_force_sees_nothing(org: Org, run: AuditRun) -> None:
+    """Without a force user id need-to-know cannot be applied, so no alert is shown."""
+    client = org.client(org.lead)
+    response = client.get(QUEUE)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "no force user id" in text
+    assert listed(client, "all") == []
+
+
+def test_the_queue_filters_by_status(org: Org, run: AuditRun) -> None:
+    """A dismissed alert leaves the new queue and shows under dismissed and all."""
+    alert = top(run)
+    stranger = add_user(org, "analyst", Role.CC_ANALYST, "acu-north", staff_around(alert).stranger)
+    dismiss_audit_alert(stranger, alert, "Explained: a safeguarding enquiry")
+    client = org.client(stranger)
+    assert alert.pk not in listed(client, "new")
+    assert listed(client, "dismissed") == [alert.pk]
+    assert listed(client, "escalated") == []
+    assert alert.pk in listed(client, "all")
+    # An unknown status falls back to the new alerts rather than showing everything.
+    assert listed(client, "nonsense") == listed(client, "new")
+
+
+def test_the_nav_and_the_alerts_page_link_to_it(org: Org, run: AuditRun) -> None:
+    """Counter-corruption staff find the queue from every page and from /alerts/."""
+    client = analyst_client(org, "nobody-in-the-run")
+    home = client.get("/").content.decode()
+    assert f'href="{QUEUE}"' in home
+    alerts = client.get("/alerts/").content.decode()
+    assert alerts.count(f'href="{QUEUE}"') == 2  # the nav and the page itself
+
+
+def test_the_outsider_is_refused_with_403(org: Org, run: AuditRun) -> None:
+    """Investigators, including the outsider, may not open the queue or see its link."""
+    for user in (org.outsider, org.owner, org.subject):
+        client = org.client(user)
+        assert client.get(QUEUE).status_code == 403, user.username
+        assert f'href="{QUEUE}"' not in client.get("/").content.decode()
+
+
+def test_not_signed_in_is_sent_to_sign_in(db: None) -> None:
+    """An anonymous visitor is redirected to the sign-in page."""
+    response = Client(enforce_csrf_checks=True).get(QUEUE)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/sign-in/?next=/alerts/audit/"
+
+
+def test_only_get_is_allowed(org: Org, run: AuditRun) -> None:
+    """Without the token a POST is refused; with it, POST is still not a method it takes."""
+    client = analyst_client(org, "nobody-in-the-run")
+    assert client.post(QUEUE).status_code == 403
+    token = client.cookies["csrftoken"].value
+    assert client.post(QUEUE, {"csrfmiddlewaretoken": token}).status_code == 405
