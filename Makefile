@@ -48,6 +48,8 @@ check: install
 
 bench: install
 	$(BIN)/python bench/synth_scale.py
+	$(BIN)/python bench/audit_speed.py --size 10m
+	$(BIN)/python bench/audit_quality.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

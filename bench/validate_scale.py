@@ -60,7 +60,7 @@ def events_sql(rows: int, broken: bool) -> str:
         CASE WHEN i % 3 > 0 THEN 'p' || (hash(i + 1) % 1000000) END AS person_id,
         CASE WHEN i % 4 = 0 THEN 'i' || (hash(i + 2) % 500000) END AS incident_id,
         CASE WHEN i % 10 = 0 THEN 'i' || (hash(i + 3) % 500000) END AS reason_incident_id
-        FROM range({rows}) t(i)"""  # noqa: S608
+        FROM range({rows}) t(i)"""
 
 
 def write(folder: Path, rows: int, fmt: str, broken: bool) -> None:

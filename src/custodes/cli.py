@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from custodes import __version__
@@ -129,7 +130,7 @@ def validate(
         console.print(f"[green]ok[/green]: {extract} is a usable force extract.")
         return
     for problem in report.problems:
-        errors.print(f"[red]error[/red]: {problem}", highlight=False, markup=True)
+        errors.print(f"[red]error[/red]: {escape(str(problem))}", highlight=False, markup=True)
     errors.print(f"{len(report.problems)} problem(s); {extract} cannot be audited as it is.")
     raise typer.Exit(code=1)
 
@@ -173,7 +174,7 @@ def audit(
             )
         except CustodesError as exc:
             progress.stop()
-            errors.print(f"[red]error[/red]: {exc}", markup=True, highlight=False)
+            errors.print(f"[red]error[/red]: {escape(str(exc))}", markup=True, highlight=False)
             raise typer.Exit(code=1) from None
         progress.update(task, description="done", completed=1, total=1)
     _print_audit(result)
@@ -220,7 +221,8 @@ def demo(
     ] = True,
     port: Annotated[int, typer.Option(help="Port for the web app.")] = 8000,
 ) -> None:
-    """Generate a synthetic force, check it, make demo accounts and serve the web app."""
+    """Generate a synthetic force, audit it, make demo accounts and serve the alert queue."""
+    from custodes.audit.run import run_audit
     from custodes.audit.validate import validate_extract
     from custodes.synth import SynthConfig, generate
     from custodes.web.commands import demo_accounts
@@ -242,12 +244,27 @@ def demo(
             errors.print(f"error: {problem}")
         raise typer.Exit(code=1)
     console.print(f"[green]ok[/green]: the extract in {extract} meets the force-extract spec.")
+    console.rule("custodes demo: the access audit")
+    audit_dir = out / "audit"
+    with console.status("auditing") as status:
+        audited = run_audit(
+            extract,
+            audit_dir,
+            on_step=lambda s, n, m: status.update(f"{s.stage}: {s.name} ({n}/{m})"),
+        )
+    _print_audit(audited)
+    console.print(f"Report for the analyst: {audit_dir / 'report.html'}")
     console.rule("custodes demo: the web application")
     demo_accounts()
+    from custodes.web.demo import import_demo_run
+
+    imported = import_demo_run(audit_dir, extract)
+    if imported is not None:
+        console.print(f"Alert queue: {imported}")
     if serve_app:
         console.print(
-            "Sign in as [bold]lead[/bold] or [bold]investigator[/bold] with the "
-            "password above and the code from `custodes users code USERNAME`."
+            "Sign in as [bold]analyst[/bold] (the alert queue) or [bold]investigator[/bold] "
+            "(cases) with the password above and the code from `custodes users code USERNAME`."
         )
         run_server("127.0.0.1", port, workers=2)
 

@@ -31,6 +31,10 @@ class Dialect(ABC):
         """Return the placeholder for a bound parameter called `name`."""
         return f"${name}"
 
+    def anti_join(self) -> str:
+        """Return the keywords of a join that keeps left rows with no match."""
+        return "ANTI JOIN"
+
     def row_numbers(self, order_by: str) -> str:
         """Return a window that numbers rows 1, 2, … (order only where the engine needs it)."""
         return f"row_number() OVER (ORDER BY {order_by})"
@@ -84,6 +88,9 @@ class SparkDialect(Dialect):
 
     def param(self, name: str) -> str:
         return f":{name}"
+
+    def anti_join(self) -> str:
+        return "LEFT ANTI JOIN"
 
     def joined(self, expr: str, sep: str = ";") -> str:
         return f"array_join(array_sort(collect_set({expr})), '{sep}')"

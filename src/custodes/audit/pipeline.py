@@ -155,11 +155,13 @@ def _window(cfg: AuditConfig, a: str = "a") -> str:
     return f"ev.t >= {a}.lo - {cfg.before} AND ev.t <= {a}.hi + {cfg.after}"
 
 
-def explain_steps(cfg: AuditConfig, catalogue: Catalogue) -> list[Step]:
+def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[Step]:
     """Find, for every look-up, the strongest link in the force's records that explains it."""
     s = "explain"
     w = _window(cfg)
-    residual = catalogue.residual
+    residual_sql = " UNION ALL ".join(
+        f"SELECT '{kind}' AS how, {weight} AS w" for kind, weight in catalogue.residual.items()
+    )
     return [
         # Everything each user was assigned to: the people in their incidents and the incidents.
         Step(
@@ -170,18 +172,19 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue) -> list[Step]:
             SELECT u, -i AS target, lo, hi FROM a_ist""",
             s,
         ),
+        # Most look-ups are of the user's own work: set those aside in one pass and explain
+        # only the rest, which is small.
         Step(
-            "x_assigned",
+            "x_other",
             f"""
-            SELECT DISTINCT ev.e FROM a_ev ev
-            JOIN x_pair a ON a.u = ev.u AND a.target = ev.target
-            WHERE {w}""",
+            SELECT ev.* FROM a_ev ev
+            {d.anti_join()} x_pair a ON a.u = ev.u AND a.target = ev.target AND {w}""",
             s,
         ),
         Step(
             "x_reason",
             f"""
-            SELECT DISTINCT ev.e FROM a_ev ev
+            SELECT DISTINCT ev.e FROM x_other ev
             JOIN a_incidents r ON r.i = ev.ri
             LEFT JOIN a_ip ip ON ip.i = ev.ri AND ip.p = ev.p
             WHERE (ip.p IS NOT NULL OR ev.i = ev.ri)
@@ -192,54 +195,59 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue) -> list[Step]:
         Step(
             "x_declared",
             """
-            SELECT DISTINCT ev.e FROM a_ev ev JOIN a_decl dc ON dc.u = ev.u AND dc.p = ev.p""",
+            SELECT DISTINCT ev.e FROM x_other ev
+            JOIN a_decl dc ON dc.u = ev.u AND dc.p = ev.p""",
             s,
         ),
+        # Whose work can explain a user's look-up more weakly: their unit, manager and reports.
         Step(
-            "x_rest",
+            "x_colleague",
             """
-            SELECT ev.* FROM a_ev ev
-            LEFT JOIN x_assigned a ON a.e = ev.e
-            LEFT JOIN x_reason r ON r.e = ev.e
-            LEFT JOIN x_declared dc ON dc.e = ev.e
-            WHERE a.e IS NULL AND r.e IS NULL AND dc.e IS NULL""",
+            SELECT me.u, them.u AS v FROM a_staff me JOIN a_staff them
+              ON them.unit = me.unit AND them.u <> me.u
+            UNION
+            SELECT u, mgr_u AS v FROM a_staff WHERE mgr_u IS NOT NULL
+            UNION
+            SELECT mgr_u AS u, u AS v FROM a_staff WHERE mgr_u IS NOT NULL""",
             s,
         ),
-        # Weaker: the same unit as, the line manager of, or a report of someone assigned.
+        # Broad access leaves less suspicion than a team link (see [explanations]) and needs no
+        # join, so the team is tried only for other staff's look-ups nothing stronger explains.
         Step(
             "x_team",
             f"""
-            SELECT DISTINCT ev.e FROM x_rest ev
-            JOIN a_staff me ON me.u = ev.u
-            JOIN x_pair a ON a.target = ev.target AND {w}
-            JOIN a_staff them ON them.u = a.u
-            WHERE them.u <> me.u
-              AND (them.unit = me.unit OR them.mgr_u = me.u OR me.mgr_u = them.u)""",
+            SELECT DISTINCT ev.e FROM x_other ev
+            JOIN a_staff st ON st.u = ev.u
+            JOIN x_colleague c ON c.u = ev.u
+            JOIN x_pair a ON a.u = c.v AND a.target = ev.target AND {w}
+            WHERE NOT st.broad""",
             s,
         ),
         Step(
-            "x_ev",
-            f"""
-            SELECT ev.*,
-                   CASE WHEN a.e IS NOT NULL THEN 'assigned'
-                        WHEN r.e IS NOT NULL THEN 'reason'
+            "x_how",
+            """
+            SELECT ev.e,
+                   CASE WHEN r.e IS NOT NULL THEN 'reason'
                         WHEN dc.e IS NOT NULL THEN 'declared'
-                        WHEN tm.e IS NOT NULL THEN 'team'
                         WHEN st.broad THEN 'broad'
-                        ELSE 'none' END AS how,
-                   CASE WHEN a.e IS NOT NULL THEN {residual["assigned"]}
-                        WHEN r.e IS NOT NULL THEN {residual["reason"]}
-                        WHEN dc.e IS NOT NULL THEN {residual["declared"]}
-                        WHEN tm.e IS NOT NULL THEN {residual["team"]}
-                        WHEN st.broad THEN {residual["broad"]}
-                        ELSE {residual["none"]} END AS w,
-                   CAST(floor(ev.t / {DAY}) AS BIGINT) AS day
-            FROM a_ev ev
+                        WHEN tm.e IS NOT NULL THEN 'team'
+                        ELSE 'none' END AS how
+            FROM x_other ev
             JOIN a_staff st ON st.u = ev.u
-            LEFT JOIN x_assigned a ON a.e = ev.e
             LEFT JOIN x_reason r ON r.e = ev.e
             LEFT JOIN x_declared dc ON dc.e = ev.e
             LEFT JOIN x_team tm ON tm.e = ev.e""",
+            s,
+        ),
+        # The look-ups the signals weigh: every one not explained by the user's own assignment.
+        # Those that are ("assigned") stay in a_ev only; nothing downstream needs them one by one.
+        Step(
+            "x_ev",
+            f"""
+            SELECT ev.*, k.how, k.w, CAST(floor(ev.t / {DAY}) AS BIGINT) AS day
+            FROM x_other ev
+            JOIN x_how h ON h.e = ev.e
+            JOIN ({residual_sql}) k ON k.how = h.how""",
             s,
         ),
     ]
@@ -301,21 +309,31 @@ def signal_steps(
         "p.sex = 'F' AND p.birth_day IS NOT NULL "
         "AND ev.day - p.birth_day >= 16 * 365.25 AND ev.day - p.birth_day < 36 * 365.25"
     )
+    age_at_work = f"a.lo / {DAY} - p.birth_day"
+    young_work = (
+        f"p.sex = 'F' AND p.birth_day IS NOT NULL "
+        f"AND {age_at_work} >= 16 * 365.25 AND {age_at_work} < 36 * 365.25"
+    )
+    # The user's own work: the people in the incidents they were assigned to.
     parts["young-women"] = f"""{scoped("young-women")} JOIN a_persons p ON p.p = ev.p
         JOIN (
             SELECT ev.u,
-                   count(DISTINCT CASE WHEN ev.how = 'none' AND {young} THEN ev.p END) AS n_young,
-                   count(DISTINCT CASE WHEN ev.how = 'none' THEN ev.p END) AS n_unexplained,
-                   count(DISTINCT CASE WHEN ev.how = 'assigned' AND {young} THEN ev.p END)
-                     AS w_young,
-                   count(DISTINCT CASE WHEN ev.how = 'assigned' THEN ev.p END) AS w_all
-            FROM x_ev ev JOIN a_persons p ON p.p = ev.p GROUP BY ev.u
+                   count(DISTINCT CASE WHEN {young} THEN ev.p END) AS n_young,
+                   count(DISTINCT ev.p) AS n_unexplained
+            FROM x_ev ev JOIN a_persons p ON p.p = ev.p WHERE ev.how = 'none' GROUP BY ev.u
         ) c ON c.u = ev.u
+        LEFT JOIN (
+            SELECT a.u,
+                   count(DISTINCT CASE WHEN {young_work} THEN a.target END) AS w_young,
+                   count(DISTINCT a.target) AS w_all
+            FROM x_pair a JOIN a_persons p ON p.p = a.target GROUP BY a.u
+        ) wk ON wk.u = ev.u
         WHERE {_scope(yw)} AND {young}
           AND c.n_young >= {int(yw.param("min_people"))}
           AND (CAST(c.n_young AS DOUBLE) / c.n_unexplained)
               >= {yw.param("min_ratio")}
-                 * greatest(CAST(c.w_young AS DOUBLE) / greatest(c.w_all, 1), 0.05)"""
+                 * greatest(CAST(coalesce(wk.w_young, 0) AS DOUBLE)
+                            / greatest(coalesce(wk.w_all, 0), 1), 0.05)"""
     if "complaints" in present:
         parts["own-complainant"] = f"""{scoped("own-complainant")}
             JOIN a_complaints c ON c.u = ev.u AND c.p = ev.p

@@ -37,14 +37,13 @@ def _timeline_svg(eng: Engine, user_id: str, catalogue: Catalogue) -> str:
     """Draw one user's look-ups against their assignments and shifts, as inline SVG."""
     p = eng.dialect.param("user")
     looks = eng.fetch(
-        f"""SELECT ev.t * 1000 AS at, ev.how AS explanation, ev.system, ev.action,
-                   coalesce(px.person_id, x.incident_id) AS record
-            FROM x_ev ev JOIN a_staff st ON st.u = ev.u
-            LEFT JOIN a_persons px ON px.p = ev.p LEFT JOIN a_incidents x ON x.i = ev.i
+        f"""SELECT ev.t * 1000 AS at, coalesce(h.how, 'assigned') AS explanation
+            FROM a_ev ev JOIN a_staff st ON st.u = ev.u
+            LEFT JOIN x_ev h ON h.e = ev.e
             WHERE st.user_id = {p}""",
         {"user": user_id},
     ).to_pylist()
-    bounds = eng.fetch("SELECT min(t) AS lo, max(t) AS hi FROM x_ev").to_pylist()[0]
+    bounds = eng.fetch("SELECT min(t) AS lo, max(t) AS hi FROM a_ev").to_pylist()[0]
     lo_ms, hi_ms = int(bounds["lo"] or 0) * 1000, int(bounds["hi"] or 0) * 1000
     spans = eng.fetch(
         f"""SELECT 'assigned incidents' AS lane, ist.lo * 1000 AS start, ist.hi * 1000 AS stop

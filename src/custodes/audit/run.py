@@ -86,12 +86,14 @@ def run_audit(
     catalogue = catalogue or load_catalogue()
     extract, out = Path(extract), Path(out)
     # An extract that fails validation stops the run before any work, with every problem.
+    started = time.perf_counter()
     report = validate_extract(extract)
     report.raise_for_problems()
+    validation = time.perf_counter() - started
     if out.exists() and any(out.iterdir()) and not (out / "alerts.csv").exists():
         raise CustodesError(f"{out} is not empty and holds no earlier audit; not replacing it")
 
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {"validation": validation}
     eng = engine_instance or make_engine(engine, spark_master, memory_limit)
     try:
         started = time.perf_counter()
@@ -100,7 +102,7 @@ def run_audit(
         d = eng.dialect
         steps = [
             *load_steps(d),
-            *explain_steps(config, catalogue),
+            *explain_steps(config, catalogue, d),
             *signal_steps(config, catalogue, d, present),
             *score_steps(catalogue, d),
         ]
@@ -211,38 +213,45 @@ def _ts(seconds: pa.ChunkedArray) -> pa.Array:
 
 def _explained_table(eng: Engine) -> pa.Table:
     """Return look-ups and the share explained, per system and for all systems together."""
-    kinds = ("assigned", "reason", "declared", "team", "broad", "none")
+    kinds = ("reason", "declared", "team", "broad", "none")
     counts = ", ".join(
         f"coalesce(sum(CASE WHEN how = '{k}' THEN 1 ELSE 0 END), 0) AS by_{k}" for k in kinds
     )
-    sql = f"""
-        SELECT system, look_ups, explained,
-               CASE WHEN look_ups = 0 THEN 1.0
-                    ELSE round(CAST(explained AS DOUBLE) / look_ups, 6) END AS share, {
-        ", ".join(f"by_{k}" for k in kinds)
-    }
-        FROM (
-            SELECT system, count(*) AS look_ups,
-                   coalesce(sum(CASE WHEN how <> 'none' THEN 1 ELSE 0 END), 0) AS explained, {
-        counts
-    }
-            FROM x_ev GROUP BY system
-            UNION ALL
-            SELECT 'ALL' AS system, count(*) AS look_ups,
-                   coalesce(sum(CASE WHEN how <> 'none' THEN 1 ELSE 0 END), 0) AS explained, {
-        counts
-    }
-            FROM x_ev
-        ) t
-        ORDER BY CASE WHEN system = 'ALL' THEN 1 ELSE 0 END, system
-    """
-    table = eng.fetch(sql)
+    # Look-ups explained by the user's own assignment are not in x_ev: they are the rest.
+    rows = eng.fetch(
+        f"""
+        SELECT t.system, t.look_ups, {", ".join(f"coalesce(k.by_{k}, 0) AS by_{k}" for k in kinds)},
+               t.look_ups - coalesce(k.others, 0) AS by_assigned
+        FROM (SELECT system, count(*) AS look_ups FROM a_ev GROUP BY system) t
+        LEFT JOIN (SELECT system, count(*) AS others, {counts} FROM x_ev GROUP BY system) k
+          ON k.system = t.system
+        ORDER BY t.system
+        """
+    ).to_pylist()
+    columns = ["look_ups", "by_assigned", *(f"by_{k}" for k in kinds)]
+    rows.append({"system": "ALL", **{c: sum(int(r[c]) for r in rows) for c in columns}})
+    out: dict[str, list[object]] = {"system": [], "look_ups": [], "explained": [], "share": []}
+    for c in columns[1:]:
+        out[c] = []
+    for r in rows:
+        look_ups, unexplained = int(r["look_ups"]), int(r["by_none"])
+        out["system"].append(r["system"])
+        out["look_ups"].append(look_ups)
+        out["explained"].append(look_ups - unexplained)
+        out["share"].append(round((look_ups - unexplained) / look_ups, 6) if look_ups else 1.0)
+        for c in columns[1:]:
+            out[c].append(int(r[c]))
     return pa.table(
         {
-            name: pc.cast(table.column(name), pa.float64() if name == "share" else pa.int64())
-            if name != "system"
-            else table.column(name)
-            for name in table.column_names
+            name: pa.array(
+                values,
+                pa.string()
+                if name == "system"
+                else pa.float64()
+                if name == "share"
+                else pa.int64(),
+            )
+            for name, values in out.items()
         }
     )
 

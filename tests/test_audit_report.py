@@ -1,0 +1,51 @@
+"""report.html reads well offline: rendered in headless Chromium and looked at."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from custodes.audit.run import run_audit
+from custodes.synth import SynthConfig, generate
+
+pytestmark = pytest.mark.browser
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshots" / "audit-report.png"
+
+
+def test_the_report_renders_offline_with_timelines(chromium: Browser, tmp_path: Path) -> None:
+    extract = tmp_path / "force"
+    generate(SynthConfig(staff=400, days=45, seed=8, prevalence=0.01), extract)
+    run_audit(extract, tmp_path / "audit")
+    report = tmp_path / "audit" / "report.html"
+    html = report.read_text(encoding="utf-8")
+    # Self-contained: nothing is fetched from anywhere.
+    assert "http://" not in html.replace("http://www.w3.org", "")
+    assert "https://" not in html
+
+    context = chromium.new_context(viewport={"width": 1200, "height": 900}, offline=True)
+    page = context.new_page()
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(report.as_uri())
+    expect(page.get_by_role("heading", name="Access audit")).to_be_visible()
+    first = page.locator("section.alert").first
+    expect(first).to_be_visible()
+    expect(first.locator("svg").first).to_be_visible()
+    assert first.locator("svg").first.bounding_box()["width"] > 600  # type: ignore[index]
+    assert page.locator("table").first.locator("tbody tr").count() >= 10
+    expect(page.get_by_role("heading", name="Look-ups explained")).to_be_visible()
+    shot = tmp_path / "report.png"
+    page.screenshot(path=str(shot), full_page=False)
+    assert shot.stat().st_size > 20_000
+    assert failed == []
+    if os.environ.get("CUSTODES_SAVE_SCREENSHOTS") == "1":
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, SCREENSHOT)
+        page.locator("section.alert").first.screenshot(
+            path=str(SCREENSHOT.with_name("audit-report-alert.png"))
+        )
+    context.close()

@@ -1,0 +1,47 @@
+"""The libraries stand alone: importing them never loads Django; their public names are pinned."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+LIBRARIES = {
+    "custodes.synth": [
+        "DECOY_PATTERNS",
+        "MISCONDUCT_PATTERNS",
+        "SynthConfig",
+        "SynthResult",
+        "generate",
+    ],
+    "custodes.audit.run": ["AuditResult", "run_audit"],
+    "custodes.audit.validate": [
+        "OPTIONAL_COLUMN_NOTES",
+        "OPTIONAL_TABLE_NOTES",
+        "Problem",
+        "ValidationReport",
+        "validate_extract",
+    ],
+    "custodes.audit.catalogue": ["Catalogue", "Signal", "load_catalogue"],
+    "custodes.audit.evaluate": ["Evaluation", "evaluate_run"],
+}
+
+
+def test_importing_every_library_module_loads_no_django() -> None:
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import custodes.audit, custodes.synth, custodes.crypto\n"
+        "for pkg in (custodes.audit, custodes.synth):\n"
+        "    for m in pkgutil.iter_modules(pkg.__path__):\n"
+        "        importlib.import_module(f'{pkg.__name__}.{m.name}')\n"
+        "print(sorted(n for n in sys.modules if n == 'django' or n.startswith('django.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("module", "names"), sorted(LIBRARIES.items()))
+def test_public_names_are_pinned(module: str, names: list[str]) -> None:
+    imported = __import__(module, fromlist=["__all__"])
+    assert sorted(imported.__all__) == sorted(names)
