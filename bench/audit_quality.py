@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from custodes.audit.evaluate import evaluate_run
 from custodes.audit.run import run_audit
@@ -30,7 +31,7 @@ FORCES = [
 
 def main() -> None:
     """Audit each force and print recall per pattern, precision and the explained share."""
-    runs = []
+    runs: list[dict[str, Any]] = []
     recall_sum: dict[str, float] = defaultdict(float)
     with tempfile.TemporaryDirectory() as tmp:
         for staff, days, seed in FORCES:

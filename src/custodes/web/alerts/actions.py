@@ -15,7 +15,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from custodes.audit.extract import (
@@ -240,10 +240,29 @@ def _batches(rows: pa.Table) -> Iterator[dict[str, list[Any]]]:
         yield batch.to_pydict()
 
 
+def _refuse_row_security() -> None:
+    # Under row-level security the import could not find a run imported before, nor read
+    # back the alerts it wrote, and the application's role may not write these tables at
+    # all: refuse before reading a file rather than fail half-way or import nothing.
+    connection = connections[router.db_for_write(AuditAlert)]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT row_security_active(%s)", [AuditAlert._meta.db_table])
+        bound: Any = cursor.fetchone()
+    if bound[0]:
+        raise AuditImportError(
+            "row-level security binds this database role, which may neither see every audit "
+            "alert nor write any; import with the tables' owner's DATABASE_URL (the role that "
+            "runs migrations)"
+        )
+
+
 def import_audit_run(actor: User | None, run_dir: Path, extract_dir: Path) -> ImportResult:
     """Load an audit run's alerts and evidence and its extract's staff, all or nothing."""
     if actor is not None and actor.role not in IMPORT_ROLES:
         raise PermissionDenied(f"{actor.get_role_display()} may not import audit runs")
+    _refuse_row_security()
     # Read and check everything first: no file problem can surface half-way through the writes.
     loaded = _load(Path(run_dir), Path(extract_dir))
     return _store(actor, loaded)
