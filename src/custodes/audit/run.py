@@ -27,6 +27,7 @@ from custodes.audit.pipeline import (
 from custodes.audit.summary import SignalStats, summarise
 from custodes.audit.validate import OPTIONAL_TABLE_NOTES, validate_extract
 from custodes.errors import CustodesError
+from custodes.folders import swap_folder
 
 __all__ = ["AuditResult", "run_audit"]
 
@@ -189,7 +190,7 @@ def _write_outputs(
         from custodes.audit.report import write_report
 
         write_report(eng, work / "report.html", alerts, explained, catalogue, extract, notes)
-        _swap(work, out)
+        swap_folder(work, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -254,15 +255,3 @@ def _explained_table(eng: Engine) -> pa.Table:
             for name, values in out.items()
         }
     )
-
-
-def _swap(work: Path, out: Path) -> None:
-    """Put the finished outputs in place so nobody reads half of them."""
-    if out.exists():
-        old = out.parent / f".{out.name}-old"
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-        work.rename(out)
-        shutil.rmtree(old)
-    else:
-        work.rename(out)

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from custodes.errors import CustodesError
+from custodes.folders import swap_folder
 from custodes.synth.config import DECOY_PATTERNS, MISCONDUCT_PATTERNS, SynthConfig
 from custodes.synth.incidents import (
     KIND_NAMES,
@@ -94,16 +95,9 @@ def generate(
 
 
 def _replace(work: Path, out: Path, truth_path: Path) -> None:
-    """Swap the finished extract into place so readers never see half of it."""
+    """Swap the finished extract into place, its truth beside it."""
     (work / "truth.csv").replace(truth_path)
-    if out.exists():
-        old = out.parent / f".{out.name}-old"
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-        work.rename(out)
-        shutil.rmtree(old)
-    else:
-        work.rename(out)
+    swap_folder(work, out)
 
 
 def _write_truth(planted: Planted, path: Path) -> dict[str, int]:
