@@ -95,6 +95,7 @@ def write_report(
     catalogue: Catalogue,
     extract: Path,
     notes: list[str],
+    budget: int = 0,
 ) -> None:
     """Write the ranked list, a timeline per top alert, the reasons and the explained shares."""
     esc = html.escape
@@ -107,7 +108,9 @@ def write_report(
         for r in rows
     )
     sections = []
-    for r in rows[:TIMELINES]:
+    # Everyone within the unit's review budget gets a timeline, and never fewer than TIMELINES.
+    drawn = max(TIMELINES, budget)
+    for r in rows[:drawn]:
         reasons = "".join(
             f"<li><b>{esc(titles.get(reason, reason))}</b></li>"
             for reason in str(r["reasons"]).split(";")
@@ -155,7 +158,7 @@ look-ups.</p>
 </thead><tbody>{table_rows}</tbody></table>
 <p>{alerts.num_rows:,} members of staff in all; the first {min(LISTED, alerts.num_rows)} are
 listed here and all of them in alerts.csv.</p>
-<h2>The top {min(TIMELINES, len(rows))} alerts</h2>
+<h2>The top {min(drawn, len(rows))} alerts</h2>
 {"".join(sections)}
 <h2>Look-ups explained</h2>
 <table><thead><tr><th>system</th><th>look-ups</th><th>explained</th><th>share</th></tr></thead>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 import time
@@ -189,13 +190,16 @@ def _write_outputs(
         pacsv.write_csv(explained, work / "explained.csv")
         from custodes.audit.report import write_report
 
-        write_report(eng, work / "report.html", alerts, explained, catalogue, extract, notes)
+        staff = int(eng.fetch("SELECT count(*) AS n FROM a_staff").column("n")[0].as_py())
+        budget = math.ceil(staff * config.review_budget)
+        write_report(
+            eng, work / "report.html", alerts, explained, catalogue, extract, notes, budget
+        )
         swap_folder(work, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     total = explained.filter(pc.equal(explained.column("system"), "ALL")).to_pylist()[0]
-    staff = eng.fetch("SELECT count(*) AS n FROM a_staff").column("n")[0].as_py()
     return AuditResult(
         out=out,
         staff=int(staff),

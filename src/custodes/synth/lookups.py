@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from custodes.synth.incidents import STAFF_ROLES, Incidents
-from custodes.synth.organisation import DEPARTMENTS, Organisation
+from custodes.synth.organisation import Organisation
 from custodes.synth.population import Population
 from custodes.synth.rota import Rota
 
@@ -215,8 +215,3 @@ def broad_lookups(
         system = rng.choice(len(SYSTEMS), size=len(user), p=p / p.sum()).astype(np.int8)
         none = np.full(len(user), -1, dtype=np.int32)
         buf.add(ts, user, person, none, system, actions(len(user), rng))
-
-
-def department_of(org: Organisation, name: str) -> int:
-    """Return the index of the department called `name`."""
-    return next(i for i, d in enumerate(DEPARTMENTS) if d.name == name)
