@@ -5,9 +5,10 @@ Run: .venv/bin/python bench/audit_speed.py --size 10m      (or --size 100m)
 The baseline, measured in the same run on the same extract, is one DuckDB query: look-ups
 left-joined to the incident assignments of the same user and person with the time-window
 condition (1 day before to 7 days after), grouped per look-up. The aims (issue 4): the
-explanation stage at least 3x faster than the baseline; the whole audit (validation,
-explanation, signals, scoring, outputs) no slower than the baseline alone; 100 million
-look-ups in under 6 GiB of memory.
+explanation stage at least 3x faster than the baseline; the whole audit (explanation, signals,
+scoring, outputs) no slower than the baseline alone; 100 million look-ups in under 6 GiB of
+memory. Both readings of "whole" are printed: the four stages the aim names, and the command
+end to end (which also validates the extract and codes its ids).
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def main() -> None:
     info = json.loads(audit_out.strip().splitlines()[-1])
     stages, look_ups = info["stages"], int(info["look_ups"])
     explain = stages["explain"]
+    named = sum(stages[k] for k in ("explain", "signals", "score", "outputs"))
     result = {
         "size": args.size,
         "look_ups": look_ups,
@@ -159,6 +161,8 @@ def main() -> None:
         "look_ups_per_second": round(look_ups / audit_wall),
         "stage_seconds": {k: round(v, 1) for k, v in stages.items()},
         "explain_speedup_vs_baseline": round(base_wall / explain, 2),
+        "named_stages_seconds": round(named, 1),
+        "named_stages_vs_baseline": round(named / base_wall, 2),
         "audit_vs_baseline": round(audit_wall / base_wall, 2),
         "aims": {
             "explain_speedup_at_least": 3.0,

@@ -7,7 +7,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from custodes.audit.run import run_audit
+from custodes.audit.dialect import DuckDBDialect
+from custodes.audit.engine import DuckDBEngine
+from custodes.audit.run import KEY_ATTEMPTS, run_audit
+from custodes.errors import EngineError
 from custodes.synth import SynthConfig, generate
 
 
@@ -38,3 +41,43 @@ def test_duckdb_and_spark_agree(extract: Path, tmp_path: Path) -> None:
     assert ev_a.to_pylist() == ev_b.to_pylist()
     assert duck.explained == spark.explained
     assert duck.look_ups == spark.look_ups
+
+
+class _Clashing(DuckDBDialect):
+    """Code every id as 1 for the first `clashing` codings: the worst clash there can be."""
+
+    def __init__(self, clashing: int) -> None:
+        self.clashing = clashing
+
+    def key(self, expr: str, salt: int = 0) -> str:
+        if salt < self.clashing:
+            return f"CASE WHEN {expr} IS NOT NULL THEN CAST(1 AS BIGINT) END"
+        return super().key(expr, salt)
+
+
+def _audit_with(dialect: DuckDBDialect, extract: Path, out: Path) -> list[dict[str, object]]:
+    engine = DuckDBEngine()
+    engine.dialect = dialect
+    try:
+        run_audit(extract, out, engine_instance=engine)
+    finally:
+        engine.close()
+    rows: list[dict[str, object]] = pq.read_table(out / "evidence.parquet").to_pylist()
+    return rows
+
+
+def test_ids_that_share_a_key_are_coded_again(extract: Path, tmp_path: Path) -> None:
+    plain = _audit_with(DuckDBDialect(), extract, tmp_path / "plain")
+    recoded = _audit_with(_Clashing(1), extract, tmp_path / "recoded")
+    assert len(plain) > 20
+    assert recoded == plain
+    assert (tmp_path / "recoded" / "alerts.csv").read_bytes() == (
+        tmp_path / "plain" / "alerts.csv"
+    ).read_bytes()
+
+
+def test_a_clash_that_never_clears_stops_the_run(extract: Path, tmp_path: Path) -> None:
+    every_table = r"a_ev \(\d+\), a_incidents \(\d+\), a_persons \(\d+\), a_staff \(\d+\)$"
+    with pytest.raises(EngineError, match=rf"share numeric keys after 3 codings: {every_table}"):
+        _audit_with(_Clashing(KEY_ATTEMPTS), extract, tmp_path / "never")
+    assert not (tmp_path / "never").exists()

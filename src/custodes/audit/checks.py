@@ -38,6 +38,7 @@ __all__ = [
     "references",
     "row_checks",
     "tally_sql",
+    "typed_column",
 ]
 
 CheckKind = Literal["empty", "unparseable", "not_allowed"]
@@ -128,22 +129,31 @@ def checked_rows_sql(
     return f"SELECT {', '.join(items)} FROM {scan}"
 
 
-def _marked_sql(rows: str, flags: Sequence[Flag]) -> str:
+def _marked_sql(rows: str, flags: Sequence[Flag], key: str | None = None) -> str:
     # Each condition is worked out once per row here, not once per aggregate that reads it.
-    items = [_ROW]
+    items = [_ROW] if key is None else [_ROW, f"{key} AS k"]
     for i, (condition, value) in enumerate(flags):
         items += [f"coalesce({condition}, false) AS f{i}", f"{value} AS v{i}"]
     return f"SELECT {', '.join(items)} FROM ({rows}) AS src"
 
 
-def tally_sql(rows: str, flags: Sequence[Flag]) -> str:
+def tally_sql(rows: str, flags: Sequence[Flag], key: str | None = None) -> str:
     """Build one pass over `rows`: the row count, then `TALLY_WIDTH` aggregates per flag."""
-    # Per flag: rows flagged, and the least and greatest value flagged.
+    # Per flag: rows flagged, and the least and greatest value flagged. With a `key` column,
+    # a last aggregate counts the rows whose key's 64-bit hash an earlier row has: zero exactly
+    # when no key repeats and no two keys share a hash, and cheap to count in the same pass.
     aggregates = ["count(*)"]
     for i in range(len(flags)):
         where = f"FILTER (WHERE f{i})"
         aggregates += [f"count(*) {where}", f"min(v{i}) {where}", f"max(v{i}) {where}"]
-    return f"SELECT {', '.join(aggregates)} FROM ({_marked_sql(rows, flags)}) AS marked"
+    if key is not None:
+        aggregates.append("count(k) - count(DISTINCT hash(k))")
+    return f"SELECT {', '.join(aggregates)} FROM ({_marked_sql(rows, flags, key)}) AS marked"
+
+
+def typed_column(source: SourceFile, column: Column) -> str:
+    """Return the name `checked_rows_sql` gives the typed value of `column`."""
+    return _typed(source.table.columns.index(column))
 
 
 def first_rows_sql(rows: str, flags: Sequence[Flag]) -> str:

@@ -9,6 +9,9 @@ __all__ = ["DIALECTS", "Dialect", "DuckDBDialect", "SparkDialect"]
 # Far in the future, as epoch seconds: the end of an assignment that has not ended.
 OPEN_END = 253_402_300_799  # 9999-12-31T23:59:59Z
 
+# The low 63 bits: keys stay non-negative, so an incident can be told from a person by sign.
+KEY_MASK = 0x7FFF_FFFF_FFFF_FFFF
+
 
 class Dialect(ABC):
     """SQL fragments that differ between engines; the audit's SQL uses nothing else."""
@@ -35,9 +38,16 @@ class Dialect(ABC):
         """Return the keywords of a join that keeps left rows with no match."""
         return "ANTI JOIN"
 
-    def row_numbers(self, order_by: str) -> str:
-        """Return a window that numbers rows 1, 2, … (order only where the engine needs it)."""
-        return f"row_number() OVER (ORDER BY {order_by})"
+    def key(self, expr: str, salt: int = 0) -> str:
+        """Return a text id as a non-negative 63-bit number (NULL stays NULL); `salt` varies it."""
+        # Numbers join far faster than text. Two ids can share a number, so the pipeline
+        # checks every key set for a clash and, on one, codes the ids again with a new salt.
+        value = expr if salt == 0 else f"concat({expr}, '#{salt}')"
+        return f"CASE WHEN {expr} IS NOT NULL THEN {self.hash64(value)} & {KEY_MASK} END"
+
+    @abstractmethod
+    def hash64(self, expr: str) -> str:
+        """Return a 64-bit hash of a text expression, as a BIGINT-compatible number."""
 
     def median(self, expr: str) -> str:
         """Return the median of a numeric expression."""
@@ -64,9 +74,12 @@ class DuckDBDialect(Dialect):
     def days(self, date: str) -> str:
         return f"CAST(date_diff('day', DATE '1970-01-01', {date}) AS INTEGER)"
 
-    def row_numbers(self, order_by: str) -> str:
-        # DuckDB numbers rows in scan order without sorting; the numbers are internal only.
-        return "row_number() OVER ()"
+    def hash64(self, expr: str) -> str:
+        # hash() is an unsigned 64-bit number; the key's mask brings it into BIGINT's range.
+        return f"hash({expr})"
+
+    def key(self, expr: str, salt: int = 0) -> str:
+        return f"CAST({super().key(expr, salt)} AS BIGINT)"
 
     def joined(self, expr: str, sep: str = ";") -> str:
         return f"string_agg(DISTINCT {expr}, '{sep}' ORDER BY {expr})"
@@ -85,6 +98,9 @@ class SparkDialect(Dialect):
 
     def median(self, expr: str) -> str:
         return f"percentile({expr}, 0.5)"
+
+    def hash64(self, expr: str) -> str:
+        return f"xxhash64({expr})"
 
     def param(self, name: str) -> str:
         return f":{name}"

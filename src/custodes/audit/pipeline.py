@@ -8,7 +8,15 @@ from custodes.audit.catalogue import Catalogue, Signal
 from custodes.audit.config import DAY, AuditConfig
 from custodes.audit.dialect import OPEN_END, Dialect
 
-__all__ = ["OPTIONAL_INPUTS", "Step", "explain_steps", "load_steps", "score_steps", "signal_steps"]
+__all__ = [
+    "OPTIONAL_INPUTS",
+    "Step",
+    "explain_steps",
+    "key_clashes_sql",
+    "load_steps",
+    "score_steps",
+    "signal_steps",
+]
 
 
 @dataclass(frozen=True)
@@ -44,111 +52,115 @@ OPTIONAL_INPUTS: dict[str, dict[str, str]] = {
 }
 
 
-def load_steps(d: Dialect) -> list[Step]:
+def load_steps(d: Dialect, salt: int = 0) -> list[Step]:
     """Code every id as a number and every time as epoch seconds, once."""
+    # The extract has passed validation, so every id a row names is in its table: ids can be
+    # coded where they stand, with no join. `key_clashes_sql` checks the codes are distinct.
     e = d.epoch
+
+    def k(expr: str) -> str:
+        return d.key(expr, salt)
+
     s = "load"
     return [
         Step(
-            "a_staff0",
-            f"""
-            SELECT {d.row_numbers("user_id")} AS u, user_id, role, unit, line_manager_id,
-                   coalesce(broad_access, false) AS broad
-            FROM staff""",
-            s,
-        ),
-        Step(
             "a_staff",
-            """
-            SELECT s.*, m.u AS mgr_u FROM a_staff0 s
-            LEFT JOIN a_staff0 m ON m.user_id = s.line_manager_id""",
+            f"""
+            SELECT {k("user_id")} AS u, user_id, role, unit,
+                   coalesce(broad_access, false) AS broad, {k("line_manager_id")} AS mgr_u
+            FROM staff""",
             s,
         ),
         Step(
             "a_persons",
             f"""
-            SELECT {d.row_numbers("person_id")} AS p, x.person_id,
-                   {d.days("x.birth_date")} AS birth_day,
-                   x.sex, st.u AS staff_u
-            FROM persons x LEFT JOIN a_staff0 st ON st.user_id = x.staff_user_id""",
+            SELECT {k("person_id")} AS p, person_id, {d.days("birth_date")} AS birth_day, sex,
+                   {k("staff_user_id")} AS staff_u
+            FROM persons""",
             s,
         ),
         Step(
             "a_incidents",
             f"""
-            SELECT {d.row_numbers("incident_id")} AS i, incident_id, kind,
+            SELECT {k("incident_id")} AS i, incident_id, kind,
                    {e("opened_at")} AS opened, {e("closed_at")} AS closed
             FROM incidents""",
             s,
         ),
         Step(
             "a_ip",
-            """
-            SELECT DISTINCT x.i, p.p, ip.role
-            FROM incident_persons ip
-            JOIN a_incidents x ON x.incident_id = ip.incident_id
-            JOIN a_persons p ON p.person_id = ip.person_id""",
+            f"SELECT DISTINCT {k('incident_id')} AS i, {k('person_id')} AS p, role "
+            "FROM incident_persons",
             s,
         ),
         Step(
             "a_ist",
             f"""
-            SELECT x.i, st.u, ist.role,
-                   coalesce({e("ist.assigned_from")}, x.opened) AS lo,
-                   coalesce({e("ist.assigned_to")}, x.closed, {OPEN_END}) AS hi
-            FROM incident_staff ist
-            JOIN a_incidents x ON x.incident_id = ist.incident_id
-            JOIN a_staff0 st ON st.user_id = ist.user_id""",
+            SELECT x.i, st.u, st.role,
+                   coalesce({e("st.assigned_from")}, x.opened) AS lo,
+                   coalesce({e("st.assigned_to")}, x.closed, {OPEN_END}) AS hi
+            FROM (SELECT *, {k("incident_id")} AS i, {k("user_id")} AS u
+                  FROM incident_staff) st
+            JOIN a_incidents x ON x.i = st.i""",
             s,
         ),
         Step(
             "a_ev",
             f"""
-            SELECT {d.row_numbers("ev.event_id")} AS e, ev.event_id, st.u, p.p, x.i,
-                   r.i AS ri, {e("ev.ts")} AS t, ev.system, ev.action,
+            SELECT e, u, p, i, ri, t, system, action,
                    -- One key for what was opened: a person, or an incident as a negative number.
-                   coalesce(p.p, -x.i) AS target
-            FROM access_events ev
-            JOIN a_staff0 st ON st.user_id = ev.user_id
-            LEFT JOIN a_persons p ON p.person_id = ev.person_id
-            LEFT JOIN a_incidents x ON x.incident_id = ev.incident_id
-            LEFT JOIN a_incidents r ON r.incident_id = ev.reason_incident_id""",
+                   coalesce(p, -i) AS target
+            FROM (SELECT {k("event_id")} AS e, {k("user_id")} AS u, {k("person_id")} AS p,
+                         {k("incident_id")} AS i, {k("reason_incident_id")} AS ri,
+                         {e("ts")} AS t, system, action
+                  FROM access_events) ev""",
             s,
         ),
         Step(
             "a_markers",
             f"""
-            SELECT p.p, m.marker, {d.days("m.valid_from")} AS from_day,
-                   {d.days("m.valid_to")} AS to_day
-            FROM person_markers m JOIN a_persons p ON p.person_id = m.person_id""",
+            SELECT {k("person_id")} AS p, marker, {d.days("valid_from")} AS from_day,
+                   {d.days("valid_to")} AS to_day
+            FROM person_markers""",
             s,
         ),
         Step(
             "a_shifts",
             f"""
-            SELECT st.u, {e("x.start")} AS s, {e("x." + d.ident("end"))} AS f
-            FROM shifts x JOIN a_staff0 st ON st.user_id = x.user_id""",
+            SELECT {k("user_id")} AS u, {e("start")} AS s, {e(d.ident("end"))} AS f
+            FROM shifts""",
             s,
         ),
         Step(
             "a_complaints",
             f"""
-            SELECT st.u, p.p, {e("c.received_at")} AS received
-            FROM complaints c
-            JOIN a_staff0 st ON st.user_id = c.subject_user_id
-            JOIN a_persons p ON p.person_id = c.complainant_person_id""",
+            SELECT {k("subject_user_id")} AS u, {k("complainant_person_id")} AS p,
+                   {e("received_at")} AS received
+            FROM complaints WHERE complainant_person_id IS NOT NULL""",
             s,
         ),
         Step(
             "a_decl",
-            """
-            SELECT DISTINCT st.u, p.p, dc.kind
-            FROM declared_associations dc
-            JOIN a_staff0 st ON st.user_id = dc.user_id
-            JOIN a_persons p ON p.person_id = dc.person_id""",
+            f"SELECT DISTINCT {k('user_id')} AS u, {k('person_id')} AS p, kind "
+            "FROM declared_associations",
             s,
         ),
     ]
+
+
+def key_clashes_sql() -> str:
+    """Build a count of ids whose numeric key another id of the same table shares."""
+    # Each table's ids are unique (validation checks it), so fewer distinct keys than rows
+    # means two ids share a key.
+    return " UNION ALL ".join(
+        f"SELECT '{table}' AS ids, count(*) - count(DISTINCT {key}) AS clashes FROM {table}"
+        for table, key in (
+            ("a_staff", "u"),
+            ("a_persons", "p"),
+            ("a_incidents", "i"),
+            ("a_ev", "e"),
+        )
+    )
 
 
 def _window(cfg: AuditConfig, a: str = "a") -> str:
@@ -366,7 +378,7 @@ def signal_steps(
     return [Step("s_evidence", union, "signals")]
 
 
-def score_steps(catalogue: Catalogue, d: Dialect) -> list[Step]:
+def score_steps(catalogue: Catalogue, d: Dialect, salt: int = 0) -> list[Step]:
     """Weigh each user's signals with diminishing returns and rank the users."""
     weights = " UNION ALL ".join(
         f"SELECT '{s.id}' AS signal, {s.weight} AS weight, {s.saturation} AS saturation, "
@@ -421,6 +433,15 @@ def score_steps(catalogue: Catalogue, d: Dialect) -> list[Step]:
             SELECT row_number() OVER (ORDER BY u.score DESC, u.user_id) AS rank,
                    u.u, u.user_id, u.score, u.reasons, s.events, s.first_t, s.last_t
             FROM s_user u JOIN s_support s ON s.u = u.u""",
+            "score",
+        ),
+        # The evidence names look-ups by the extract's own ids, which a_ev leaves behind.
+        Step(
+            "s_event_ids",
+            f"""
+            SELECT x.e, x.event_id
+            FROM (SELECT {d.key("event_id", salt)} AS e, event_id FROM access_events) x
+            WHERE x.e IN (SELECT e FROM s_evidence)""",
             "score",
         ),
     ]

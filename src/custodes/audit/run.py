@@ -21,17 +21,21 @@ from custodes.audit.engine import Engine, make_engine
 from custodes.audit.pipeline import (
     Step,
     explain_steps,
+    key_clashes_sql,
     load_steps,
     score_steps,
     signal_steps,
 )
 from custodes.audit.summary import SignalStats, summarise
 from custodes.audit.validate import OPTIONAL_TABLE_NOTES, validate_extract
-from custodes.errors import CustodesError
+from custodes.errors import CustodesError, EngineError
 from custodes.folders import swap_folder
 
 __all__ = ["AuditResult", "run_audit"]
 
+# Codings tried before giving up: a clash has odds of about n^2 / 2^64 for n ids, so a
+# second coding is already all but certain to succeed.
+KEY_ATTEMPTS = 3
 ALERT_COLUMNS = ("rank", "user_id", "score", "summary", "reasons", "events", "first_ts", "last_ts")
 
 
@@ -102,18 +106,28 @@ def run_audit(
         present = eng.load(extract)
         timings["load"] = time.perf_counter() - started
         d = eng.dialect
-        steps = [
-            *load_steps(d),
-            *explain_steps(config, catalogue, d),
-            *signal_steps(config, catalogue, d, present),
-            *score_steps(catalogue, d),
-        ]
-        for n, step in enumerate(steps, 1):
+
+        def later(salt: int) -> list[Step]:
+            return [
+                *explain_steps(config, catalogue, d),
+                *signal_steps(config, catalogue, d, present),
+                *score_steps(catalogue, d, salt),
+            ]
+
+        total, done = len(load_steps(d)) + len(later(0)), 0
+
+        def step_run(step: Step) -> None:
+            nonlocal done
+            done += 1
             if on_step:
-                on_step(step, n, len(steps))
+                on_step(step, min(done, total), total)
             started = time.perf_counter()
             eng.run(step)
             timings[step.stage] = timings.get(step.stage, 0.0) + time.perf_counter() - started
+
+        salt = _load(eng, step_run, timings)
+        for step in later(salt):
+            step_run(step)
         started = time.perf_counter()
         notes = [
             f"{name} is missing: {why}"
@@ -127,6 +141,21 @@ def run_audit(
             eng.close()
     result.stage_seconds = timings
     return result
+
+
+def _load(eng: Engine, step_run: Callable[[Step], None], timings: dict[str, float]) -> int:
+    """Code the extract's ids as numbers; return the salt that gave every id its own."""
+    for salt in range(KEY_ATTEMPTS):
+        for step in load_steps(eng.dialect, salt):
+            step_run(step)
+        started = time.perf_counter()
+        clashes = [r for r in eng.fetch(key_clashes_sql()).to_pylist() if r["clashes"]]
+        timings["load"] += time.perf_counter() - started
+        if not clashes:
+            return salt
+    # UNION ALL promises no row order; name the tables alphabetically so the message is stable.
+    shared = ", ".join(f"{r['ids']} ({r['clashes']})" for r in sorted(clashes, key=lambda r: str(r["ids"])))
+    raise EngineError(f"ids still share numeric keys after {KEY_ATTEMPTS} codings: {shared}")
 
 
 def _write_outputs(
@@ -167,12 +196,13 @@ def _write_outputs(
     sought = _sought(catalogue, config)
     evidence = eng.fetch(
         """
-        SELECT st.user_id, ev.event_id, p.person_id, v.signal, ev.how AS explanation_found
+        SELECT st.user_id, x.event_id, p.person_id, v.signal, ev.how AS explanation_found
         FROM s_evidence v
         JOIN x_ev ev ON ev.e = v.e
+        JOIN s_event_ids x ON x.e = v.e
         JOIN a_staff st ON st.u = v.u
         LEFT JOIN a_persons p ON p.p = ev.p
-        ORDER BY st.user_id, ev.event_id, v.signal
+        ORDER BY st.user_id, x.event_id, v.signal
         """
     )
     evidence = evidence.append_column(
