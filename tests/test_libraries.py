@@ -25,14 +25,43 @@ LIBRARIES = {
     ],
     "custodes.audit.catalogue": ["Catalogue", "Signal", "load_catalogue"],
     "custodes.audit.evaluate": ["Evaluation", "evaluate_run"],
+    "custodes.lists": [
+        "LIST_TYPES",
+        "REASON_CATEGORIES",
+        "STATUSES",
+        "ListFormatError",
+        "ListRead",
+        "ListRecord",
+        "Rejected",
+        "RosterPerson",
+        "RosterRead",
+        "Service",
+        "categorise",
+        "normalise_agency",
+        "read_ccrb",
+        "read_generic",
+        "read_roster",
+        "read_virginia",
+    ],
+    "custodes.linkage": [
+        "PEOPLE_SCHEMA",
+        "SCREEN_SCHEMA",
+        "Candidate",
+        "LinkageError",
+        "Matcher",
+        "ModelFileError",
+        "PeopleTableError",
+        "people_table",
+        "validate_people",
+    ],
 }
 
 
 def test_importing_every_library_module_loads_no_django() -> None:
     code = (
         "import importlib, pkgutil, sys\n"
-        "import custodes.audit, custodes.synth, custodes.crypto\n"
-        "for pkg in (custodes.audit, custodes.synth):\n"
+        "import custodes.audit, custodes.synth, custodes.crypto, custodes.lists, custodes.linkage\n"
+        "for pkg in (custodes.audit, custodes.synth, custodes.lists, custodes.linkage):\n"
         "    for m in pkgutil.iter_modules(pkg.__path__):\n"
         "        importlib.import_module(f'{pkg.__name__}.{m.name}')\n"
         "print(sorted(n for n in sys.modules if n == 'django' or n.startswith('django.')))\n"

@@ -1,0 +1,79 @@
+"""One check compiled once into DuckDB views, so checking a person is a single query.
+
+Splink builds its SQL anew for every prediction, which costs more than running it when one
+person is checked against the registry. As Splink's own real-time API does with its SQL
+cache, the SQL is built once here, for a person table with a fixed name, and kept as views;
+each check then swaps the person table in and reads the result view.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+from splink import Linker
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from custodes.linkage.engines import DuckDBEngine
+from custodes.linkage.errors import LinkageError
+from custodes.linkage.prepare import PREPARED_SCHEMA
+
+__all__ = ["CompiledCheck"]
+
+_BLOCKED_PAIRS = "__splink__blocked_id_pairs"
+
+
+def _replace_name(sql: str, name: str, replacement: str) -> str:
+    # Whole identifiers only, as Splink's own pipeline does when it binds table names.
+    return re.sub(rf"(?<!\w)(?P<q>[\"`]?){re.escape(name)}(?P=q)(?!\w)", replacement, sql)
+
+
+class CompiledCheck:
+    """The scored pairs for whoever is in the person table, as one DuckDB view."""
+
+    def __init__(
+        self,
+        engine: DuckDBEngine,
+        linker: Linker,
+        registry: SplinkDataFrame,
+        threshold: float | None,
+    ) -> None:
+        """Build the check's SQL once, on an empty person table."""
+        self._engine = engine
+        self.person_table = engine.fresh_name("check_person")
+        person = engine.register(PREPARED_SCHEMA.empty_table(), self.person_table)
+        # Splink keeps every table it makes, with the SQL that made it; the blocking step's SQL
+        # is not otherwise returned.
+        executed = engine.api._intermediate_table_cache.executed_queries
+        start = len(executed)
+        predictions = linker.inference.predict_between(
+            person,
+            registry,
+            threshold_match_probability=threshold,
+            warning_mode="never",
+        )
+        blocked = [df for df in executed[start:] if df.templated_name == _BLOCKED_PAIRS]
+        if len(blocked) != 1 or predictions.sql_used_to_create is None:
+            raise LinkageError("Splink's prediction SQL did not have the expected shape")
+        blocked_sql = blocked[0].sql_used_to_create
+        self.blocked_view = engine.fresh_name("check_blocked")
+        self.view = engine.fresh_name("check_scored")
+        scored_sql = _replace_name(
+            predictions.sql_used_to_create, blocked[0].physical_name, self.blocked_view
+        )
+        engine.con.execute(f"CREATE VIEW {self.blocked_view} AS {blocked_sql}")
+        engine.con.execute(f"CREATE VIEW {self.view} AS {scored_sql}")
+        self.sql = f"{blocked_sql};\n{scored_sql}"
+        self.columns = [c.name for c in predictions.columns]
+        predictions.drop_table_from_database_and_remove_from_cache()
+
+    def run(self, prepared: pa.Table, columns: list[str]) -> pa.Table:
+        """Return the given columns of the scored pairs for the prepared people."""
+        con = self._engine.con
+        con.register(self.person_table, prepared)
+        try:
+            cols = ", ".join(f'"{c}"' for c in columns)
+            return con.sql(f"SELECT {cols} FROM {self.view}").to_arrow_table()
+        finally:
+            # Keep the view's input defined (and empty) between checks.
+            con.register(self.person_table, PREPARED_SCHEMA.empty_table())

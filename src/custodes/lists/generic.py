@@ -1,0 +1,267 @@
+"""Read the registry's own CSV formats: a generic published list, and a roster to screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from custodes.lists.agencies import normalise_agency
+from custodes.lists.csvtable import Row, read_rows
+from custodes.lists.names import middle_initials, split_last_name, tidy_name
+from custodes.lists.reasons import categorise
+from custodes.lists.records import (
+    LIST_TYPES,
+    SEXES,
+    STATUSES,
+    ListRead,
+    ListRecord,
+    Rejected,
+    RosterPerson,
+    RosterRead,
+    Service,
+)
+from custodes.lists.values import EARLIEST_YEAR, LATEST_YEAR, iso_date, split_values
+
+__all__ = ["LIST_COLUMNS", "ROSTER_COLUMNS", "read_generic", "read_roster"]
+
+#: The roster's columns (spec/registry-formats.md), in the spec's order.
+ROSTER_COLUMNS = (
+    "person_ref",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "other_names",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "agency",
+    "badge",
+)
+#: The generic list's columns: the roster's, with person_ref as the list's own record id.
+LIST_COLUMNS = (
+    *ROSTER_COLUMNS,
+    "list_type",
+    "jurisdiction",
+    "reason",
+    "action_date",
+    "status",
+    "source",
+)
+_ROSTER_REQUIRED = ("person_ref", "first_name", "last_name")
+_LIST_REQUIRED = (*_ROSTER_REQUIRED, "list_type", "jurisdiction")
+# A published list's entry is in force unless the list says otherwise.
+_DEFAULT_STATUS = "active"
+
+
+@dataclass
+class _Fields:
+    """Read one row's fields, noting each problem against the field it is in."""
+
+    file: str
+    row: Row
+    problems: list[Rejected] = field(default_factory=list)
+
+    def fail(self, column: str, why: str) -> None:
+        """Note a problem with one field."""
+        self.problems.append(Rejected(self.file, self.row.line, column, why))
+
+    def text(self, column: str) -> str:
+        """Return the field as written."""
+        return self.row.values[column]
+
+    def required(self, column: str, tidy: Callable[[str], str] = str.strip) -> str:
+        """Return the field, noting it if it is empty."""
+        value = tidy(self.text(column))
+        if not value:
+            self.fail(column, "is empty; the field is required")
+        return value
+
+    def choice(
+        self,
+        column: str,
+        allowed: tuple[str, ...],
+        case: Callable[[str], str],
+        required: bool = False,
+    ) -> str | None:
+        """Return the field as one of the allowed values, None if empty."""
+        value = self.required(column, case) if required else case(self.text(column))
+        if value and value not in allowed:
+            self.fail(column, f"{self.text(column)!r} is not one of {', '.join(allowed)}")
+        return value if value in allowed else None
+
+    def date(self, column: str) -> date | None:
+        """Return the field as a YYYY-MM-DD date, None if empty."""
+        try:
+            return iso_date(self.text(column)) if self.text(column) else None
+        except ValueError as error:
+            self.fail(column, str(error))
+            return None
+
+    def year(self, column: str) -> int | None:
+        """Return the field as a four-figure year, None if empty."""
+        value = self.text(column)
+        if not value:
+            return None
+        if not value.isdigit() or not EARLIEST_YEAR <= int(value) <= LATEST_YEAR:
+            self.fail(column, f"{value!r} is not a year")
+            return None
+        return int(value)
+
+
+@dataclass(frozen=True)
+class _Person:
+    """The fields a roster row and a list row share."""
+
+    ref: str
+    first_name: str
+    middle_name: str | None
+    last_name: str
+    other_names: tuple[str, ...]
+    birth_date: date | None
+    birth_year: int | None
+    sex: str | None
+    agency_raw: str
+    badges: tuple[str, ...]
+    extra: dict[str, str]
+
+
+def read_generic(path: Path, mapping: dict[str, str] | None = None) -> ListRead:
+    """Read a published list in the generic CSV format; mapping names the file's own columns."""
+    records: list[ListRecord] = []
+    rejected: list[Rejected] = []
+    for fields, person in _people(path, LIST_COLUMNS, _LIST_REQUIRED, mapping, rejected):
+        list_type = fields.choice("list_type", LIST_TYPES, str.lower, required=True)
+        jurisdiction = fields.required("jurisdiction", str.upper)
+        action_date = fields.date("action_date")
+        status = fields.choice("status", STATUSES, str.lower) or _DEFAULT_STATUS
+        if fields.problems or person is None or list_type is None:
+            rejected.extend(fields.problems)
+            continue
+        records.append(_record(path, fields, person, list_type, jurisdiction, action_date, status))
+    return ListRead(records=records, rejected=rejected, source=path.name)
+
+
+def read_roster(path: Path, mapping: dict[str, str] | None = None) -> RosterRead:
+    """Read a roster of people to screen; mapping names the file's own columns."""
+    people: list[RosterPerson] = []
+    rejected: list[Rejected] = []
+    for fields, person in _people(path, ROSTER_COLUMNS, _ROSTER_REQUIRED, mapping, rejected):
+        if fields.problems or person is None:
+            rejected.extend(fields.problems)
+            continue
+        agency = normalise_agency(person.agency_raw) or None
+        people.append(
+            RosterPerson(
+                person_ref=person.ref,
+                first_name=person.first_name,
+                middle_name=person.middle_name,
+                last_name=person.last_name,
+                other_names=person.other_names,
+                birth_date=person.birth_date,
+                birth_year=person.birth_year,
+                sex=person.sex,
+                agency=agency,
+                badges=person.badges,
+                line=fields.row.line,
+                extra=person.extra,
+            )
+        )
+    return RosterRead(people=people, rejected=rejected, source=path.name)
+
+
+def _people(
+    path: Path,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    mapping: Mapping[str, str] | None,
+    rejected: list[Rejected],
+) -> Iterator[tuple[_Fields, _Person | None]]:
+    """Yield each well-shaped row's fields and person; rows of the wrong shape go to rejected."""
+    first_line: dict[str, int] = {}
+    for row in read_rows(path, columns, required, mapping):
+        if isinstance(row, Rejected):
+            rejected.append(row)
+            continue
+        fields = _Fields(path.name, row)
+        ref = fields.required("person_ref")
+        if ref in first_line:
+            fields.fail("person_ref", f"{ref!r} is already used on line {first_line[ref]}")
+        elif ref:
+            first_line[ref] = row.line
+        yield fields, _person(fields, ref)
+
+
+def _person(fields: _Fields, ref: str) -> _Person | None:
+    """Read the person's names, birth, sex, agency and badges; None if a field is unusable."""
+    last_name, suffix, bracketed = split_last_name(fields.text("last_name"))
+    if not last_name:
+        fields.fail("last_name", "is empty; the field is required")
+    first_name = fields.required("first_name", tidy_name)
+    birth_date = fields.date("birth_date")
+    birth_year = fields.year("birth_year")
+    if birth_date and birth_year and birth_date.year != birth_year:
+        fields.fail("birth_year", f"{birth_year} disagrees with birth_date {birth_date}")
+    sex = fields.choice("sex", SEXES, str.upper)
+    if fields.problems:
+        return None
+    extra = dict(fields.row.extra)
+    if suffix:
+        extra["name_suffix"] = suffix
+    other_names = tuple(tidy_name(n) for n in split_values(fields.text("other_names")))
+    return _Person(
+        ref=ref,
+        first_name=first_name,
+        middle_name=middle_initials(fields.text("middle_name")),
+        last_name=last_name,
+        other_names=other_names + bracketed,
+        birth_date=birth_date,
+        birth_year=birth_year or (birth_date.year if birth_date else None),
+        sex=sex,
+        agency_raw=fields.text("agency"),
+        badges=split_values(fields.text("badge")),
+        extra=extra,
+    )
+
+
+def _record(
+    path: Path,
+    fields: _Fields,
+    person: _Person,
+    list_type: str,
+    jurisdiction: str,
+    action_date: date | None,
+    status: str,
+) -> ListRecord:
+    """Build the list record of one well-formed row."""
+    reason = fields.text("reason")
+    publisher = fields.text("source")
+    return ListRecord(
+        source_ref=person.ref,
+        list_type=list_type,
+        jurisdiction=jurisdiction,
+        first_name=person.first_name,
+        middle_name=person.middle_name,
+        last_name=person.last_name,
+        other_names=person.other_names,
+        birth_date=person.birth_date,
+        birth_year=person.birth_year,
+        sex=person.sex,
+        services=_services(person.agency_raw, person.badges),
+        reason=reason,
+        reason_category=categorise(reason),
+        action_date=action_date,
+        status=status,
+        source=f"{path.name} ({publisher})" if publisher else path.name,
+        line=fields.row.line,
+        extra=person.extra,
+    )
+
+
+def _services(agency_raw: str, badges: tuple[str, ...]) -> tuple[Service, ...]:
+    """Return the person's service at their agency, one per badge number."""
+    agency = normalise_agency(agency_raw)
+    if badges:
+        return tuple(Service(agency, agency_raw, badge) for badge in badges)
+    return (Service(agency, agency_raw),) if agency_raw else ()
