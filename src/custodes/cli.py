@@ -35,6 +35,7 @@ def _register_web() -> None:
     from custodes.web.alerts_cli import alerts_app
     from custodes.web.commands import users_app, web_app
     from custodes.web.keys_cli import keys_app
+    from custodes.web.registry_cli import registry_app
     from custodes.web.trail_cli import trail_app
 
     app.add_typer(web_app, name="web")
@@ -42,6 +43,7 @@ def _register_web() -> None:
     app.add_typer(keys_app, name="keys")
     app.add_typer(trail_app, name="trail")
     app.add_typer(alerts_app, name="alerts")
+    app.add_typer(registry_app, name="registry")
 
 
 def _version(value: bool) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,10 +68,9 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"custodes serve did not listen on {port} within 60s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Make the demo accounts, then serve the app under gunicorn on a free port."""
-    folder = tmp_path_factory.mktemp("server")
+@contextmanager
+def serve_demo(folder: Path, *setup: tuple[str, ...]) -> Iterator[Server]:
+    """Make the demo accounts, run each `setup` command, then serve the app on a free port."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(folder),
@@ -79,6 +79,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "CUSTODES_DATA_DIR": str(folder / "data"),
     }
     run(env, "web", "demo-accounts")
+    for command in setup:
+        run(env, *command)
     port = free_port()
     log = folder / "server.log"
     with log.open("wb") as out:
@@ -98,6 +100,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Make the demo accounts, then serve the app under gunicorn on a free port."""
+    with serve_demo(tmp_path_factory.mktemp("server")) as live:
+        yield live
 
 
 def watch_console(page: Page) -> list[str]:

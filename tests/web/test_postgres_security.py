@@ -18,7 +18,7 @@ from django.utils import timezone
 from psycopg import sql
 
 from custodes.web.accounts.models import Role, User
-from custodes.web.alerts.access import ALERT_ROLES, alerts_for_user
+from custodes.web.alerts.access import ALERT_KINDS, ALERT_ROLES, alerts_for_user
 from custodes.web.alerts.models import Alert
 from custodes.web.cases.access import decide
 from custodes.web.cases.actions import (
@@ -289,17 +289,20 @@ def test_the_database_refuses_access_the_application_would_not_give(org: Org) ->
     assert CaseAccess.objects.filter(case=org.case).count() == 2
 
 
-def test_alerts_show_only_to_counter_corruption_staff_without_a_conflict(org: Org) -> None:
+def test_alerts_show_only_to_the_staff_of_their_kind_without_a_conflict(org: Org) -> None:
     analyst = make_user("analyst", Role.CC_ANALYST, "acu-north")
-    for about in (org.subject, org.owner, org.lead, analyst, None):
-        Alert.objects.create(
-            kind=Alert.Kind.BREAK_GLASS,
-            about_user=about,
-            subject_type="case",
-            subject_id=str(org.case.pk),
-            summary="about someone",
-            raised_at=timezone.now(),
-        )
+    vetting = make_user("vetter", Role.VETTING_OFFICER, "vetting")
+    for kind in (Alert.Kind.BREAK_GLASS, Alert.Kind.REGISTRY_MATCH):
+        for about in (org.subject, org.owner, org.lead, analyst, vetting, None):
+            Alert.objects.create(
+                kind=kind,
+                about_user=about,
+                subject_type="case",
+                subject_id=str(org.case.pk),
+                summary="about someone",
+                raised_at=timezone.now(),
+            )
+    assert {a.kind for a in alerts_for_user(vetting)} == {Alert.Kind.REGISTRY_MATCH}
     for user in User.objects.all():
         expected = {a.pk for a in alerts_for_user(user)}
         with as_app(user):
@@ -313,7 +316,16 @@ def test_alerts_show_only_to_counter_corruption_staff_without_a_conflict(org: Or
         cursor.execute(
             "UPDATE alerts_alert SET status = 'closed' WHERE about_user_id = %s", [org.subject.pk]
         )
-        assert cursor.rowcount == 1
+        assert cursor.rowcount == 1  # the break-glass alert only: the match is vetting's
+
+
+def test_the_alert_kinds_of_the_database_are_those_of_the_app() -> None:
+    migration = importlib.import_module("custodes.web.dbsecurity.migrations.0005_alert_kinds")
+    roles: dict[str, set[str]] = {}
+    for role, kinds in ALERT_KINDS.items():
+        for kind in kinds:
+            roles.setdefault(str(kind), set()).add(str(role))
+    assert {k: set(v) for k, v in migration.KIND_ROLES.items()} == roles
 
 
 def test_the_trail_is_refused_to_the_app_role_even_in_replica_mode(org: Org) -> None:

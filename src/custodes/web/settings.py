@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "custodes.web.trail",
     "custodes.web.alerts",
     "custodes.web.cases",
+    "custodes.web.registry",
     "custodes.web.dbsecurity",
 ]
 

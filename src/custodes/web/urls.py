@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/", include("custodes.web.accounts.urls")),
     path("cases/", include("custodes.web.cases.urls")),
     path("alerts/", include("custodes.web.alerts.urls")),
+    path("registry/", include("custodes.web.registry.urls")),
 ]

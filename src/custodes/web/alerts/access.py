@@ -12,6 +12,7 @@ from custodes.web.orgchart import org_chart
 from custodes.web.trail.chain import record
 
 __all__ = [
+    "ALERT_KINDS",
     "ALERT_ROLES",
     "AuditCharts",
     "alerts_for_user",
@@ -24,14 +25,21 @@ __all__ = [
 ]
 
 ALERT_ROLES = {Role.CC_LEAD, Role.CC_ANALYST}
+# Which alerts go to whom: break-glass use to counter-corruption, registry matches to vetting.
+ALERT_KINDS: dict[str, set[str]] = {
+    Role.CC_LEAD: {Alert.Kind.BREAK_GLASS},
+    Role.CC_ANALYST: {Alert.Kind.BREAK_GLASS},
+    Role.VETTING_OFFICER: {Alert.Kind.REGISTRY_MATCH},
+}
 
 
 def alerts_for_user(user: User) -> list[Alert]:
     """Return the open alerts `user` may see, newest first."""
-    if user.role not in ALERT_ROLES:
+    kinds = ALERT_KINDS.get(user.role, set())
+    if not kinds:
         return []
     chart = org_chart()
-    alerts: QuerySet[Alert] = Alert.objects.filter(status=Alert.Status.OPEN)
+    alerts: QuerySet[Alert] = Alert.objects.filter(status=Alert.Status.OPEN, kind__in=kinds)
     return [a for a in alerts if conflict(user.pk, a.about_user_id, chart) is None]
 
 

@@ -13,6 +13,7 @@ class Alert(models.Model):
 
     class Kind(models.TextChoices):
         BREAK_GLASS = "break-glass", "Break-glass access"
+        REGISTRY_MATCH = "registry-match", "Someone held on a roster may be on a published list"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

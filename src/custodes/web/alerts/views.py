@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from custodes.audit.catalogue import load_catalogue
 from custodes.web.accounts.models import User
 from custodes.web.alerts.access import (
+    ALERT_KINDS,
     ALERT_ROLES,
     alerts_for_user,
     audit_alerts_for_user,
@@ -59,7 +60,8 @@ def _require_alert_role(user: User) -> None:
 def alert_list(request: HttpRequest) -> HttpResponse:
     """List the open alerts the user may see."""
     user = request_user(request)
-    _require_alert_role(user)
+    if user.role not in ALERT_KINDS:
+        raise PermissionDenied("alerts are for counter-corruption and vetting staff")
     return render(request, "alerts/list.html", {"alerts": alerts_for_user(user)})
 
 

@@ -1,0 +1,404 @@
+"""Every write to the registry: importing lists and rosters, checks, screens and decisions.
+
+Each action is atomic and on the trail. Importing a list screens every current roster against
+the entries it added or changed, and raises an alert to vetting for each likely match.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from custodes.errors import CustodesError
+from custodes.linkage.schema import people_table
+from custodes.lists import ListRead, ListRecord, read_ccrb, read_generic, read_roster, read_virginia
+from custodes.web.accounts.models import User
+from custodes.web.alerts.models import Alert
+from custodes.web.registry.access import IMPORT_ROLES, get_candidate_for_user, may_review
+from custodes.web.registry.matching import (
+    THRESHOLD,
+    forget_matcher,
+    registry_matcher,
+    roster_person,
+)
+from custodes.web.registry.models import (
+    Candidate,
+    Entry,
+    ListImport,
+    Roster,
+    RosterPerson,
+    Screening,
+    Service,
+)
+from custodes.web.trail.chain import record
+
+__all__ = [
+    "ImportOutcome",
+    "RegistryImportError",
+    "check_applicant",
+    "decide_candidate",
+    "import_list",
+    "load_roster",
+    "screen_roster",
+]
+
+
+class RegistryImportError(CustodesError):
+    """A list or roster that cannot be taken in; nothing of it was stored."""
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import changed, and the matches it raised against held rosters."""
+
+    list_import: ListImport
+    screenings: list[Screening]
+    alerts: int
+
+
+def _actor_id(actor: User | None) -> int | None:
+    return None if actor is None else actor.pk
+
+
+def _fingerprint(paths: Sequence[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _read(source: str, paths: Sequence[Path], mapping: dict[str, str] | None) -> ListRead:
+    if source == ListImport.Source.VIRGINIA:
+        return read_virginia(paths[0])
+    if source == ListImport.Source.CCRB:
+        if len(paths) not in (2, 3):
+            raise RegistryImportError("ccrb needs the departure letters and penalties files")
+        return read_ccrb(paths[0], paths[1], paths[2] if len(paths) == 3 else None)
+    if source == ListImport.Source.GENERIC:
+        return read_generic(paths[0], mapping)
+    raise RegistryImportError(f"unknown list source {source!r}")
+
+
+def _values(record: ListRecord) -> dict[str, Any]:
+    return {
+        "source_ref": record.source_ref,
+        "list_type": record.list_type,
+        "jurisdiction": record.jurisdiction,
+        "first_name": record.first_name,
+        "middle_name": record.middle_name or "",
+        "last_name": record.last_name,
+        "other_names": list(record.other_names),
+        "birth_date": record.birth_date,
+        "birth_year": record.birth_year,
+        "sex": record.sex or "",
+        "reason": record.reason,
+        "reason_category": record.reason_category,
+        "action_date": record.action_date,
+        "status": record.status,
+        "source": record.source,
+        "extra": dict(record.extra),
+    }
+
+
+def _content(values: dict[str, Any], services: list[dict[str, Any]]) -> str:
+    text = json.dumps([values, services], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _services(record: ListRecord) -> list[dict[str, Any]]:
+    return [{**dataclasses.asdict(s), "badge": s.badge or ""} for s in record.services]
+
+
+@transaction.atomic
+def import_list(
+    actor: User | None,
+    source: str,
+    paths: Sequence[Path],
+    mapping: dict[str, str] | None = None,
+) -> ImportOutcome:
+    """Read a published list into the registry; re-importing the same list changes nothing."""
+    if actor is not None and actor.role not in IMPORT_ROLES:
+        raise PermissionDenied("only vetting staff and administrators import lists")
+    read = _read(source, paths, mapping)  # a file that cannot be read raises before any write
+    forget_matcher()
+    now = timezone.now()
+    imported = ListImport.objects.create(
+        source=source,
+        file_name=", ".join(p.name for p in paths),
+        fingerprint=_fingerprint(paths),
+        imported_at=now,
+        imported_by=actor,
+        read=len(read.records),
+        added=0,
+        changed=0,
+        unchanged=0,
+        rejected=[dataclasses.asdict(r) for r in read.rejected],
+    )
+    keys = {f"{source}:{r.source_ref}": r for r in read.records}
+    if len(keys) != len(read.records):
+        raise RegistryImportError(f"{imported.file_name}: two records share a record id")
+    existing = {e.key: e for e in Entry.objects.filter(key__in=list(keys))}
+    touched: list[int] = []
+    for key, rec in keys.items():
+        values, services = _values(rec), _services(rec)
+        content = _content(values, services)
+        entry = existing.get(key)
+        if entry is not None and entry.content == content:
+            imported.unchanged += 1
+            continue
+        if entry is None:
+            entry = Entry(key=key, first_import=imported)
+            imported.added += 1
+        else:
+            entry.services.all().delete()
+            imported.changed += 1
+        for name, value in values.items():
+            setattr(entry, name, value)
+        entry.content, entry.last_change = content, imported
+        try:
+            entry.full_clean(exclude=["first_import", "last_change"])
+        except ValidationError as exc:
+            # The whole file is refused (the transaction rolls back), naming the row and field.
+            problems = "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items())
+            raise RegistryImportError(
+                f"{imported.file_name}, line {rec.line}: {problems}"
+            ) from None
+        entry.save()
+        Service.objects.bulk_create(Service(entry=entry, **s) for s in services)
+        touched.append(entry.pk)
+    imported.save(update_fields=["added", "changed", "unchanged"])
+    record(
+        _actor_id(actor),
+        "registry-import",
+        "list-import",
+        imported.pk,
+        changes={
+            "file": imported.file_name,
+            "read": imported.read,
+            "added": imported.added,
+            "changed": imported.changed,
+            "rejected": len(imported.rejected),
+        },
+    )
+    screenings, alerts = _screen_held_rosters(actor, imported, touched)
+    forget_matcher()
+    return ImportOutcome(imported, screenings, alerts)
+
+
+def _screen_held_rosters(
+    actor: User | None, imported: ListImport, touched: list[int]
+) -> tuple[list[Screening], int]:
+    """Screen every current roster against the entries an import added or changed."""
+    # Inside the import's transaction: a list is in the registry only with its alerts raised.
+    if not touched:
+        return [], 0
+    screenings, alerts = [], 0
+    new = {str(pk) for pk in touched}
+    for roster in Roster.objects.filter(current=True).order_by("pk"):
+        screening, found = _screen(actor, roster, Screening.Kind.NEW_LIST, imported, new)
+        screenings.append(screening)
+        for candidate in found:
+            Alert.objects.create(
+                kind=Alert.Kind.REGISTRY_MATCH,
+                about_user=candidate.subject,
+                subject_type="registry-candidate",
+                subject_id=str(candidate.pk),
+                summary=(
+                    f"{roster.force} {candidate.person_ref} may be {candidate.entry.full_name} "
+                    f"({candidate.entry.jurisdiction} {candidate.entry.list_type}, "
+                    f"p={candidate.match_probability:.2f})"
+                )[:300],
+                raised_at=timezone.now(),
+            )
+            alerts += 1
+    return screenings, alerts
+
+
+def _screen(
+    actor: User | None,
+    roster: Roster,
+    kind: Screening.Kind,
+    imported: ListImport | None = None,
+    only: set[str] | None = None,
+) -> tuple[Screening, list[Candidate]]:
+    people = {p.person_ref: p for p in roster.people.all()}
+    started = time.perf_counter()
+    with registry_matcher() as matcher:
+        entries = 0 if matcher is None else Entry.objects.count()
+        found = (
+            pa.table({"person_ref": [], "entry_id": []})
+            if matcher is None or not people
+            else matcher.screen(people_table(roster_person(p) for p in people.values()))
+        )
+    rows = [r for r in found.to_pylist() if only is None or r["entry_id"] in only]
+    screening = Screening.objects.create(
+        kind=kind,
+        roster=roster,
+        list_import=imported,
+        run_at=timezone.now(),
+        run_by=actor,
+        threshold=THRESHOLD,
+        people=len(people),
+        entries=entries,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    accounts = dict(
+        User.objects.filter(force=roster.force, force_user_id__in=list(people)).values_list(
+            "force_user_id", "pk"
+        )
+    )
+    candidates = Candidate.objects.bulk_create(
+        Candidate(
+            screening=screening,
+            entry_id=int(r["entry_id"]),
+            roster_person=people[r["person_ref"]],
+            person_ref=r["person_ref"],
+            person=_shown(roster_person(people[r["person_ref"]])),
+            subject_id=accounts.get(r["person_ref"]),
+            match_probability=r["match_probability"],
+            match_weight=r["match_weight"],
+            explanation=r["explanation"],
+        )
+        for r in rows
+    )
+    record(
+        _actor_id(actor),
+        f"registry-{kind}",
+        "screening",
+        screening.pk,
+        changes={"roster": roster.pk, "people": len(people), "candidates": len(candidates)},
+    )
+    # bulk_create leaves related objects unloaded; the alerts above read the entry.
+    return screening, list(Candidate.objects.filter(screening=screening).select_related("entry"))
+
+
+def _shown(person: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in person.items()}
+
+
+@transaction.atomic
+def load_roster(actor: User | None, name: str, force: str, path: Path) -> Roster:
+    """Hold a roster (current staff) so that every new list is checked against it."""
+    if actor is not None and not may_review(actor):
+        raise PermissionDenied("only vetting staff hold rosters")
+    read = read_roster(path)
+    if read.rejected:
+        # A roster with people missing would leave them unchecked without anyone knowing.
+        shown = "; ".join(str(r) for r in read.rejected[:20])
+        raise RegistryImportError(f"{path.name}: {len(read.rejected)} rows refused: {shown}")
+    roster = Roster.objects.create(
+        name=name, force=force, file_name=path.name, loaded_at=timezone.now(), loaded_by=actor
+    )
+    RosterPerson.objects.bulk_create(
+        RosterPerson(
+            roster=roster,
+            person_ref=p.person_ref,
+            first_name=p.first_name,
+            middle_name=p.middle_name or "",
+            last_name=p.last_name,
+            other_names=list(p.other_names),
+            birth_date=p.birth_date,
+            birth_year=p.birth_year,
+            sex=p.sex or "",
+            agency=p.agency or "",
+            badges=list(p.badges),
+        )
+        for p in read.people
+    )
+    record(
+        _actor_id(actor),
+        "registry-roster",
+        "roster",
+        roster.pk,
+        changes={"name": name, "force": force, "people": len(read.people)},
+    )
+    return roster
+
+
+@transaction.atomic
+def screen_roster(actor: User | None, roster: Roster) -> Screening:
+    """Screen a held roster against the whole registry."""
+    if actor is not None and not may_review(actor):
+        raise PermissionDenied("only vetting staff run screens")
+    return _screen(actor, roster, Screening.Kind.SCREEN)[0]
+
+
+@transaction.atomic
+def check_applicant(actor: User | None, applicant: dict[str, Any]) -> Screening:
+    """Check one applicant against the whole registry and keep the candidates for review."""
+    if actor is not None and not may_review(actor):
+        raise PermissionDenied("only vetting staff run hiring checks")
+    person = {**applicant, "record_id": str(applicant.get("record_id") or "applicant")}
+    table = people_table([person])  # refuses a malformed applicant, naming the field
+    started = time.perf_counter()
+    with registry_matcher() as matcher:
+        entries = 0 if matcher is None else Entry.objects.count()
+        found = [] if matcher is None else matcher.check(table)
+    screening = Screening.objects.create(
+        kind=Screening.Kind.CHECK,
+        run_at=timezone.now(),
+        run_by=actor,
+        threshold=THRESHOLD,
+        people=1,
+        entries=entries,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    Candidate.objects.bulk_create(
+        Candidate(
+            screening=screening,
+            entry_id=int(c.registry_id),
+            person_ref=person["record_id"],
+            person=_shown(person),
+            match_probability=c.match_probability,
+            match_weight=c.match_weight,
+            explanation=c.explanation,
+        )
+        for c in found
+    )
+    record(
+        _actor_id(actor),
+        "registry-check",
+        "screening",
+        screening.pk,
+        changes={"candidates": len(found)},
+    )
+    return screening
+
+
+@transaction.atomic
+def decide_candidate(actor: User, candidate: Candidate, *, same: bool, reason: str) -> Candidate:
+    """Confirm (the same person) or reject (not the same person) a candidate, with a reason."""
+    # Fetched again through need-to-know, and locked: two reviewers must not both decide it.
+    get_candidate_for_user(actor, candidate.pk, purpose="decide")
+    locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if not reason.strip():
+        raise ValidationError("give a reason")
+    if locked.status != Candidate.Status.PENDING:
+        raise ValidationError(f"the match is already {locked.get_status_display().lower()}")
+    locked.status = Candidate.Status.CONFIRMED if same else Candidate.Status.REJECTED
+    locked.decided_by, locked.decided_at = actor, timezone.now()
+    locked.decision_reason = reason.strip()
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    Alert.objects.filter(
+        kind=Alert.Kind.REGISTRY_MATCH, subject_type="registry-candidate", subject_id=str(locked.pk)
+    ).update(status=Alert.Status.CLOSED)
+    record(
+        actor.pk,
+        "registry-confirm" if same else "registry-reject",
+        "registry-candidate",
+        locked.pk,
+        reason=locked.decision_reason,
+        changes={"status": [Candidate.Status.PENDING.value, locked.status]},
+    )
+    return locked
