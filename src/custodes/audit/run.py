@@ -154,7 +154,9 @@ def _load(eng: Engine, step_run: Callable[[Step], None], timings: dict[str, floa
         if not clashes:
             return salt
     # UNION ALL promises no row order; name the tables alphabetically so the message is stable.
-    shared = ", ".join(f"{r['ids']} ({r['clashes']})" for r in sorted(clashes, key=lambda r: str(r["ids"])))
+    shared = ", ".join(
+        f"{r['ids']} ({r['clashes']})" for r in sorted(clashes, key=lambda r: str(r["ids"]))
+    )
     raise EngineError(f"ids still share numeric keys after {KEY_ATTEMPTS} codings: {shared}")
 
 
