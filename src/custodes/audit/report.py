@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import altair as alt
@@ -69,7 +69,9 @@ def _timeline_template(lo_ms: int, hi_ms: int) -> dict[str, object]:
     )
     spec = alt.layer(bars, ticks).properties(width=760, height=110).to_dict()
     spec["datasets"] = {"spans": [], "looks": []}
-    return dict(vl_convert.vegalite_to_vega(spec, vl_version="5.20"))
+    vega = dict(vl_convert.vegalite_to_vega(spec, vl_version="5.20"))
+    vega.pop("$schema", None)  # a reference, never fetched; keep web addresses off the page
+    return vega
 
 
 def _timeline_data(
@@ -110,27 +112,94 @@ def _timeline_data(
     return data
 
 
-def _timelines(eng: Engine, users: list[str]) -> dict[str, str]:
-    """Draw each user's look-ups against their assignments and shifts, as inline SVG."""
+def _vega_runtime() -> str:
+    """Return Vega-Embed as one script, built once per vl-convert version and cached."""
+    version = vl_convert.get_vega_embed_version()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "custodes"
+    path = cache / f"vega-embed-{version}.js"
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    # Only vegaEmbed survives the bundler's pruning (a bare `vega` comes out as null).
+    bundle = str(vl_convert.javascript_bundle("window.vegaEmbed = vegaEmbed;"))
+    # The cache only saves a second; a read-only home must not stop the report.
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        part = path.with_suffix(f".{os.getpid()}.part")
+        part.write_text(bundle, encoding="utf-8")
+        part.replace(path)
+    except OSError:
+        pass
+    return bundle
+
+
+def _script_json(value: object) -> str:
+    """Return JSON safe to place inside a <script> element."""
+    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
+
+
+def _columns(rows: list[dict[str, object]], names: tuple[str, ...]) -> dict[str, list[object]]:
+    return {n: [r[n] for r in rows] for n in names}
+
+
+def _timelines(eng: Engine, users: list[str]) -> tuple[str, dict[str, str]]:
+    """Return the page's drawing script and, per user, the data of their timeline."""
     if not users:
-        return {}
+        return "", {}
     bounds = eng.fetch("SELECT min(t) AS lo, max(t) AS hi FROM a_ev").to_pylist()[0]
     lo_ms, hi_ms = int(bounds["lo"] or 0) * 1000, int(bounds["hi"] or 0) * 1000
     template = _timeline_template(lo_ms, hi_ms)
     data = _timeline_data(eng, len(users), lo_ms, hi_ms)
+    empty: dict[str, list[dict[str, object]]] = {"spans": [], "looks": []}
+    # Column-wise data keeps the page to a fraction of the size of one object per point.
+    per_user = {
+        user: _script_json(
+            {
+                "spans": _columns(data.get(user, empty)["spans"], ("lane", "start", "stop")),
+                "looks": _columns(data.get(user, empty)["looks"], ("at", "explanation")),
+            }
+        )
+        for user in users
+    }
+    script = (
+        f"<script>{_vega_runtime()}</script>\n"
+        f"<script type='application/json' id='timeline-spec'>{_script_json(template)}</script>\n"
+        f"<script>{_DRAW}</script>"
+    )
+    return script, per_user
 
-    def draw(user: str) -> str:
-        values = data.get(user, {"spans": [], "looks": []})
-        spec = dict(template)
-        spec["data"] = [
-            {**d, "values": values[d["name"]]} if d.get("name") in values else d
-            for d in template["data"]  # type: ignore[attr-defined]
-        ]
-        return str(vl_convert.vega_to_svg(spec))
 
-    # The renderer releases the GIL, so the timelines draw side by side on every core.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return dict(zip(users, pool.map(draw, users), strict=True))
+# Draw each timeline as its section nears the screen: two hundred charts drawn at once would
+# hold the page up for seconds, and most reviews read only the first few.
+_DRAW = """
+(function () {
+  var template = JSON.parse(document.getElementById('timeline-spec').textContent);
+  function rows(columns, extra) {
+    var names = Object.keys(columns), n = names.length ? columns[names[0]].length : 0, out = [];
+    for (var i = 0; i < n; i++) {
+      var row = Object.assign({}, extra);
+      names.forEach(function (k) { row[k] = columns[k][i]; });
+      out.push(row);
+    }
+    return out;
+  }
+  function draw(figure) {
+    var given = JSON.parse(figure.querySelector('script').textContent);
+    var values = {spans: rows(given.spans, {}), looks: rows(given.looks, {lane: 'look-ups'})};
+    var spec = Object.assign({}, template, {data: template.data.map(function (d) {
+      return values[d.name] ? Object.assign({}, d, {values: values[d.name]}) : d;
+    })});
+    vegaEmbed(figure.querySelector('div'), spec, {mode: 'vega', renderer: 'svg', actions: false});
+  }
+  var figures = document.querySelectorAll('figure.timeline');
+  if (!('IntersectionObserver' in window)) { figures.forEach(draw); return; }
+  var seen = new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (e.isIntersecting) { seen.unobserve(e.target); draw(e.target); }
+    });
+  }, {rootMargin: '600px 0px'});
+  figures.forEach(function (f) { seen.observe(f); });
+})();
+"""
 
 
 def write_report(
@@ -144,6 +213,8 @@ def write_report(
     budget: int = 0,
 ) -> None:
     """Write the ranked list, a timeline per top alert, the reasons and the explained shares."""
+    # The timelines are drawn by the reader's browser from one compiled Vega spec and each
+    # alert's data; drawing 200 of them here took most of the audit's output time.
     esc = html.escape
     rows = alerts.slice(0, LISTED).to_pylist()
     titles = {s.id: s.title for s in catalogue.signals}
@@ -156,7 +227,7 @@ def write_report(
     sections = []
     # Everyone within the unit's review budget gets a timeline, and never fewer than TIMELINES.
     drawn = max(TIMELINES, budget)
-    svgs = _timelines(eng, [str(r["user_id"]) for r in rows[:drawn]])
+    script, timelines = _timelines(eng, [str(r["user_id"]) for r in rows[:drawn]])
     for r in rows[:drawn]:
         reasons = "".join(
             f"<li><b>{esc(titles.get(reason, reason))}</b></li>"
@@ -169,7 +240,8 @@ def write_report(
             f"<p>{esc(str(r['summary']))}</p><ul>{reasons}</ul>"
             f"<p class='when'>{r['events']} look-ups from {_when(r['first_ts'])} to "
             f"{_when(r['last_ts'])} UTC</p>"
-            f"<figure>{svgs[str(r['user_id'])]}</figure></section>"
+            "<figure class='timeline'><div></div><script type='application/json'>"
+            f"{timelines[str(r['user_id'])]}</script></figure></section>"
         )
     shares = "\n".join(
         f"<tr><td>{esc(str(x['system']))}</td><td>{x['look_ups']:,}</td>"
@@ -207,12 +279,15 @@ look-ups.</p>
 listed here and all of them in alerts.csv.</p>
 <h2>The top {min(drawn, len(rows))} alerts</h2>
 {"".join(sections)}
+<noscript><p>The timelines are drawn by the page's own script, which this browser is not
+running; evidence.parquet lists every look-up behind each alert.</p></noscript>
 <h2>Look-ups explained</h2>
 <table><thead><tr><th>system</th><th>look-ups</th><th>explained</th><th>share</th></tr></thead>
 <tbody>{shares}</tbody></table>
 <h2>Signals</h2>
 <table><thead><tr><th>signal</th><th>weight</th><th>why it matters</th></tr></thead>
 <tbody>{rationale}</tbody></table>
+{script}
 </body></html>
 """
     path.write_text(page, encoding="utf-8")
