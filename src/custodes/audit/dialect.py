@@ -49,6 +49,10 @@ class Dialect(ABC):
     def hash64(self, expr: str) -> str:
         """Return a 64-bit hash of a text expression, as a BIGINT-compatible number."""
 
+    @abstractmethod
+    def each(self, lo: str, hi: str) -> str:
+        """Return a select-list item giving one row per whole number from `lo` to `hi`."""
+
     def median(self, expr: str) -> str:
         """Return the median of a numeric expression."""
         return f"median({expr})"
@@ -81,6 +85,9 @@ class DuckDBDialect(Dialect):
     def key(self, expr: str, salt: int = 0) -> str:
         return f"CAST({super().key(expr, salt)} AS BIGINT)"
 
+    def each(self, lo: str, hi: str) -> str:
+        return f"unnest(generate_series({lo}, {hi}))"
+
     def joined(self, expr: str, sep: str = ";") -> str:
         return f"string_agg(DISTINCT {expr}, '{sep}' ORDER BY {expr})"
 
@@ -104,6 +111,9 @@ class SparkDialect(Dialect):
 
     def param(self, name: str) -> str:
         return f":{name}"
+
+    def each(self, lo: str, hi: str) -> str:
+        return f"explode(sequence({lo}, {hi}))"
 
     def anti_join(self) -> str:
         return "LEFT ANTI JOIN"

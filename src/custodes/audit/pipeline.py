@@ -225,41 +225,44 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
         ),
         # Broad access leaves less suspicion than a team link (see [explanations]) and needs no
         # join, so the team is tried only for other staff's look-ups nothing stronger explains.
+        # Set those look-ups aside first: given the whole of x_other, the planner joined every
+        # colleague to every assignment (tens of millions of rows) before filtering.
         Step(
-            "x_team",
-            f"""
-            SELECT DISTINCT ev.e FROM x_other ev
+            "x_local",
+            """
+            SELECT ev.e, ev.u, ev.target, ev.t FROM x_other ev
             JOIN a_staff st ON st.u = ev.u
-            JOIN x_colleague c ON c.u = ev.u
-            JOIN x_pair a ON a.u = c.v AND a.target = ev.target AND {w}
             WHERE NOT st.broad""",
             s,
         ),
         Step(
-            "x_how",
-            """
-            SELECT ev.e,
-                   CASE WHEN r.e IS NOT NULL THEN 'reason'
-                        WHEN dc.e IS NOT NULL THEN 'declared'
-                        WHEN st.broad THEN 'broad'
-                        WHEN tm.e IS NOT NULL THEN 'team'
-                        ELSE 'none' END AS how
-            FROM x_other ev
-            JOIN a_staff st ON st.u = ev.u
-            LEFT JOIN x_reason r ON r.e = ev.e
-            LEFT JOIN x_declared dc ON dc.e = ev.e
-            LEFT JOIN x_team tm ON tm.e = ev.e""",
+            "x_team",
+            f"""
+            SELECT DISTINCT ev.e FROM x_local ev
+            JOIN x_colleague c ON c.u = ev.u
+            JOIN x_pair a ON a.u = c.v AND a.target = ev.target AND {w}""",
             s,
         ),
-        # The look-ups the signals weigh: every one not explained by the user's own assignment.
-        # Those that are ("assigned") stay in a_ev only; nothing downstream needs them one by one.
+        # The look-ups the signals weigh: every one not explained by the user's own assignment,
+        # with the strongest other explanation found. Those that are ("assigned") stay in a_ev
+        # only; nothing downstream needs them one by one.
         Step(
             "x_ev",
             f"""
-            SELECT ev.*, k.how, k.w, CAST(floor(ev.t / {DAY}) AS BIGINT) AS day
-            FROM x_other ev
-            JOIN x_how h ON h.e = ev.e
-            JOIN ({residual_sql}) k ON k.how = h.how""",
+            SELECT ev.*, k.w, CAST(floor(ev.t / {DAY}) AS BIGINT) AS day
+            FROM (
+                SELECT ev.*,
+                       CASE WHEN r.e IS NOT NULL THEN 'reason'
+                            WHEN dc.e IS NOT NULL THEN 'declared'
+                            WHEN st.broad THEN 'broad'
+                            WHEN tm.e IS NOT NULL THEN 'team'
+                            ELSE 'none' END AS how
+                FROM x_other ev
+                JOIN a_staff st ON st.u = ev.u
+                LEFT JOIN x_reason r ON r.e = ev.e
+                LEFT JOIN x_declared dc ON dc.e = ev.e
+                LEFT JOIN x_team tm ON tm.e = ev.e) ev
+            JOIN ({residual_sql}) k ON k.how = ev.how""",
             s,
         ),
     ]
@@ -303,14 +306,19 @@ def signal_steps(
     if "shifts" in present:
         off = sig("off-duty")
         grace = int(off.param("grace_minutes") * 60)
+        # Each shift is listed under every day it touches, so a look-up is compared only with
+        # the shifts of its own day rather than with every shift the user ever worked.
+        first, last = (
+            f"CAST(floor((sh.{c} {op} {grace}) / {DAY}) AS BIGINT)"
+            for c, op in (("s", "-"), ("f", "+"))
+        )
         parts["off-duty"] = f"""{scoped("off-duty")}
             JOIN (SELECT DISTINCT u FROM a_shifts) rostered ON rostered.u = ev.u
-            LEFT JOIN (
-                SELECT DISTINCT ev.e FROM x_ev ev
-                JOIN a_shifts sh
-                  ON sh.u = ev.u AND ev.t >= sh.s - {grace} AND ev.t <= sh.f + {grace}
-                WHERE {_scope(off)}) on_duty ON on_duty.e = ev.e
-            WHERE {_scope(off)} AND on_duty.e IS NULL"""
+            {d.anti_join()} (SELECT sh.u, sh.s, sh.f, {d.each(first, last)} AS day
+                             FROM a_shifts sh) sh
+              ON sh.u = ev.u AND sh.day = ev.day
+             AND ev.t >= sh.s - {grace} AND ev.t <= sh.f + {grace}
+            WHERE {_scope(off)}"""
     trawl = sig("trawling")
     parts["trawling"] = f"""{scoped("trawling")}
         WHERE {_scope(trawl)} AND ev.p IS NOT NULL AND ev.u IN (
@@ -327,21 +335,25 @@ def signal_steps(
         f"AND {age_at_work} >= 16 * 365.25 AND {age_at_work} < 36 * 365.25"
     )
     # The user's own work: the people in the incidents they were assigned to.
-    parts["young-women"] = f"""{scoped("young-women")} JOIN a_persons p ON p.p = ev.p
-        JOIN (
+    # Only the few users with enough young women unexplained need their own work counted.
+    enough_young = f"""
             SELECT ev.u,
                    count(DISTINCT CASE WHEN {young} THEN ev.p END) AS n_young,
                    count(DISTINCT ev.p) AS n_unexplained
             FROM x_ev ev JOIN a_persons p ON p.p = ev.p WHERE ev.how = 'none' GROUP BY ev.u
-        ) c ON c.u = ev.u
+            HAVING count(DISTINCT CASE WHEN {young} THEN ev.p END)
+                   >= {int(yw.param("min_people"))}"""
+    parts["young-women"] = f"""{scoped("young-women")} JOIN a_persons p ON p.p = ev.p
+        JOIN ({enough_young}) c ON c.u = ev.u
         LEFT JOIN (
             SELECT a.u,
                    count(DISTINCT CASE WHEN {young_work} THEN a.target END) AS w_young,
                    count(DISTINCT a.target) AS w_all
-            FROM x_pair a JOIN a_persons p ON p.p = a.target GROUP BY a.u
+            FROM x_pair a JOIN a_persons p ON p.p = a.target
+            WHERE a.u IN (SELECT u FROM ({enough_young}) few)
+            GROUP BY a.u
         ) wk ON wk.u = ev.u
         WHERE {_scope(yw)} AND {young}
-          AND c.n_young >= {int(yw.param("min_people"))}
           AND (CAST(c.n_young AS DOUBLE) / c.n_unexplained)
               >= {yw.param("min_ratio")}
                  * greatest(CAST(coalesce(wk.w_young, 0) AS DOUBLE)
@@ -436,11 +448,14 @@ def score_steps(catalogue: Catalogue, d: Dialect, salt: int = 0) -> list[Step]:
             "score",
         ),
         # The evidence names look-ups by the extract's own ids, which a_ev leaves behind.
+        # Only look-ups made in the same second as some evidence are hashed again to find them.
         Step(
             "s_event_ids",
             f"""
             SELECT x.e, x.event_id
-            FROM (SELECT {d.key("event_id", salt)} AS e, event_id FROM access_events) x
+            FROM (SELECT {d.key("event_id", salt)} AS e, event_id FROM access_events
+                  WHERE {d.epoch("ts")} IN (
+                      SELECT ev.t FROM x_ev ev WHERE ev.e IN (SELECT e FROM s_evidence))) x
             WHERE x.e IN (SELECT e FROM s_evidence)""",
             "score",
         ),
