@@ -134,7 +134,8 @@ def _vega_runtime() -> str:
 
 def _script_json(value: object) -> str:
     """Return JSON safe to place inside a <script> element."""
-    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
+    # Escaping every "<" keeps both "</script>" and "<!--" from ending the element early.
+    return json.dumps(value, separators=(",", ":")).replace("<", "\\u003c")
 
 
 def _columns(rows: list[dict[str, object]], names: tuple[str, ...]) -> dict[str, list[object]]:
