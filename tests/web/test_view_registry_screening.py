@@ -270,3 +270,24 @@ def test_the_subjects_line_manager_does_not_see_it_either(org: Org) -> None:
     client = org.client(manager)
     assert queued(client) == []
     assert decide(client, match, "confirm").status_code == 404
+
+
+def test_a_match_alert_leads_the_vetting_officer_to_the_match(org: Org, vetter: User) -> None:
+    """The alert raised by a new list is in vetting's Alerts page and links to its screening."""
+    load_roster(None, "Exampleshire staff", "XF", FIXTURES / "roster.csv")
+    (screening,) = import_list(None, "generic", [FIXTURES / "new-list.csv"]).screenings
+    match = Candidate.objects.get(screening=screening, person_ref="XF-101")
+    client = org.client(vetter)
+    home = client.get(QUEUE).content.decode()
+    assert '<a href="/alerts/">Alerts</a>' in home
+    assert "/alerts/audit/" not in home  # the access audit is counter-corruption's
+    listing = client.get("/alerts/").content.decode()
+    link = f'<a href="/registry/candidates/{match.pk}/">XF XF-101 may be'
+    assert link in listing
+    assert "Access audit" not in listing
+    followed = client.get(f"/registry/candidates/{match.pk}/")
+    assert followed.status_code == 302
+    assert followed["Location"] == f"{page_url(screening)}#candidate-{match.pk}"
+    assert f'id="candidate-{match.pk}"' in client.get(page_url(screening)).content.decode()
+    # Someone who may not review the match gets nothing from the link.
+    assert org.client(org.outsider).get(f"/registry/candidates/{match.pk}/").status_code == 404

@@ -293,6 +293,16 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_view
+@require_http_methods(["GET"])
+def candidate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the reviewer to a candidate on its screening's page; 404 unless they may review it."""
+    # Alerts name a candidate; its place to be reviewed is its screening.
+    found = get_candidate_for_user(request_user(request), pk)
+    url = reverse("registry:screening", kwargs={"pk": found.screening_id})
+    return redirect(f"{url}#candidate-{found.pk}")
+
+
+@staff_view
 @require_http_methods(["POST"])
 def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Confirm or reject one candidate, with a reason; 404 unless the user may review it."""
