@@ -17,6 +17,7 @@ from custodes.linkage import (
     Matcher,
     PeopleTableError,
     people_table,
+    validate_people,
 )
 from custodes.linkage.evaluate import score_pairs
 from custodes.linkage.model import BADGE_BAYES_FACTOR, load_settings
@@ -291,6 +292,19 @@ def test_a_bad_value_names_the_record_and_field(field: str, value: object, messa
     row = {"record_id": "Y-1", "first_name": "Ann", "last_name": "Lee", field: value}
     with pytest.raises(PeopleTableError, match=message):
         people_table([row])
+
+
+def test_a_value_arrow_cannot_read_names_the_record_and_field() -> None:
+    table = pa.table(
+        {
+            "record_id": ["V-1", "V-2"],
+            "first_name": ["Ann", "Bo"],
+            "last_name": ["Lee", "Lee"],
+            "birth_date": ["1980-01-02", "1980-13-45"],
+        }
+    )
+    with pytest.raises(PeopleTableError, match=r"^record 'V-2': field 'birth_date': cannot read"):
+        validate_people(table)
 
 
 def test_a_birth_year_that_contradicts_the_birth_date_is_refused() -> None:

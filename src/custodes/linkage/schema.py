@@ -140,9 +140,21 @@ def _cast(table: pa.Table, field: pa.Field) -> pa.ChunkedArray:
     try:
         return column.cast(field.type)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        where = _first_uncastable(table, column, field.type)
         raise PeopleTableError(
-            f"field {field.name!r}: cannot read {column.type} as {field.type}: {exc}"
+            f"{where}field {field.name!r}: cannot read {column.type} as {field.type}: {exc}"
         ) from None
+
+
+def _first_uncastable(table: pa.Table, column: pa.ChunkedArray, to: pa.DataType) -> str:
+    """Name the first record whose value will not cast, as a message prefix ('' if none)."""
+    # Only on the error path: Arrow's cast error says what failed but not where.
+    for index, value in enumerate(column.to_pylist()):
+        try:
+            pa.array([value], type=column.type).cast(to)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return f"record {str(table.column('record_id')[index].as_py())!r}: "
+    return ""
 
 
 def _first_bad(table: pa.Table, mask: pa.ChunkedArray) -> str | None:
