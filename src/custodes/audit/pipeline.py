@@ -308,10 +308,8 @@ def signal_steps(
         grace = int(off.param("grace_minutes") * 60)
         # Each shift is listed under every day it touches, so a look-up is compared only with
         # the shifts of its own day rather than with every shift the user ever worked.
-        first, last = (
-            f"CAST(floor((sh.{c} {op} {grace}) / {DAY}) AS BIGINT)"
-            for c, op in (("s", "-"), ("f", "+"))
-        )
+        first = f"CAST(floor((sh.s - {grace}) / {DAY}) AS BIGINT)"
+        last = f"CAST(floor((sh.f + {grace}) / {DAY}) AS BIGINT)"
         parts["off-duty"] = f"""{scoped("off-duty")}
             JOIN (SELECT DISTINCT u FROM a_shifts) rostered ON rostered.u = ev.u
             {d.anti_join()} (SELECT sh.u, sh.s, sh.f, {d.each(first, last)} AS day

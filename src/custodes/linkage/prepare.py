@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from custodes.linkage.names import name_key, name_parts
 from custodes.linkage.nicknames import canonical_first_name, first_name_forms
+from custodes.linkage.schema import PEOPLE_SCHEMA
 
 __all__ = ["PREPARED_SCHEMA", "prepare_people"]
 
@@ -68,20 +69,8 @@ def _swapped(day: dt.date | None) -> str | None:
 def prepare_people(people: pa.Table) -> pa.Table:
     """Return the model's input columns for a table checked by `validate_people`."""
     columns: dict[str, list[object]] = {name: [] for name in PREPARED_SCHEMA.names}
-    rows = people.select(
-        [
-            "record_id",
-            "first_name",
-            "middle_name",
-            "last_name",
-            "other_names",
-            "birth_date",
-            "birth_year",
-            "sex",
-            "agency",
-            "badges",
-        ]
-    ).to_pylist()
+    # Only the people columns: a list's extra fields need not survive the copy to Python.
+    rows = people.select(PEOPLE_SCHEMA.names).to_pylist()
     for row in rows:
         first = name_key(row["first_name"])
         last = name_key(row["last_name"])

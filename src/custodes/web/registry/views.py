@@ -296,8 +296,9 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def candidate(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the reviewer to a candidate on its screening's page; 404 unless they may review it."""
-    # Alerts name a candidate; its place to be reviewed is its screening.
-    found = get_candidate_for_user(request_user(request), pk)
+    # Alerts name a candidate; its place to be reviewed is its screening, whose page records
+    # the read, so the trail says here only that an alert was followed.
+    found = get_candidate_for_user(request_user(request), pk, purpose="follow-alert")
     url = reverse("registry:screening", kwargs={"pk": found.screening_id})
     return redirect(f"{url}#candidate-{found.pk}")
 
