@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
+from custodes.audit import timeline
 from custodes.audit.run import run_audit
 from custodes.synth import SynthConfig, generate
 
@@ -58,3 +61,19 @@ def test_the_report_renders_offline_with_timelines(chromium: Browser, tmp_path: 
             path=str(SCREENSHOT.with_name("audit-report-alert.png"))
         )
     context.close()
+
+
+def test_the_shipped_timeline_spec_is_what_altair_compiles() -> None:
+    # The report reads the compiled chart shipped in the package; after a change to the chart,
+    # `python -m custodes.audit.timeline` writes it again.
+    shipped = json.loads(
+        files("custodes.audit").joinpath(timeline.SPEC_FILE).read_text(encoding="utf-8")
+    )
+    assert shipped == timeline.compile_spec()
+
+
+def test_every_timeline_shares_the_extracts_time_axis() -> None:
+    spec = timeline.load_spec(1_000, 9_000)
+    (x,) = [s for s in spec["scales"] if s["name"] == "x"]
+    assert x["domain"] == [1_000, 9_000]
+    assert {d["name"] for d in spec["data"]} >= {"spans", "looks"}

@@ -38,6 +38,10 @@ class Dialect(ABC):
         """Return the keywords of a join that keeps left rows with no match."""
         return "ANTI JOIN"
 
+    def semi_join(self) -> str:
+        """Return the keywords of a join that keeps left rows with a match, each once."""
+        return "SEMI JOIN"
+
     def key(self, expr: str, salt: int = 0) -> str:
         """Return a text id as a non-negative 63-bit number (NULL stays NULL); `salt` varies it."""
         # Numbers join far faster than text. Two ids can share a number, so the pipeline
@@ -117,6 +121,9 @@ class SparkDialect(Dialect):
 
     def anti_join(self) -> str:
         return "LEFT ANTI JOIN"
+
+    def semi_join(self) -> str:
+        return "LEFT SEMI JOIN"
 
     def joined(self, expr: str, sep: str = ";") -> str:
         return f"array_join(array_sort(collect_set({expr})), '{sep}')"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from custodes.audit.catalogue import Catalogue, Signal
+from custodes.audit.catalogue import EXPLANATION_KINDS, Catalogue, Signal
 from custodes.audit.config import DAY, AuditConfig
 from custodes.audit.dialect import OPEN_END, Dialect
 
@@ -104,16 +104,29 @@ def load_steps(d: Dialect, salt: int = 0) -> list[Step]:
             JOIN a_incidents x ON x.i = st.i""",
             s,
         ),
+        # Systems and actions as small numbers: a look-up row carries nothing but numbers
+        # through the explanation's joins, which is most of their cost.
+        Step(
+            "a_system",
+            "SELECT system, CAST(row_number() OVER (ORDER BY system) AS SMALLINT) AS sys "
+            "FROM (SELECT DISTINCT system FROM access_events) s",
+            s,
+        ),
+        Step(
+            "a_action",
+            "SELECT action, CAST(row_number() OVER (ORDER BY action) AS SMALLINT) AS act "
+            "FROM (SELECT DISTINCT action FROM access_events) s",
+            s,
+        ),
         Step(
             "a_ev",
             f"""
-            SELECT e, u, p, i, ri, t, system, action,
-                   -- One key for what was opened: a person, or an incident as a negative number.
-                   coalesce(p, -i) AS target
-            FROM (SELECT {k("event_id")} AS e, {k("user_id")} AS u, {k("person_id")} AS p,
-                         {k("incident_id")} AS i, {k("reason_incident_id")} AS ri,
-                         {e("ts")} AS t, system, action
-                  FROM access_events) ev""",
+            SELECT {k("ev.event_id")} AS e, {k("ev.user_id")} AS u, {k("ev.person_id")} AS p,
+                   {k("ev.incident_id")} AS i, {k("ev.reason_incident_id")} AS ri,
+                   {e("ev.ts")} AS t, sy.sys, ac.act
+            FROM access_events ev
+            JOIN a_system sy ON sy.system = ev.system
+            JOIN a_action ac ON ac.action = ev.action""",
             s,
         ),
         Step(
@@ -163,6 +176,11 @@ def key_clashes_sql() -> str:
     )
 
 
+# One key for what a look-up opened: a person, or an incident as a negative number (as x_pair
+# lists them).
+TARGET = "coalesce(ev.p, -ev.i)"
+
+
 def _window(cfg: AuditConfig, a: str = "a") -> str:
     return f"ev.t >= {a}.lo - {cfg.before} AND ev.t <= {a}.hi + {cfg.after}"
 
@@ -171,9 +189,6 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
     """Find, for every look-up, the strongest link in the force's records that explains it."""
     s = "explain"
     w = _window(cfg)
-    residual_sql = " UNION ALL ".join(
-        f"SELECT '{kind}' AS how, {weight} AS w" for kind, weight in catalogue.residual.items()
-    )
     return [
         # Everything each user was assigned to: the people in their incidents and the incidents.
         Step(
@@ -190,7 +205,7 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
             "x_other",
             f"""
             SELECT ev.* FROM a_ev ev
-            {d.anti_join()} x_pair a ON a.u = ev.u AND a.target = ev.target AND {w}""",
+            {d.anti_join()} x_pair a ON a.u = ev.u AND a.target = {TARGET} AND {w}""",
             s,
         ),
         Step(
@@ -229,8 +244,8 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
         # colleague to every assignment (tens of millions of rows) before filtering.
         Step(
             "x_local",
-            """
-            SELECT ev.e, ev.u, ev.target, ev.t FROM x_other ev
+            f"""
+            SELECT ev.e, ev.u, {TARGET} AS target, ev.t FROM x_other ev
             JOIN a_staff st ON st.u = ev.u
             WHERE NOT st.broad""",
             s,
@@ -243,34 +258,55 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
             JOIN x_pair a ON a.u = c.v AND a.target = ev.target AND {w}""",
             s,
         ),
+        # Each kind of explanation as a small number, and the suspicion it leaves: the
+        # signals filter millions of look-ups by kind, and numbers compare far faster than text.
+        Step(
+            "x_kind",
+            " UNION ALL ".join(
+                f"SELECT {kind_code(kind)} AS k, '{kind}' AS how, {weight} AS w"
+                for kind, weight in catalogue.residual.items()
+            ),
+            s,
+        ),
         # The look-ups the signals weigh: every one not explained by the user's own assignment,
         # with the strongest other explanation found. Those that are ("assigned") stay in a_ev
         # only; nothing downstream needs them one by one.
         Step(
             "x_ev",
             f"""
-            SELECT ev.*, k.w, CAST(floor(ev.t / {DAY}) AS BIGINT) AS day
+            SELECT ev.e, ev.u, ev.p, ev.t, ev.sys, ev.act, k.k, k.w,
+                   CAST(floor(ev.t / {DAY}) AS BIGINT) AS day
             FROM (
                 SELECT ev.*,
-                       CASE WHEN r.e IS NOT NULL THEN 'reason'
-                            WHEN dc.e IS NOT NULL THEN 'declared'
-                            WHEN st.broad THEN 'broad'
-                            WHEN tm.e IS NOT NULL THEN 'team'
-                            ELSE 'none' END AS how
+                       CASE WHEN x.k = {kind_code("reason")} THEN x.k
+                            WHEN x.k = {kind_code("declared")} THEN x.k
+                            WHEN st.broad THEN {kind_code("broad")}
+                            WHEN x.k = {kind_code("team")} THEN x.k
+                            ELSE {kind_code("none")} END AS k
                 FROM x_other ev
                 JOIN a_staff st ON st.u = ev.u
-                LEFT JOIN x_reason r ON r.e = ev.e
-                LEFT JOIN x_declared dc ON dc.e = ev.e
-                LEFT JOIN x_team tm ON tm.e = ev.e) ev
-            JOIN ({residual_sql}) k ON k.how = ev.how""",
+                LEFT JOIN (SELECT e, min(k) AS k FROM (
+                               SELECT e, {kind_code("reason")} AS k FROM x_reason
+                               UNION ALL SELECT e, {kind_code("declared")} AS k FROM x_declared
+                               UNION ALL SELECT e, {kind_code("team")} AS k FROM x_team) found
+                           GROUP BY e) x ON x.e = ev.e) ev
+            JOIN x_kind k ON k.k = ev.k""",
             s,
         ),
     ]
 
 
+def kind_code(kind: str) -> int:
+    """Return the number that stands for a kind of explanation (the stronger, the smaller)."""
+    return EXPLANATION_KINDS.index(kind)
+
+
+def _kinds(kinds: tuple[str, ...], ev: str = "ev") -> str:
+    return f"{ev}.k IN ({', '.join(str(kind_code(k)) for k in kinds)})"
+
+
 def _scope(signal: Signal) -> str:
-    kinds = ", ".join(f"'{k}'" for k in signal.kinds)
-    return f"ev.how IN ({kinds})"
+    return _kinds(signal.kinds)
 
 
 def signal_steps(
@@ -279,24 +315,33 @@ def signal_steps(
     """Mark each look-up with the signals it supports: rows of (user, look-up, signal)."""
     sig = catalogue.signal
     parts: dict[str, str] = {}
+    none = _kinds(("none",))
 
     def scoped(signal_id: str) -> str:
-        return f"SELECT DISTINCT ev.u, ev.e, '{signal_id}' AS signal, ev.w FROM x_ev ev"
+        # x_ev holds each look-up once, and every join below matches at most one row (or is a
+        # semi join), so no look-up is listed twice under a signal.
+        # What scoring and the evidence file need of the look-up comes along, so neither has
+        # to find it again among millions.
+        return (
+            f"SELECT ev.u, ev.e, '{signal_id}' AS signal, ev.w, ev.p, ev.t, ev.day, ev.k "
+            "FROM x_ev ev"
+        )
 
-    parts["unexplained"] = f"{scoped('unexplained')} WHERE ev.how = 'none'"
+    parts["unexplained"] = f"{scoped('unexplained')} WHERE {none}"
     if "person_markers" in present:
         parts["vulnerable"] = f"""{scoped("vulnerable")}
-            JOIN a_markers m ON m.p = ev.p
-            WHERE {_scope(sig("vulnerable"))}
+            {d.semi_join()} a_markers m ON m.p = ev.p
               AND (m.from_day IS NULL OR m.from_day <= ev.day)
-              AND (m.to_day IS NULL OR m.to_day >= ev.day)"""
+              AND (m.to_day IS NULL OR m.to_day >= ev.day)
+            WHERE {_scope(sig("vulnerable"))}"""
     parts["child"] = f"""{scoped("child")} JOIN a_persons p ON p.p = ev.p
         WHERE {_scope(sig("child"))} AND p.birth_day IS NOT NULL
           AND ev.day - p.birth_day < 18 * 365.25"""
     # Met on an incident of theirs, looked up after their part and its window had ended.
     parts["post-contact"] = f"""{scoped("post-contact")}
-        JOIN x_pair a ON a.u = ev.u AND a.target = ev.p
-        WHERE {_scope(sig("post-contact"))} AND a.lo < ev.t AND ev.t > a.hi + {cfg.after}"""
+        {d.semi_join()} x_pair a ON a.u = ev.u AND a.target = ev.p
+          AND a.lo < ev.t AND ev.t > a.hi + {cfg.after}
+        WHERE {_scope(sig("post-contact"))}"""
     repeated = sig("repeated")
     parts["repeated"] = f"""{scoped("repeated")}
         JOIN (SELECT u, p FROM x_ev ev WHERE {_scope(repeated)} AND p IS NOT NULL
@@ -320,7 +365,7 @@ def signal_steps(
     trawl = sig("trawling")
     parts["trawling"] = f"""{scoped("trawling")}
         WHERE {_scope(trawl)} AND ev.p IS NOT NULL AND ev.u IN (
-            SELECT u FROM x_ev WHERE how = 'none' AND p IS NOT NULL GROUP BY u
+            SELECT ev.u FROM x_ev ev WHERE {none} AND ev.p IS NOT NULL GROUP BY ev.u
             HAVING count(DISTINCT p) >= {int(trawl.param("min_people"))})"""
     yw = sig("young-women")
     young = (
@@ -338,7 +383,7 @@ def signal_steps(
             SELECT ev.u,
                    count(DISTINCT CASE WHEN {young} THEN ev.p END) AS n_young,
                    count(DISTINCT ev.p) AS n_unexplained
-            FROM x_ev ev JOIN a_persons p ON p.p = ev.p WHERE ev.how = 'none' GROUP BY ev.u
+            FROM x_ev ev JOIN a_persons p ON p.p = ev.p WHERE {none} GROUP BY ev.u
             HAVING count(DISTINCT CASE WHEN {young} THEN ev.p END)
                    >= {int(yw.param("min_people"))}"""
     parts["young-women"] = f"""{scoped("young-women")} JOIN a_persons p ON p.p = ev.p
@@ -358,23 +403,24 @@ def signal_steps(
                             / greatest(coalesce(wk.w_all, 0), 1), 0.05)"""
     if "complaints" in present:
         parts["own-complainant"] = f"""{scoped("own-complainant")}
-            JOIN a_complaints c ON c.u = ev.u AND c.p = ev.p
-            WHERE {_scope(sig("own-complainant"))} AND c.received <= ev.t"""
+            {d.semi_join()} a_complaints c ON c.u = ev.u AND c.p = ev.p AND c.received <= ev.t
+            WHERE {_scope(sig("own-complainant"))}"""
     parts["colleague"] = f"""{scoped("colleague")} JOIN a_persons p ON p.p = ev.p
         WHERE {_scope(sig("colleague"))} AND p.staff_u IS NOT NULL AND p.staff_u <> ev.u"""
     parts["print-export"] = f"""{scoped("print-export")}
-        WHERE {_scope(sig("print-export"))} AND ev.action IN ('print', 'export')"""
+        WHERE {_scope(sig("print-export"))}
+          AND ev.act IN (SELECT act FROM a_action WHERE action IN ('print', 'export'))"""
     peer = sig("peer-rate")
     parts["peer-rate"] = f"""{scoped("peer-rate")}
         JOIN (
             SELECT n.u FROM (
                 SELECT st.u, st.role, st.unit, count(ev.e) AS n
-                FROM a_staff st LEFT JOIN x_ev ev ON ev.u = st.u AND ev.how = 'none'
+                FROM a_staff st LEFT JOIN x_ev ev ON ev.u = st.u AND {none}
                 GROUP BY st.u, st.role, st.unit) n
             JOIN (
                 SELECT st.role, st.unit, {d.median("coalesce(c.n, 0)")} AS typical
                 FROM a_staff st
-                LEFT JOIN (SELECT u, count(*) AS n FROM x_ev WHERE how = 'none' GROUP BY u) c
+                LEFT JOIN (SELECT ev.u, count(*) AS n FROM x_ev ev WHERE {none} GROUP BY ev.u) c
                   ON c.u = st.u
                 GROUP BY st.role, st.unit) g ON g.role = n.role AND g.unit = n.unit
             WHERE n.n >= {int(peer.param("min_lookups"))}
@@ -402,14 +448,14 @@ def score_steps(catalogue: Catalogue, d: Dialect, salt: int = 0) -> list[Step]:
             SELECT v.u, v.signal,
                    -- People, not look-ups, measure the signals about how many people.
                    CASE WHEN v.signal IN ('trawling', 'young-women')
-                        THEN CAST(count(DISTINCT ev.p) AS DOUBLE)
+                        THEN CAST(count(DISTINCT v.p) AS DOUBLE)
                         WHEN v.signal = 'peer-rate' THEN 1.0
                         ELSE sum(v.w) END AS amount,
                    count(*) AS n_events,
-                   count(DISTINCT ev.p) AS n_people,
-                   count(DISTINCT ev.day) AS n_days,
-                   min(ev.t) AS first_t, max(ev.t) AS last_t
-            FROM s_evidence v JOIN x_ev ev ON ev.e = v.e
+                   count(DISTINCT v.p) AS n_people,
+                   count(DISTINCT v.day) AS n_days,
+                   min(v.t) AS first_t, max(v.t) AS last_t
+            FROM s_evidence v
             GROUP BY v.u, v.signal""",
             "score",
         ),
@@ -433,8 +479,8 @@ def score_steps(catalogue: Catalogue, d: Dialect, salt: int = 0) -> list[Step]:
         Step(
             "s_support",
             """
-            SELECT v.u, count(DISTINCT v.e) AS events, min(ev.t) AS first_t, max(ev.t) AS last_t
-            FROM s_evidence v JOIN x_ev ev ON ev.e = v.e GROUP BY v.u""",
+            SELECT v.u, count(DISTINCT v.e) AS events, min(v.t) AS first_t, max(v.t) AS last_t
+            FROM s_evidence v GROUP BY v.u""",
             "score",
         ),
         Step(
@@ -453,7 +499,7 @@ def score_steps(catalogue: Catalogue, d: Dialect, salt: int = 0) -> list[Step]:
             SELECT x.e, x.event_id
             FROM (SELECT {d.key("event_id", salt)} AS e, event_id FROM access_events
                   WHERE {d.epoch("ts")} IN (
-                      SELECT ev.t FROM x_ev ev WHERE ev.e IN (SELECT e FROM s_evidence))) x
+                      SELECT t FROM s_evidence)) x
             WHERE x.e IN (SELECT e FROM s_evidence)""",
             "score",
         ),

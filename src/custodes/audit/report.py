@@ -8,25 +8,17 @@ import json
 import os
 from pathlib import Path
 
-import altair as alt
 import pyarrow as pa
 import vl_convert
 
 from custodes.audit.catalogue import Catalogue
 from custodes.audit.engine import Engine
+from custodes.audit.timeline import load_spec
 
 __all__ = ["write_report"]
 
 TIMELINES = 20  # at least this many alerts get a timeline, more if the review budget is larger
 LISTED = 200
-_COLOURS = {
-    "none": "#b2182b",
-    "team": "#ef8a62",
-    "broad": "#fddbc7",
-    "declared": "#9970ab",
-    "reason": "#67a9cf",
-    "assigned": "#2166ac",
-}
 
 
 def _when(value: object) -> str:
@@ -35,43 +27,9 @@ def _when(value: object) -> str:
     return "" if value is None else str(value)
 
 
-_LANES = ["look-ups", "assigned incidents", "shifts"]
 # On the 760-pixel axis a pixel is about three hours of a 90-day extract: one tick per three
 # hours and explanation shows the same picture as one per look-up, and renders far faster.
 _TICK_SECONDS = 3 * 3600
-
-
-def _timeline_template(lo_ms: int, hi_ms: int) -> dict[str, object]:
-    """Compile, once, the Vega spec every timeline shares; only its data differ per alert."""
-    scale = alt.Scale(domain=[lo_ms, hi_ms])
-    # Named datasets keep Altair from copying and validating every point.
-    bars = (
-        alt.Chart(alt.Data(name="spans"))  # type: ignore[no-untyped-call]
-        .mark_bar(height=10, color="#888888", opacity=0.6)
-        .encode(
-            x=alt.X("start:T", title=None, scale=scale),
-            x2="stop:T",
-            y=alt.Y("lane:N", title=None, sort=_LANES),
-        )
-    )
-    ticks = (
-        alt.Chart(alt.Data(name="looks"))  # type: ignore[no-untyped-call]
-        .mark_tick(thickness=2, size=18)
-        .encode(
-            x=alt.X("at:T", scale=scale),
-            y=alt.Y("lane:N", sort=_LANES),
-            color=alt.Color(
-                "explanation:N",
-                scale=alt.Scale(domain=list(_COLOURS), range=list(_COLOURS.values())),
-                legend=alt.Legend(title="explained by", orient="bottom"),
-            ),
-        )
-    )
-    spec = alt.layer(bars, ticks).properties(width=760, height=110).to_dict()
-    spec["datasets"] = {"spans": [], "looks": []}
-    vega = dict(vl_convert.vegalite_to_vega(spec, vl_version="5.20"))
-    vega.pop("$schema", None)  # a reference, never fetched; keep web addresses off the page
-    return vega
 
 
 def _timeline_data(
@@ -83,7 +41,8 @@ def _timeline_data(
         f"""SELECT r.user_id, CAST(floor(ev.t / {_TICK_SECONDS}) AS BIGINT) * {_TICK_SECONDS}
                    * 1000 AS at, coalesce(h.how, 'assigned') AS explanation
             FROM a_ev ev JOIN s_ranked r ON r.u = ev.u
-            LEFT JOIN x_ev h ON h.e = ev.e
+            LEFT JOIN x_ev x ON x.e = ev.e
+            LEFT JOIN x_kind h ON h.k = x.k
             WHERE r.rank <= {p}
             GROUP BY r.user_id, CAST(floor(ev.t / {_TICK_SECONDS}) AS BIGINT),
                      coalesce(h.how, 'assigned')""",
@@ -148,7 +107,7 @@ def _timelines(eng: Engine, users: list[str]) -> tuple[str, dict[str, str]]:
         return "", {}
     bounds = eng.fetch("SELECT min(t) AS lo, max(t) AS hi FROM a_ev").to_pylist()[0]
     lo_ms, hi_ms = int(bounds["lo"] or 0) * 1000, int(bounds["hi"] or 0) * 1000
-    template = _timeline_template(lo_ms, hi_ms)
+    template = load_spec(lo_ms, hi_ms)
     data = _timeline_data(eng, len(users), lo_ms, hi_ms)
     empty: dict[str, list[dict[str, object]]] = {"spans": [], "looks": []}
     # Column-wise data keeps the page to a fraction of the size of one object per point.

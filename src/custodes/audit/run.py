@@ -173,13 +173,13 @@ def _write_outputs(
         "SELECT r.rank, r.user_id, r.score, r.reasons, r.events, r.first_t, r.last_t, r.u "
         "FROM s_ranked r ORDER BY r.rank"
     )
-    stats = eng.fetch(
-        "SELECT u, signal, part, n_events, n_people, n_days FROM s_signal"
-    ).to_pylist()
+    stats = eng.fetch("SELECT u, signal, part, n_events, n_people, n_days FROM s_signal")
     by_user: dict[int, dict[str, SignalStats]] = {}
-    for row in stats:
-        by_user.setdefault(int(row["u"]), {})[str(row["signal"])] = SignalStats(
-            float(row["part"]), int(row["n_events"]), int(row["n_people"]), int(row["n_days"])
+    for u, signal, part, n_events, n_people, n_days in zip(
+        *(column.to_pylist() for column in stats.columns), strict=True
+    ):
+        by_user.setdefault(int(u), {})[str(signal)] = SignalStats(
+            float(part), int(n_events), int(n_people), int(n_days)
         )
     users = ranked.column("u").to_pylist()
     summaries = [summarise(by_user.get(int(u), {})) for u in users]
@@ -198,18 +198,19 @@ def _write_outputs(
     sought = _sought(catalogue, config)
     evidence = eng.fetch(
         """
-        SELECT st.user_id, x.event_id, p.person_id, v.signal, ev.how AS explanation_found
+        SELECT st.user_id, x.event_id, p.person_id, v.signal, k.how AS explanation_found
         FROM s_evidence v
-        JOIN x_ev ev ON ev.e = v.e
+        JOIN x_kind k ON k.k = v.k
         JOIN s_event_ids x ON x.e = v.e
         JOIN a_staff st ON st.u = v.u
-        LEFT JOIN a_persons p ON p.p = ev.p
+        LEFT JOIN a_persons p ON p.p = v.p
         ORDER BY st.user_id, x.event_id, v.signal
         """
     )
+    found = pc.index_in(evidence.column("signal"), value_set=pa.array(list(sought), pa.string()))
     evidence = evidence.append_column(
         "explanation_sought",
-        pa.array([sought.get(s, "") for s in evidence.column("signal").to_pylist()], pa.string()),
+        pc.fill_null(pc.take(pa.array(list(sought.values()), pa.string()), found), ""),
     )
     explained = _explained_table(eng)
 
@@ -257,12 +258,15 @@ def _explained_table(eng: Engine) -> pa.Table:
     # Look-ups explained by the user's own assignment are not in x_ev: they are the rest.
     rows = eng.fetch(
         f"""
-        SELECT t.system, t.look_ups, {", ".join(f"coalesce(k.by_{k}, 0) AS by_{k}" for k in kinds)},
+        SELECT sy.system, t.look_ups,
+               {", ".join(f"coalesce(k.by_{k}, 0) AS by_{k}" for k in kinds)},
                t.look_ups - coalesce(k.others, 0) AS by_assigned
-        FROM (SELECT system, count(*) AS look_ups FROM a_ev GROUP BY system) t
-        LEFT JOIN (SELECT system, count(*) AS others, {counts} FROM x_ev GROUP BY system) k
-          ON k.system = t.system
-        ORDER BY t.system
+        FROM (SELECT sys, count(*) AS look_ups FROM a_ev GROUP BY sys) t
+        JOIN a_system sy ON sy.sys = t.sys
+        LEFT JOIN (SELECT ev.sys, count(*) AS others, {counts}
+                   FROM x_ev ev JOIN x_kind h ON h.k = ev.k GROUP BY ev.sys) k
+          ON k.sys = t.sys
+        ORDER BY sy.system
         """
     ).to_pylist()
     columns = ["look_ups", "by_assigned", *(f"by_{k}" for k in kinds)]

@@ -24,30 +24,40 @@ def _people(n: int, noun: str = "person", plural: str = "people") -> str:
 
 def _clause(signal: str, s: SignalStats) -> str:
     look_ups = _people(s.events, "look-up", "look-ups")
-    clauses = {
-        "unexplained": f"{look_ups} of {_people(s.people)} with no work reason",
-        "post-contact": (
-            f"kept looking up {_people(s.people)} met on their own incident after their part "
-            f"ended ({look_ups} on {_people(s.days, 'day', 'days')})"
-        ),
-        "own-complainant": f"looked up {_people(s.people)} who had complained about them "
-        f"({look_ups})",
-        "vulnerable": f"{_people(s.people)} with a vulnerability marker",
-        "child": f"{_people(s.people, 'child', 'children')}",
-        "repeated": (
-            f"the same {'person' if s.people == 1 else _people(s.people)} on "
-            f"{_people(s.days, 'day', 'days')}"
-        ),
-        "off-duty": f"{look_ups} off duty",
-        "trawling": f"{_people(s.people)} searched with no work reason",
-        "young-women": f"{_people(s.people, 'young woman', 'young women')}, far more than "
-        "in their own work",
-        "colleague": f"{_people(s.people, 'colleague', 'colleagues')}",
-        "print-export": f"{look_ups} printed or exported",
-        "peer-rate": "far more unexplained look-ups than peers in the same role and unit",
-        "declared-association": f"{look_ups} of a declared associate (explained, shown for review)",
-    }
-    return clauses.get(signal, signal)
+    people = _people(s.people)
+    match signal:
+        case "unexplained":
+            return f"{look_ups} of {people} with no work reason"
+        case "post-contact":
+            return (
+                f"kept looking up {people} met on their own incident after their part "
+                f"ended ({look_ups} on {_people(s.days, 'day', 'days')})"
+            )
+        case "own-complainant":
+            return f"looked up {people} who had complained about them ({look_ups})"
+        case "vulnerable":
+            return f"{people} with a vulnerability marker"
+        case "child":
+            return _people(s.people, "child", "children")
+        case "repeated":
+            who = "person" if s.people == 1 else people
+            return f"the same {who} on {_people(s.days, 'day', 'days')}"
+        case "off-duty":
+            return f"{look_ups} off duty"
+        case "trawling":
+            return f"{people} searched with no work reason"
+        case "young-women":
+            women = _people(s.people, "young woman", "young women")
+            return f"{women}, far more than in their own work"
+        case "colleague":
+            return _people(s.people, "colleague", "colleagues")
+        case "print-export":
+            return f"{look_ups} printed or exported"
+        case "peer-rate":
+            return "far more unexplained look-ups than peers in the same role and unit"
+        case "declared-association":
+            return f"{look_ups} of a declared associate (explained, shown for review)"
+    return signal
 
 
 def summarise(signals: Mapping[str, SignalStats], limit: int = 4) -> str:
