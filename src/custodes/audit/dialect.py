@@ -23,6 +23,10 @@ class Dialect(ABC):
         """Return seconds since the epoch of a TIMESTAMPTZ expression, as BIGINT."""
 
     @abstractmethod
+    def from_epoch(self, seconds: str) -> str:
+        """Return the TIMESTAMPTZ of a count of seconds since the epoch."""
+
+    @abstractmethod
     def days(self, date: str) -> str:
         """Return days since the epoch of a DATE expression, as INTEGER."""
 
@@ -77,7 +81,11 @@ class DuckDBDialect(Dialect):
     name = "duckdb"
 
     def epoch(self, ts: str) -> str:
-        return f"CAST(epoch({ts}) AS BIGINT)"
+        # epoch() keeps the fraction of a second; floor it, as Spark's unix_timestamp does.
+        return f"CAST(floor(epoch({ts})) AS BIGINT)"
+
+    def from_epoch(self, seconds: str) -> str:
+        return f"to_timestamp({seconds})"
 
     def days(self, date: str) -> str:
         return f"CAST(date_diff('day', DATE '1970-01-01', {date}) AS INTEGER)"
@@ -103,6 +111,9 @@ class SparkDialect(Dialect):
 
     def epoch(self, ts: str) -> str:
         return f"CAST(unix_timestamp({ts}) AS BIGINT)"
+
+    def from_epoch(self, seconds: str) -> str:
+        return f"timestamp_seconds({seconds})"
 
     def days(self, date: str) -> str:
         return f"CAST(datediff({date}, DATE '1970-01-01') AS INT)"
