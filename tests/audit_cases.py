@@ -8,9 +8,19 @@ from typing import Any
 
 from tests.extract_factory import Row, Rows, write_extract
 
-__all__ = ["START", "case_extract"]
+__all__ = ["FRACTIONS_OF_A_SECOND", "START", "case_extract"]
 
 START = datetime(2025, 3, 3, tzinfo=UTC)  # a Monday
+
+# Look-ups at 01:00:00, 02:00:00.25 and 03:00:00.75 on the first day: none has a work reason.
+FRACTIONS_OF_A_SECOND = {
+    "persons": [{"id": "p1", "sex": "M", "age": 40}],
+    "lookups": [
+        {"day": 0, "hour": 1, "person": "p1"},
+        {"day": 0, "hour": 2 + 0.25 / 3600, "person": "p1"},
+        {"day": 0, "hour": 3 + 0.75 / 3600, "person": "p1"},
+    ],
+}
 
 
 def _at(day: float, hour: float = 0) -> datetime:

@@ -13,7 +13,7 @@ import pytest
 from custodes.audit import report as report_module
 from custodes.audit.run import run_audit
 from custodes.errors import CustodesError, ExtractError
-from tests.audit_cases import case_extract
+from tests.audit_cases import FRACTIONS_OF_A_SECOND, case_extract
 from tests.extract_factory import tiny_rows, write_extract
 
 CUSTODES = str(Path(sys.executable).with_name("custodes"))
@@ -97,6 +97,22 @@ def test_timestamps_in_mixed_zones_are_compared_in_utc(tmp_path: Path) -> None:
     evidence = pq.read_table(tmp_path / "out" / "evidence.parquet").to_pylist()
     unexplained = {r["event_id"] for r in evidence if r["signal"] == "unexplained"}
     assert unexplained == {"e1"}
+
+
+def test_look_ups_logged_with_fractions_of_a_second_keep_their_ids(tmp_path: Path) -> None:
+    # The evidence finds whole-second look-ups by their own ts and the rest by their second:
+    # each way must give back the extract's own event ids, and a second's start and end.
+    extract = case_extract(tmp_path / "x", FRACTIONS_OF_A_SECOND)
+    stamps = pq.read_table(extract / "access_events.parquet").column("ts").to_pylist()
+    assert [t.microsecond for t in stamps] == [0, 250_000, 750_000]
+    run_audit(extract, tmp_path / "out")
+    evidence = pq.read_table(tmp_path / "out" / "evidence.parquet").to_pylist()
+    assert {r["event_id"] for r in evidence if r["signal"] == "unexplained"} == {"e1", "e2", "e3"}
+    (alert,) = [a for a in _alerts(tmp_path / "out") if a["user_id"] == "u1"]
+    assert alert["events"] == "3"
+    assert alert["first_ts"].startswith("2025-03-03 01:00:00")
+    # Seconds are floored, as Spark floors them: 03:00:00.75 is 03:00:00, not 03:00:01.
+    assert alert["last_ts"].startswith("2025-03-03 03:00:00")
 
 
 def test_an_empty_access_log_gives_an_empty_but_complete_result(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from custodes.audit.engine import DuckDBEngine
 from custodes.audit.run import KEY_ATTEMPTS, run_audit
 from custodes.errors import EngineError
 from custodes.synth import SynthConfig, generate
+from tests.audit_cases import FRACTIONS_OF_A_SECOND, case_extract
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,18 @@ def test_duckdb_and_spark_agree(extract: Path, tmp_path: Path) -> None:
     assert ev_a.to_pylist() == ev_b.to_pylist()
     assert duck.explained == spark.explained
     assert duck.look_ups == spark.look_ups
+
+
+def test_both_engines_code_fractions_of_a_second_alike(tmp_path: Path) -> None:
+    extract = case_extract(tmp_path / "x", FRACTIONS_OF_A_SECOND)
+    run_audit(extract, tmp_path / "duckdb", engine="duckdb")
+    run_audit(extract, tmp_path / "spark", engine="spark")
+    for name in ("alerts.parquet", "evidence.parquet"):
+        duck = pq.read_table(tmp_path / "duckdb" / name).to_pylist()
+        spark = pq.read_table(tmp_path / "spark" / name).to_pylist()
+        assert duck == spark, name
+    evidence = pq.read_table(tmp_path / "spark" / "evidence.parquet").to_pylist()
+    assert {r["event_id"] for r in evidence} == {"e1", "e2", "e3"}
 
 
 class _Clashing(DuckDBDialect):
