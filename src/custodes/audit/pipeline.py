@@ -66,7 +66,7 @@ def load_steps(d: Dialect, salt: int = 0) -> list[Step]:
         Step(
             "a_staff",
             f"""
-            SELECT {k("user_id")} AS u, user_id, role, unit,
+            SELECT {k("user_id")} AS u, user_id, force, role, unit,
                    coalesce(broad_access, false) AS broad, {k("line_manager_id")} AS mgr_u
             FROM staff""",
             s,
@@ -227,11 +227,13 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
             s,
         ),
         # Whose work can explain a user's look-up more weakly: their unit, manager and reports.
+        # A unit is a force's own: two forces' "response-north" in a national extract are two
+        # teams (joining on the name alone made 19 million pairs of 100 million look-ups).
         Step(
             "x_colleague",
             """
             SELECT me.u, them.u AS v FROM a_staff me JOIN a_staff them
-              ON them.unit = me.unit AND them.u <> me.u
+              ON them.force = me.force AND them.unit = me.unit AND them.u <> me.u
             UNION
             SELECT u, mgr_u AS v FROM a_staff WHERE mgr_u IS NOT NULL
             UNION
@@ -421,18 +423,20 @@ def signal_steps(
         WHERE {_scope(sig("print-export"))}
           AND ev.act IN (SELECT act FROM a_action WHERE action IN ('print', 'export'))"""
     peer = sig("peer-rate")
+    # Peers share a force as well as a role and unit (see x_colleague).
     parts["peer-rate"] = f"""{scoped("peer-rate")}
         JOIN (
             SELECT n.u FROM (
-                SELECT st.u, st.role, st.unit, count(ev.e) AS n
+                SELECT st.u, st.force, st.role, st.unit, count(ev.e) AS n
                 FROM a_staff st LEFT JOIN x_ev ev ON ev.u = st.u AND {none}
-                GROUP BY st.u, st.role, st.unit) n
+                GROUP BY st.u, st.force, st.role, st.unit) n
             JOIN (
-                SELECT st.role, st.unit, {d.median("coalesce(c.n, 0)")} AS typical
+                SELECT st.force, st.role, st.unit, {d.median("coalesce(c.n, 0)")} AS typical
                 FROM a_staff st
                 LEFT JOIN (SELECT ev.u, count(*) AS n FROM x_ev ev WHERE {none} GROUP BY ev.u) c
                   ON c.u = st.u
-                GROUP BY st.role, st.unit) g ON g.role = n.role AND g.unit = n.unit
+                GROUP BY st.force, st.role, st.unit) g
+              ON g.force = n.force AND g.role = n.role AND g.unit = n.unit
             WHERE n.n >= {int(peer.param("min_lookups"))}
               AND n.n >= {peer.param("min_ratio")} * greatest(g.typical, 1)
         ) hi ON hi.u = ev.u
