@@ -200,7 +200,7 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
             s,
         ),
         # Most look-ups are of the user's own work: set those aside in one pass and explain
-        # only the rest, which is small.
+        # only the rest (about three in ten, most of them broad-access staff's searches).
         Step(
             "x_other",
             f"""
@@ -228,7 +228,7 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
         ),
         # Whose work can explain a user's look-up more weakly: their unit, manager and reports.
         # A unit is a force's own: two forces' "response-north" in a national extract are two
-        # teams (joining on the name alone made 19 million pairs of 100 million look-ups).
+        # teams (joining on the name alone made 19 million pairs in the 100M benchmark).
         Step(
             "x_colleague",
             """
