@@ -13,6 +13,7 @@ __all__ = [
     "Step",
     "explain_steps",
     "key_clashes_sql",
+    "kind_code",
     "load_steps",
     "score_steps",
     "signal_steps",
@@ -280,8 +281,7 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
                    CAST(floor(ev.t / {DAY}) AS BIGINT) AS day
             FROM (
                 SELECT ev.*,
-                       CASE WHEN x.k = {kind_code("reason")} THEN x.k
-                            WHEN x.k = {kind_code("declared")} THEN x.k
+                       CASE WHEN x.k IN ({kind_code("reason")}, {kind_code("declared")}) THEN x.k
                             WHEN st.broad THEN {kind_code("broad")}
                             WHEN x.k = {kind_code("team")} THEN x.k
                             ELSE {kind_code("none")} END AS k

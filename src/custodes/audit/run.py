@@ -22,6 +22,7 @@ from custodes.audit.pipeline import (
     Step,
     explain_steps,
     key_clashes_sql,
+    kind_code,
     load_steps,
     score_steps,
     signal_steps,
@@ -253,7 +254,8 @@ def _explained_table(eng: Engine) -> pa.Table:
     """Return look-ups and the share explained, per system and for all systems together."""
     kinds = ("reason", "declared", "team", "broad", "none")
     counts = ", ".join(
-        f"coalesce(sum(CASE WHEN how = '{k}' THEN 1 ELSE 0 END), 0) AS by_{k}" for k in kinds
+        f"coalesce(sum(CASE WHEN ev.k = {kind_code(k)} THEN 1 ELSE 0 END), 0) AS by_{k}"
+        for k in kinds
     )
     # Look-ups explained by the user's own assignment are not in x_ev: they are the rest.
     rows = eng.fetch(
@@ -264,7 +266,7 @@ def _explained_table(eng: Engine) -> pa.Table:
         FROM (SELECT sys, count(*) AS look_ups FROM a_ev GROUP BY sys) t
         JOIN a_system sy ON sy.sys = t.sys
         LEFT JOIN (SELECT ev.sys, count(*) AS others, {counts}
-                   FROM x_ev ev JOIN x_kind h ON h.k = ev.k GROUP BY ev.sys) k
+                   FROM x_ev ev GROUP BY ev.sys) k
           ON k.sys = t.sys
         ORDER BY sy.system
         """
