@@ -9,7 +9,7 @@ import pytest
 
 from custodes.audit.dialect import DuckDBDialect
 from custodes.audit.engine import DuckDBEngine
-from custodes.audit.run import KEY_ATTEMPTS, run_audit
+from custodes.audit.run import KEY_ATTEMPTS, OUTPUT_TABLES, run_audit
 from custodes.errors import EngineError
 from custodes.synth import SynthConfig, generate
 from tests.audit_cases import FRACTIONS_OF_A_SECOND, case_extract
@@ -94,3 +94,21 @@ def test_a_clash_that_never_clears_stops_the_run(extract: Path, tmp_path: Path) 
     with pytest.raises(EngineError, match=rf"share numeric keys after 3 codings: {every_table}"):
         _audit_with(_Clashing(KEY_ATTEMPTS), extract, tmp_path / "never")
     assert not (tmp_path / "never").exists()
+
+
+def test_spent_tables_are_dropped(extract: Path, tmp_path: Path) -> None:
+    engine = DuckDBEngine()
+    try:
+        run_audit(extract, tmp_path / "kept", engine_instance=engine)
+        left = {
+            name
+            for (name,) in engine.con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE temporary"
+            ).fetchall()
+        }
+    finally:
+        engine.close()
+    # Every table the steps made is gone once spent, bar those the outputs read at the end.
+    assert left == OUTPUT_TABLES
+    assert "x_other" not in left and "s_ev_post_contact" not in left
+    assert (tmp_path / "kept" / "report.html").stat().st_size > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 __all__ = ["AuditConfig"]
@@ -22,9 +23,19 @@ class AuditConfig:
     reason_after: int = 30 * DAY
     # Share of staff a unit reviews; used for reporting recall and precision.
     review_budget: float = 0.01
+    # At least this many alerts get a timeline in the report, more if the budget is larger.
+    timelines: int = 20
 
     def __post_init__(self) -> None:
         if min(self.before, self.after, self.reason_after) < 0:
             raise ValueError("explanation windows cannot be negative")
         if not 0 < self.review_budget <= 1:
             raise ValueError("the review budget is a share of staff between 0 and 1")
+
+    def budget(self, staff: int) -> int:
+        """Return how many of `staff` members the review budget covers."""
+        return math.ceil(staff * self.review_budget)
+
+    def drawn(self, staff: int) -> int:
+        """Return how many alerts get a timeline: the whole budget, and never fewer than set."""
+        return max(self.timelines, self.budget(staff))

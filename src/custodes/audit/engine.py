@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -45,6 +46,10 @@ class Engine(ABC):
                 f"{self.dialect.name}: step {step.name} failed: {exc}", step.sql
             ) from exc
 
+    def drop(self, name: str) -> None:
+        """Drop a materialised table no later step reads, freeing its memory and disk."""
+        self._drop(name)
+
     def fetch(self, sql: str, params: dict[str, object] | None = None) -> pa.Table:
         """Return a query's result as an Arrow table; values are bound, never formatted in."""
         try:
@@ -60,6 +65,9 @@ class Engine(ABC):
 
     @abstractmethod
     def _materialise(self, name: str, sql: str) -> None: ...
+
+    @abstractmethod
+    def _drop(self, name: str) -> None: ...
 
     @abstractmethod
     def _fetch(self, sql: str, params: dict[str, object]) -> pa.Table: ...
@@ -93,6 +101,9 @@ class DuckDBEngine(Engine):
 
     def _materialise(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def _drop(self, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def _fetch(self, sql: str, params: dict[str, object]) -> pa.Table:
         return self.con.sql(sql, params=params or None).to_arrow_table()
@@ -168,6 +179,10 @@ class SparkEngine(Engine):
         path = str(Path(self._work.name) / name)
         self.spark.sql(sql).write.mode("overwrite").parquet(path)
         self.spark.read.parquet(path).createOrReplaceTempView(name)
+
+    def _drop(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+        shutil.rmtree(Path(self._work.name) / name, ignore_errors=True)
 
     def _fetch(self, sql: str, params: dict[str, object]) -> pa.Table:
         return self.spark.sql(sql, args=params).toArrow()

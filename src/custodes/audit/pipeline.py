@@ -130,6 +130,14 @@ def load_steps(d: Dialect, salt: int = 0) -> list[Step]:
             JOIN a_action ac ON ac.action = ev.action""",
             s,
         ),
+        # Look-ups per system and their span, for the outputs: counted once here, while a_ev
+        # is in memory, rather than at the end, when at 100 million look-ups it is on disk.
+        Step(
+            "a_ev_sys",
+            "SELECT sys, count(*) AS look_ups, min(t) AS first_t, max(t) AS last_t "
+            "FROM a_ev GROUP BY sys",
+            s,
+        ),
         Step(
             "a_markers",
             f"""
@@ -444,8 +452,21 @@ def signal_steps(
     if "declared_associations" in present:
         parts["declared-association"] = f"""{scoped("declared-association")}
             WHERE {_scope(sig("declared-association"))}"""
-    union = "\nUNION ALL\n".join(parts[s.id] for s in catalogue.signals if s.id in parts)
-    return [Step("s_evidence", union, "signals")]
+    # Each signal is a table of its own, gathered at the end: as one UNION ALL the engine
+    # built every signal's join at once, which at 100 million look-ups no longer fit in
+    # memory (22 s against 14 s one by one).
+    steps = [
+        Step(_evidence_table(s.id), parts[s.id], "signals")
+        for s in catalogue.signals
+        if s.id in parts
+    ]
+    union = " UNION ALL ".join(f"SELECT * FROM {step.name}" for step in steps)
+    return [*steps, Step("s_evidence", union, "signals")]
+
+
+def _evidence_table(signal_id: str) -> str:
+    """Return the name of the table holding one signal's evidence."""
+    return "s_ev_" + signal_id.replace("-", "_")
 
 
 def score_steps(catalogue: Catalogue, d: Dialect, salt: int = 0) -> list[Step]:

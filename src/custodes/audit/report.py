@@ -17,7 +17,6 @@ from custodes.audit.timeline import load_spec
 
 __all__ = ["write_report"]
 
-TIMELINES = 20  # at least this many alerts get a timeline, more if the review budget is larger
 LISTED = 200
 
 
@@ -105,7 +104,7 @@ def _timelines(eng: Engine, users: list[str]) -> tuple[str, dict[str, str]]:
     """Return the page's drawing script and, per user, the data of their timeline."""
     if not users:
         return "", {}
-    bounds = eng.fetch("SELECT min(t) AS lo, max(t) AS hi FROM a_ev").to_pylist()[0]
+    bounds = eng.fetch("SELECT min(first_t) AS lo, max(last_t) AS hi FROM a_ev_sys").to_pylist()[0]
     lo_ms, hi_ms = int(bounds["lo"] or 0) * 1000, int(bounds["hi"] or 0) * 1000
     template = load_spec(lo_ms, hi_ms)
     data = _timeline_data(eng, len(users), lo_ms, hi_ms)
@@ -170,7 +169,7 @@ def write_report(
     catalogue: Catalogue,
     extract: Path,
     notes: list[str],
-    budget: int = 0,
+    drawn: int,
 ) -> None:
     """Write the ranked list, a timeline per top alert, the reasons and the explained shares."""
     # The timelines are drawn by the reader's browser from one compiled Vega spec and each
@@ -185,8 +184,6 @@ def write_report(
         for r in rows
     )
     sections = []
-    # Everyone within the unit's review budget gets a timeline, and never fewer than TIMELINES.
-    drawn = max(TIMELINES, budget)
     script, timelines = _timelines(eng, [str(r["user_id"]) for r in rows[:drawn]])
     for r in rows[:drawn]:
         reasons = "".join(

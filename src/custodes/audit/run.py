@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import re
 import shutil
 import tempfile
 import time
@@ -37,6 +37,24 @@ __all__ = ["AuditResult", "run_audit"]
 # Codings tried before giving up: a clash has odds of about n^2 / 2^64 for n ids, so a
 # second coding is already all but certain to succeed.
 KEY_ATTEMPTS = 3
+# The tables the outputs read after the last step (see _write_outputs and report.py).
+OUTPUT_TABLES = frozenset(
+    {
+        "a_ev",
+        "a_ev_sys",
+        "a_ist",
+        "a_persons",
+        "a_shifts",
+        "a_staff",
+        "a_system",
+        "s_event_ids",
+        "s_evidence",
+        "s_ranked",
+        "s_signal",
+        "x_ev",
+        "x_kind",
+    }
+)
 ALERT_COLUMNS = ("rank", "user_id", "score", "summary", "reasons", "events", "first_ts", "last_ts")
 
 
@@ -127,8 +145,12 @@ def run_audit(
             timings[step.stage] = timings.get(step.stage, 0.0) + time.perf_counter() - started
 
         salt = _load(eng, step_run, timings)
-        for step in later(salt):
+        steps = later(salt)
+        loaded = [step.name for step in load_steps(d)]
+        for step, dead in zip(steps, _dead_after(loaded, steps), strict=True):
             step_run(step)
+            for name in dead:
+                eng.drop(name)
         started = time.perf_counter()
         notes = [
             f"{name} is missing: {why}"
@@ -142,6 +164,25 @@ def run_audit(
             eng.close()
     result.stage_seconds = timings
     return result
+
+
+def _dead_after(loaded: list[str], steps: list[Step]) -> list[list[str]]:
+    """Return, per step, the tables that neither a later step nor the outputs read."""
+    # At 100 million look-ups the pipeline's tables outgrow memory: dropping each one once it
+    # is spent leaves the memory to the tables still to be read, instead of spilling them.
+    alive = [*loaded]
+    dead: list[list[str]] = []
+    for i, step in enumerate(steps):
+        alive.append(step.name)
+        later = " ".join(s.sql for s in steps[i + 1 :])
+        spent = [
+            name
+            for name in alive
+            if name not in OUTPUT_TABLES and not re.search(rf"\b{name}\b", later)
+        ]
+        alive = [name for name in alive if name not in spent]
+        dead.append(spent)
+    return dead
 
 
 def _load(eng: Engine, step_run: Callable[[Step], None], timings: dict[str, float]) -> int:
@@ -225,9 +266,15 @@ def _write_outputs(
         from custodes.audit.report import write_report
 
         staff = int(eng.fetch("SELECT count(*) AS n FROM a_staff").column("n")[0].as_py())
-        budget = math.ceil(staff * config.review_budget)
         write_report(
-            eng, work / "report.html", alerts, explained, catalogue, extract, notes, budget
+            eng,
+            work / "report.html",
+            alerts,
+            explained,
+            catalogue,
+            extract,
+            notes,
+            config.drawn(staff),
         )
         swap_folder(work, out)
     finally:
@@ -263,7 +310,7 @@ def _explained_table(eng: Engine) -> pa.Table:
         SELECT sy.system, t.look_ups,
                {", ".join(f"coalesce(k.by_{k}, 0) AS by_{k}" for k in kinds)},
                t.look_ups - coalesce(k.others, 0) AS by_assigned
-        FROM (SELECT sys, count(*) AS look_ups FROM a_ev GROUP BY sys) t
+        FROM a_ev_sys t
         JOIN a_system sy ON sy.sys = t.sys
         LEFT JOIN (SELECT ev.sys, count(*) AS others, {counts}
                    FROM x_ev ev GROUP BY ev.sys) k
