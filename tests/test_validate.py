@@ -59,6 +59,8 @@ def test_the_tiny_extract_is_valid(tmp_path: Path, fmt: Fmt) -> None:
     assert report.ok
     assert report.rows["access_events"] == 12
     assert report.rows["staff"] == 5
+    # The audit's codes of every table's ids were counted apart, so it need not count again.
+    assert report.coded_apart == {"staff", "persons", "incidents", "access_events"}
 
 
 def test_a_folder_may_mix_csv_and_parquet(tmp_path: Path) -> None:
@@ -471,6 +473,7 @@ def test_a_duplicate_id(tmp_path: Path, fmt: Fmt) -> None:
         f"access_events.{fmt}, column event_id, row 8: duplicate event_id 'e3', first at row 3; "
         "2 different ids repeat (and 2 more rows)"
     )
+    assert report.coded_apart == {"staff", "incidents"}
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from custodes.audit.dialect import DuckDBDialect
 from custodes.audit.extract import (
     ROW,
     SourceFile,
@@ -23,6 +24,7 @@ from custodes.audit.sql import quote_identifier
 
 __all__ = [
     "TALLY_WIDTH",
+    "VALIDATOR_KEYS",
     "CheckKind",
     "Flag",
     "Reference",
@@ -46,6 +48,9 @@ CheckKind = Literal["empty", "unparseable", "not_allowed"]
 #: A condition marking a row that breaks a rule, and the value to show for that row. The
 #: condition depends on that value alone, or the value is NULL.
 Flag = tuple[str, str]
+
+#: The dialect whose first coding of ids `tally_sql` counts (see `ValidationReport.coded_apart`).
+VALIDATOR_KEYS = DuckDBDialect()
 
 #: How many aggregates `tally_sql` gives for each flag.
 TALLY_WIDTH = 3
@@ -140,14 +145,16 @@ def _marked_sql(rows: str, flags: Sequence[Flag], key: str | None = None) -> str
 def tally_sql(rows: str, flags: Sequence[Flag], key: str | None = None) -> str:
     """Build one pass over `rows`: the row count, then `TALLY_WIDTH` aggregates per flag."""
     # Per flag: rows flagged, and the least and greatest value flagged. With a `key` column,
-    # a last aggregate counts the rows whose key's 64-bit hash an earlier row has: zero exactly
-    # when no key repeats and no two keys share a hash, and cheap to count in the same pass.
+    # a last aggregate counts the rows whose key's numeric code an earlier row has: zero
+    # exactly when no key repeats and no two keys share a code, and cheap to count in the same
+    # pass. The code is the audit's own (DuckDB, first coding), so a zero also spares the
+    # audit counting its codes again.
     aggregates = ["count(*)"]
     for i in range(len(flags)):
         where = f"FILTER (WHERE f{i})"
         aggregates += [f"count(*) {where}", f"min(v{i}) {where}", f"max(v{i}) {where}"]
     if key is not None:
-        aggregates.append("count(k) - count(DISTINCT hash(k))")
+        aggregates.append(f"count(k) - count(DISTINCT {VALIDATOR_KEYS.key('k')})")
     return f"SELECT {', '.join(aggregates)} FROM ({_marked_sql(rows, flags, key)}) AS marked"
 
 

@@ -9,6 +9,7 @@ from custodes.audit.config import DAY, AuditConfig
 from custodes.audit.dialect import OPEN_END, Dialect
 
 __all__ = [
+    "KEYED",
     "OPTIONAL_INPUTS",
     "Step",
     "explain_steps",
@@ -170,18 +171,23 @@ def load_steps(d: Dialect, salt: int = 0) -> list[Step]:
     ]
 
 
-def key_clashes_sql() -> str:
+# The coded tables whose keys must be distinct, the key, and the extract table they code.
+KEYED = (
+    ("a_staff", "u", "staff"),
+    ("a_persons", "p", "persons"),
+    ("a_incidents", "i", "incidents"),
+    ("a_ev", "e", "access_events"),
+)
+
+
+def key_clashes_sql(tables: list[str]) -> str:
     """Build a count of ids whose numeric key another id of the same table shares."""
     # Each table's ids are unique (validation checks it), so fewer distinct keys than rows
     # means two ids share a key.
     return " UNION ALL ".join(
         f"SELECT '{table}' AS ids, count(*) - count(DISTINCT {key}) AS clashes FROM {table}"
-        for table, key in (
-            ("a_staff", "u"),
-            ("a_persons", "p"),
-            ("a_incidents", "i"),
-            ("a_ev", "e"),
-        )
+        for table, key, _ in KEYED
+        if table in tables
     )
 
 

@@ -34,6 +34,8 @@ class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    # Tables whose ids `checks.VALIDATOR_KEYS` codes, at its first coding, all apart.
+    coded_apart: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:

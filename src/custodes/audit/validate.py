@@ -114,6 +114,7 @@ class _Validator:
         self.notes: list[str] = []
         self.rows: dict[str, int] = {}
         self.readable: dict[str, SourceFile] = {}
+        self.coded_apart: set[str] = set()
 
     def run(self) -> ValidationReport:
         """Check each table, then the references between the readable ones."""
@@ -122,7 +123,7 @@ class _Validator:
         for source in self.readable.values():
             self.check_references(source)
         problems = [p for t in TABLES for p in self.found[t.name]]
-        return ValidationReport(problems, self.notes, self.rows)
+        return ValidationReport(problems, self.notes, self.rows, self.coded_apart)
 
     def problem(
         self, table: str, file: str, column: str | None, row: int | None, message: str
@@ -223,8 +224,10 @@ class _Validator:
                 message = _row_message(check, value) + _more(count - 1)
                 self.problem(name, file, check.column.name, first_row, message)
         if key is not None and tally[-1]:
-            # Some key hash repeats: find out, exactly, whether an id does.
+            # Some key's code repeats: find out, exactly, whether an id does.
             self.check_duplicates(source, key)
+        elif key is not None:
+            self.coded_apart.add(name)
         return int(tally[0])
 
     def locate(
