@@ -460,7 +460,7 @@ def signal_steps(
             WHERE {_scope(sig("declared-association"))}"""
     # Each signal is a table of its own, gathered at the end: as one UNION ALL the engine
     # built every signal's join at once, which at 100 million look-ups no longer fit in
-    # memory (22 s against 14 s one by one).
+    # memory (22-26 s, against 12-14 s one by one).
     steps = [
         Step(_evidence_table(s.id), parts[s.id], "signals")
         for s in catalogue.signals
