@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from custodes.audit.extract import connect, open_extract
+from custodes.audit.extract import connect, inspect_file, open_extract
 from custodes.audit.problems import Problem, ValidationReport
 from custodes.audit.schema import TABLES
 from custodes.audit.validate import validate_extract
@@ -474,6 +474,33 @@ def test_a_duplicate_id(tmp_path: Path, fmt: Fmt) -> None:
         "2 different ids repeat (and 2 more rows)"
     )
     assert report.coded_apart == {"staff", "incidents"}
+
+
+def test_text_is_trimmed_unless_parquet_statistics_show_it_is_never_blank(
+    tmp_path: Path,
+) -> None:
+    def change(rows: Rows) -> None:
+        rows["access_events"][2]["user_id"] = "   "
+        rows["access_events"][4]["user_id"] = " u1"
+
+    folder = build(tmp_path, "parquet", change)
+    report = validate_extract(folder)
+    problems = {str(p) for p in report.problems if p.column == "user_id"}
+    # Only spaces is empty; a leading space is kept, so " u1" is not staff member u1.
+    assert problems == {
+        "access_events.parquet, column user_id, row 3: "
+        "empty value in a column that may not be empty",
+        "access_events.parquet, column user_id, row 5: staff has no user_id ' u1'",
+    }
+    con = connect()
+    try:
+        spec = next(t for t in TABLES if t.name == "access_events")
+        source = inspect_file(con, spec, folder / "access_events.parquet")
+    finally:
+        con.close()
+    blank_free = {c.name for c in source.columns if c.never_blank}
+    assert "user_id" not in blank_free
+    assert {"event_id", "system", "action"} <= blank_free
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

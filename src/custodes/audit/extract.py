@@ -109,6 +109,9 @@ class FileColumn:
     name: str
     type: str
     ref: str
+    # Text that the file's own statistics show is never empty nor only spaces, so it is read
+    # as it stands instead of being trimmed row by row.
+    never_blank: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,8 +183,32 @@ def inspect_file(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> So
         raise UnreadableFileError(
             path, f"cannot read as Parquet: {engine_message(exc, path)}"
         ) from exc
-    cols = tuple(FileColumn(str(r[0]), str(r[1]), quote_identifier(str(r[0]))) for r in described)
+    never_blank = _never_blank(con, path)
+    cols = tuple(
+        FileColumn(str(r[0]), str(r[1]), quote_identifier(str(r[0])), str(r[0]) in never_blank)
+        for r in described
+    )
     return SourceFile(table, path, fmt, cols)
+
+
+def _never_blank(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
+    """Return the Parquet file's columns whose statistics prove no value is blank."""
+    # A blank value is '' or only spaces, and sorts before any text whose first character is
+    # above the space. So a row group whose least value starts with such a character holds no
+    # blank (a truncated least value is still a lower bound), and nor does one of only nulls.
+    # Trimming every value cost about 0.15 s per column per 10 million rows, on every read.
+    try:
+        rows = con.execute(
+            "SELECT path_in_schema, bool_and(stats_null_count = num_values "
+            "OR (stats_min_value IS NOT NULL AND stats_min_value > ' ' "
+            "AND NOT starts_with(stats_min_value, ' '))) "
+            "FROM parquet_metadata(?) GROUP BY path_in_schema",
+            [str(path.resolve())],
+        ).fetchall()
+    except duckdb.Error:
+        # Statistics only speed the reading up; without them every value is trimmed.
+        return set()
+    return {str(name) for name, proven in rows if proven}
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -274,9 +301,14 @@ def row_number_sql(source: SourceFile) -> str:
 
 def blank_sql(file_column: FileColumn) -> str:
     """Build the condition that a file value is empty (null, or only spaces in text)."""
-    if file_column.type == _TEXT:
-        return f"({file_column.ref} IS NULL OR trim({file_column.ref}) = '')"
-    return f"({file_column.ref} IS NULL)"
+    ref = file_column.ref
+    if file_column.type == _TEXT and not file_column.never_blank:
+        # Only text that starts with a space is trimmed: most values never are.
+        return (
+            f"(CASE WHEN {ref} IS NULL OR {ref} = '' THEN true "
+            f"WHEN starts_with({ref}, ' ') THEN ltrim({ref}) = '' ELSE false END)"
+        )
+    return f"({ref} IS NULL)"
 
 
 def column_sql(column: Column, file_column: FileColumn | None) -> str:
@@ -287,6 +319,8 @@ def column_sql(column: Column, file_column: FileColumn | None) -> str:
     ref, ftype = file_column.ref, file_column.type
     if not accepts(column.type, ftype):
         raise ExtractError(f"column {column.name} cannot be read as {column.type} from {ftype}")
+    if ftype == _TEXT and column.type == "string" and file_column.never_blank:
+        return ref
     if ftype == _TEXT:
         return _text_sql(column.type, ref)
     if column.type == "string":
@@ -299,7 +333,11 @@ def column_sql(column: Column, file_column: FileColumn | None) -> str:
 
 def _text_sql(column_type: ColumnType, ref: str) -> str:
     if column_type == "string":
-        return f"CASE WHEN trim({ref}) <> '' THEN {ref} END"
+        # Blank text reads as NULL. Only text that starts with a space is trimmed.
+        return (
+            f"CASE WHEN {ref} = '' THEN NULL WHEN NOT starts_with({ref}, ' ') THEN {ref} "
+            f"WHEN ltrim({ref}) = '' THEN NULL ELSE {ref} END"
+        )
     if column_type == "bool":
         word = f"lower(trim({ref}))"
         return (
