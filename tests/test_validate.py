@@ -502,6 +502,18 @@ def test_text_is_trimmed_unless_parquet_statistics_show_it_is_never_blank(
     assert "user_id" not in blank_free
     assert {"event_id", "system", "action"} <= blank_free
 
+    # Written without statistics, nothing is proven and every value is trimmed as before.
+    events = pq.read_table(folder / "access_events.parquet")
+    pq.write_table(events, folder / "access_events.parquet", write_statistics=False)
+    again = validate_extract(folder)
+    assert {str(p) for p in again.problems if p.column == "user_id"} == problems
+    con = connect()
+    try:
+        source = inspect_file(con, spec, folder / "access_events.parquet")
+    finally:
+        con.close()
+    assert not any(c.never_blank for c in source.columns)
+
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_references_to_rows_that_do_not_exist(tmp_path: Path, fmt: Fmt) -> None:
