@@ -302,14 +302,10 @@ def row_number_sql(source: SourceFile) -> str:
 
 def blank_sql(file_column: FileColumn) -> str:
     """Build the condition that a file value is empty (null, or only spaces in text)."""
-    ref = file_column.ref
     if file_column.type == _TEXT and not file_column.never_blank:
-        # Only text that starts with a space is trimmed: most values never are.
-        return (
-            f"(CASE WHEN {ref} IS NULL OR {ref} = '' THEN true "
-            f"WHEN starts_with({ref}, ' ') THEN ltrim({ref}) = '' ELSE false END)"
-        )
-    return f"({ref} IS NULL)"
+        # Blank text is what reading it as a string turns into NULL.
+        return f"({_text_sql('string', file_column.ref)} IS NULL)"
+    return f"({file_column.ref} IS NULL)"
 
 
 def column_sql(column: Column, file_column: FileColumn | None) -> str:

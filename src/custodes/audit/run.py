@@ -172,18 +172,13 @@ def _dead_after(loaded: list[str], steps: list[Step]) -> list[list[str]]:
     """Return, per step, the tables that neither a later step nor the outputs read."""
     # At 100 million look-ups the pipeline's tables outgrow memory: dropping each one once it
     # is spent leaves the memory to the tables still to be read, instead of spilling them.
-    alive = [*loaded]
-    dead: list[list[str]] = []
-    for i, step in enumerate(steps):
-        alive.append(step.name)
-        later = " ".join(s.sql for s in steps[i + 1 :])
-        spent = [
-            name
-            for name in alive
-            if name not in OUTPUT_TABLES and not re.search(rf"\b{name}\b", later)
-        ]
-        alive = [name for name in alive if name not in spent]
-        dead.append(spent)
+    made = dict.fromkeys(loaded, -1) | {step.name: i for i, step in enumerate(steps)}
+    dead: list[list[str]] = [[] for _ in steps]
+    for name, born in made.items():
+        if name in OUTPUT_TABLES:
+            continue
+        readers = [i for i, s in enumerate(steps) if re.search(rf"\b{name}\b", s.sql)]
+        dead[max([born, 0, *readers])].append(name)
     return dead
 
 
