@@ -6,9 +6,11 @@ import csv
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from custodes.audit.catalogue import load_catalogue
+from custodes.audit.config import AuditConfig
 from custodes.audit.run import run_audit
 from custodes.errors import CustodesError
 from tests.audit_cases import case_extract
@@ -45,6 +47,7 @@ assigned = 0.0
 reason = 0.0
 declared = 0.0
 team = 0.5
+nearby = 0.5
 broad = 0.3
 none = 1.0
 [[signal]]
@@ -57,3 +60,37 @@ scope = "unexplained"
 """
     with pytest.raises(CustodesError, match="weight"):
         load_catalogue(text)
+
+
+def _nearby_case() -> dict[str, Any]:
+    return next(
+        case
+        for case in CATALOGUE.signal("unexplained").cases
+        if case["name"].startswith("a stranger opened ten minutes after")
+    )
+
+
+def test_a_slip_next_to_own_work_is_shown_as_nearby_and_counted_as_explained(
+    tmp_path: Path,
+) -> None:
+    result = run_audit(case_extract(tmp_path / "extract", _nearby_case()), tmp_path / "out")
+    evidence = pq.read_table(tmp_path / "out" / "evidence.parquet").to_pylist()
+    assert result.explained == result.look_ups == 2
+    # Nothing about it is personal enough for a signal here, so no evidence names it.
+    assert evidence == []
+    with (tmp_path / "out" / "explained.csv").open(encoding="utf-8") as f:
+        total = next(row for row in csv.DictReader(f) if row["system"] == "ALL")
+    assert (total["by_assigned"], total["by_nearby"], total["by_none"]) == ("1", "1", "0")
+
+
+def test_nearby_can_be_turned_off(tmp_path: Path) -> None:
+    extract = case_extract(tmp_path / "extract", _nearby_case())
+    run_audit(extract, tmp_path / "out", config=AuditConfig(nearby=0))
+    with (tmp_path / "out" / "alerts.csv").open(encoding="utf-8") as f:
+        reasons = {row["user_id"]: row["reasons"].split(";") for row in csv.DictReader(f)}
+    assert reasons["u1"] == ["unexplained"]
+
+
+def test_a_negative_nearby_window_is_refused() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        AuditConfig(nearby=-60)

@@ -12,7 +12,7 @@ from custodes.errors import CustodesError
 __all__ = ["Catalogue", "Signal", "load_catalogue"]
 
 Scope = Literal["unexplained", "personal", "declared"]
-EXPLANATION_KINDS = ("assigned", "reason", "declared", "team", "broad", "none")
+EXPLANATION_KINDS = ("assigned", "reason", "declared", "team", "nearby", "broad", "none")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Signal:
             return self.counts
         return {
             "unexplained": ("none",),
-            "personal": ("none", "team", "broad"),
+            "personal": ("none", "team", "nearby", "broad"),
             "declared": ("declared",),
         }[self.scope]
 

@@ -21,13 +21,16 @@ class AuditConfig:
     # A reason incident given at look-up time explains the look-up of a person in it while the
     # incident is open and this long after it closes.
     reason_after: int = 30 * DAY
+    # A look-up nothing else explains, made this close to one the user's own assignment
+    # explains, is taken as part of that work, weakly ("nearby" in rules.toml); 0 turns it off.
+    nearby: int = 30 * 60
     # Share of staff a unit reviews; used for reporting recall and precision.
     review_budget: float = 0.01
     # At least this many alerts get a timeline in the report, more if the budget is larger.
     timelines: int = 20
 
     def __post_init__(self) -> None:
-        if min(self.before, self.after, self.reason_after) < 0:
+        if min(self.before, self.after, self.reason_after, self.nearby) < 0:
             raise ValueError("explanation windows cannot be negative")
         if not 0 < self.review_budget <= 1:
             raise ValueError("the review budget is a share of staff between 0 and 1")

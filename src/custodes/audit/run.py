@@ -309,7 +309,7 @@ def _ts(seconds: pa.ChunkedArray) -> pa.Array:
 
 def _explained_table(eng: Engine) -> pa.Table:
     """Return look-ups and the share explained, per system and for all systems together."""
-    kinds = ("reason", "declared", "team", "broad", "none")
+    kinds = ("reason", "declared", "team", "nearby", "broad", "none")
     counts = ", ".join(
         f"coalesce(sum(CASE WHEN ev.k = {kind_code(k)} THEN 1 ELSE 0 END), 0) AS by_{k}"
         for k in kinds

@@ -19,6 +19,7 @@ LANES = ["look-ups", "assigned incidents", "shifts"]
 COLOURS = {
     "none": "#b2182b",
     "team": "#ef8a62",
+    "nearby": "#f4a582",
     "broad": "#fddbc7",
     "declared": "#9970ab",
     "reason": "#67a9cf",
