@@ -19,19 +19,13 @@ from pathlib import Path
 
 import duckdb
 
+from audit_quality import FORCES
 from custodes.audit.config import AuditConfig
 from custodes.audit.run import run_audit
 from custodes.synth import SynthConfig, generate
 
 HERE = Path(__file__).resolve().parent
-SHOWN = [
-    (1500, 60, 11),
-    (1500, 60, 12),
-    (2500, 45, 13),
-    (1000, 90, 14),
-    (2000, 90, 1),
-    (4000, 60, 2),
-]
+SHOWN = FORCES
 TUNED = [(3000, 60, 21), (3000, 60, 22), (4000, 60, 23), (4000, 45, 24)]
 TUNED += [(2500, 90, 25), (3500, 60, 26), (5000, 60, 27), (4000, 90, 28)]
 HELD_OUT = [(3000, 60, 31), (2000, 90, 32), (4000, 60, 33), (4500, 45, 34)]
