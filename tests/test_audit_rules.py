@@ -70,7 +70,7 @@ def _nearby_case() -> dict[str, Any]:
     )
 
 
-def test_a_slip_next_to_own_work_is_shown_as_nearby_and_counted_as_explained(
+def test_a_slip_next_to_own_work_is_counted_as_explained_nearby(
     tmp_path: Path,
 ) -> None:
     result = run_audit(case_extract(tmp_path / "extract", _nearby_case()), tmp_path / "out")
