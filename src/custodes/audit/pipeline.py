@@ -276,6 +276,18 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
             JOIN x_pair a ON a.u = c.v AND a.target = ev.target AND {w}""",
             s,
         ),
+        # The strongest of the links found so far, per look-up: reason, declared and team are
+        # listed strongest first, so the least wins.
+        Step(
+            "x_found",
+            f"""
+            SELECT e, min(k) AS k FROM (
+                SELECT e, {kind_code("reason")} AS k FROM x_reason
+                UNION ALL SELECT e, {kind_code("declared")} AS k FROM x_declared
+                UNION ALL SELECT e, {kind_code("team")} AS k FROM x_team) found
+            GROUP BY e""",
+            s,
+        ),
         # A look-up nothing else explains, made within minutes of one the user's own assignment
         # explains, is most likely part of that work: a similar name opened by mistake, or
         # someone tied to the job but not recorded in it. Such slips were most of what put
@@ -287,9 +299,7 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
             f"""
             WITH c AS (
                 SELECT ev.e, ev.u, ev.t, CAST(floor(ev.t / {slice_}) AS BIGINT) AS b
-                FROM x_local ev
-                {d.anti_join()} (SELECT e FROM x_reason UNION ALL SELECT e FROM x_declared
-                                 UNION ALL SELECT e FROM x_team) found ON found.e = ev.e),
+                FROM x_local ev {d.anti_join()} x_found found ON found.e = ev.e),
             sliced AS (
                 SELECT e, u, t, b - 1 AS b FROM c UNION ALL SELECT e, u, t, b FROM c
                 UNION ALL SELECT e, u, t, b + 1 AS b FROM c)
@@ -332,13 +342,10 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
                             ELSE {kind_code("none")} END AS k
                 FROM x_other ev
                 JOIN a_staff st ON st.u = ev.u
-                -- Reason, declared, team and nearby are listed strongest first: the least wins.
-                LEFT JOIN (SELECT e, min(k) AS k FROM (
-                               SELECT e, {kind_code("reason")} AS k FROM x_reason
-                               UNION ALL SELECT e, {kind_code("declared")} AS k FROM x_declared
-                               UNION ALL SELECT e, {kind_code("team")} AS k FROM x_team
-                               UNION ALL SELECT e, {kind_code("nearby")} AS k FROM x_nearby) found
-                           GROUP BY e) x ON x.e = ev.e) ev
+                -- Nearby is sought only where nothing was found, so the two never overlap.
+                LEFT JOIN (SELECT e, k FROM x_found
+                           UNION ALL SELECT e, {kind_code("nearby")} AS k FROM x_nearby) x
+                  ON x.e = ev.e) ev
             JOIN x_kind k ON k.k = ev.k""",
             s,
         ),

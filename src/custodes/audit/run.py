@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from custodes.audit.catalogue import Catalogue, load_catalogue
+from custodes.audit.catalogue import EXPLANATION_KINDS, Catalogue, load_catalogue
 from custodes.audit.checks import VALIDATOR_KEYS
 from custodes.audit.config import AuditConfig
 from custodes.audit.engine import Engine, make_engine
@@ -309,7 +309,7 @@ def _ts(seconds: pa.ChunkedArray) -> pa.Array:
 
 def _explained_table(eng: Engine) -> pa.Table:
     """Return look-ups and the share explained, per system and for all systems together."""
-    kinds = ("reason", "declared", "team", "nearby", "broad", "none")
+    kinds = [k for k in EXPLANATION_KINDS if k != "assigned"]
     counts = ", ".join(
         f"coalesce(sum(CASE WHEN ev.k = {kind_code(k)} THEN 1 ELSE 0 END), 0) AS by_{k}"
         for k in kinds
