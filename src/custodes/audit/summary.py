@@ -18,45 +18,53 @@ class SignalStats:
     days: int
 
 
-def _people(n: int, noun: str = "person", plural: str = "people") -> str:
+def _count(n: int, noun: str = "person", plural: str = "people") -> str:
     return f"{n} {noun if n == 1 else plural}"
 
 
 def _clause(signal: str, s: SignalStats) -> str:
-    look_ups = _people(s.events, "look-up", "look-ups")
-    people = _people(s.people)
+    # Each clause says what the user did, so the sentence reads as an account to be given.
+    # "Personal" signals also count look-ups only weakly explained (a colleague's work, a broad
+    # role, a slip near their own work), hence "of their own"; "unexplained" ones count only
+    # look-ups with no work reason at all.
+    look_ups = _count(s.events, "look-up", "look-ups")
+    people = _count(s.people)
+    days = _count(s.days, "day", "days")
     match signal:
         case "unexplained":
-            return f"{look_ups} of {people} with no work reason"
+            many = f" ({look_ups})" if s.events != s.people else ""
+            return f"looked up {people} with no work reason{many}"
         case "post-contact":
-            return (
-                f"kept looking up {people} met on their own incident after their part "
-                f"ended ({look_ups} on {_people(s.days, 'day', 'days')})"
-            )
+            met = f"{people} met on their own incident after their part ended"
+            if s.events == 1:
+                return f"looked up {met}"
+            return f"kept looking up {met} ({look_ups} on {days})"
         case "own-complainant":
             return f"looked up {people} who had complained about them ({look_ups})"
         case "vulnerable":
-            return f"{people} with a vulnerability marker"
+            return f"looked up {people} with a vulnerability marker and no work reason"
         case "child":
-            return _people(s.people, "child", "children")
+            return f"looked up {_count(s.people, 'child', 'children')} with no work reason"
         case "repeated":
             who = "person" if s.people == 1 else people
-            return f"the same {who} on {_people(s.days, 'day', 'days')}"
+            return f"looked up the same {who} on {days} with no work reason of their own"
         case "off-duty":
-            return f"{look_ups} off duty"
+            return f"made {look_ups} off duty with no work reason of their own"
         case "trawling":
-            return f"{people} searched with no work reason"
+            return f"searched {people} with no work reason"
         case "young-women":
-            women = _people(s.people, "young woman", "young women")
-            return f"{women}, far more than in their own work"
+            women = _count(s.people, "young woman", "young women")
+            return f"looked up {women} with no work reason, far more than their own work involves"
         case "colleague":
-            return _people(s.people, "colleague", "colleagues")
+            colleagues = _count(s.people, "colleague", "colleagues")
+            return f"looked up {colleagues} with no work reason of their own"
         case "print-export":
-            return f"{look_ups} printed or exported"
+            records = _count(s.events, "record", "records")
+            return f"printed or exported {records} with no work reason"
         case "peer-rate":
-            return "far more unexplained look-ups than peers in the same role and unit"
+            return "made far more unexplained look-ups than peers in the same role and unit"
         case "declared-association":
-            return f"{look_ups} of a declared associate (explained, shown for review)"
+            return f"looked up a declared associate ({look_ups}; explained, shown for review)"
     return signal
 
 
