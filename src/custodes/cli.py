@@ -262,7 +262,9 @@ def demo(
 
     imported = import_demo_run(audit_dir, extract)
     if imported is not None:
-        console.print(f"Alert queue: {imported}")
+        run = imported.run
+        how = "loaded" if imported.created else "already loaded"
+        console.print(f"Alert queue: run {run.pk}, {run.alert_count:,} alerts, {how}.")
     if serve_app:
         console.print(
             "Sign in as [bold]analyst[/bold] (the alert queue) or [bold]investigator[/bold] "

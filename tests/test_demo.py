@@ -1,0 +1,51 @@
+"""`custodes demo`, the README's first command, end to end in a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+CUSTODES = str(Path(sys.executable).with_name("custodes"))
+
+
+def _demo(tmp_path: Path) -> str:
+    """Run the demo without serving, its web data in tmp_path; return what it printed."""
+    # As a user's shell has it: none of the test suite's database or Django settings.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "DATABASE_URL" and not k.startswith(("DJANGO_", "CUSTODES_"))
+    }
+    env |= {"CUSTODES_DATA_DIR": str(tmp_path / "web"), "COLUMNS": "200"}
+    done = subprocess.run(
+        [CUSTODES, "demo", "--no-serve", "--out", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_the_demo_audits_a_force_and_fills_the_alert_queue_once(tmp_path: Path) -> None:
+    first = _demo(tmp_path)
+    audited = re.search(r"([\d,]+) look-ups by 2,000 staff; ([\d.]+)% explained", first)
+    assert audited, first[-3000:]
+    assert float(audited[2]) >= 95.0
+    loaded = re.search(r"Alert queue: run 1, ([\d,]+) alerts, loaded\.", first)
+    assert loaded, first[-3000:]
+    assert (tmp_path / "demo" / "audit" / "report.html").stat().st_size > 100_000
+    with sqlite3.connect(tmp_path / "web" / "custodes.sqlite3") as db:
+        (alerts,) = db.execute("SELECT count(*) FROM alerts_auditalert").fetchone()
+    assert alerts == int(loaded[1].replace(",", "")) > 0
+
+    # Run again, as someone typing `make demo` twice would: the queue is not filled twice.
+    again = _demo(tmp_path)
+    assert "Alert queue: run 1, " in again and "alerts, already loaded." in again
+    with sqlite3.connect(tmp_path / "web" / "custodes.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM alerts_auditalert").fetchone() == (alerts,)
