@@ -64,3 +64,15 @@ def test_each_clause_names_what_was_done(
     # Every clause starts with what the user did, never a bare count such as "82 colleagues".
     for part in summary.rstrip(".").split("; "):
         assert part.split()[0].lower() in {"looked", "kept", "made", "searched", "printed"}, part
+
+
+def test_a_declared_associate_is_shown_as_explained(tmp_path: Path) -> None:
+    case = {
+        "persons": [{"id": "p1", "sex": "F", "age": 50}],
+        "declared": [{"person": "p1", "kind": "family"}],
+        "lookups": [{"day": 3, "hour": 12, "person": "p1"}, {"day": 4, "hour": 12, "person": "p1"}],
+    }
+    summary = _summary(tmp_path, case)
+    assert summary == "Looked up 1 declared associate (2 look-ups; explained, shown for review).", (
+        summary
+    )

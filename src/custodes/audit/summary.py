@@ -64,7 +64,8 @@ def _clause(signal: str, s: SignalStats) -> str:
         case "peer-rate":
             return "made far more unexplained look-ups than peers in the same role and unit"
         case "declared-association":
-            return f"looked up a declared associate ({look_ups}; explained, shown for review)"
+            associates = _count(s.people, "declared associate", "declared associates")
+            return f"looked up {associates} ({look_ups}; explained, shown for review)"
     return signal
 
 
