@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from custodes.web.demo import DEMO_PASSWORD
 
@@ -138,6 +138,19 @@ def fill_sign_in(page: Page, username: str, code: str) -> None:
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_label("Authenticator code").fill(code)
     page.get_by_role("button", name="Sign in").click()
+
+
+def signed_in(
+    chromium: Browser, server: Server, username: str, height: int = 800
+) -> tuple[BrowserContext, Page, list[str]]:
+    """Open a page, sign in as a demo user, and return it with its console problems."""
+    context = chromium.new_context(viewport={"width": 1280, "height": height})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    problems = watch_console(page)
+    page.goto(server.url + "/")
+    fill_sign_in(page, username, current_code(server, username))
+    return context, page, problems
 
 
 def test_sign_in_and_open_a_case(server: Server, chromium: Browser, tmp_path: Path) -> None:

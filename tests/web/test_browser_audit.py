@@ -14,10 +14,8 @@ from playwright.sync_api import Browser, expect
 from tests.web.test_browser import (
     ACCENT,
     Server,
-    current_code,
-    fill_sign_in,
     serve_demo,
-    watch_console,
+    signed_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -45,13 +43,7 @@ def test_the_analyst_reads_the_top_alert_and_dismisses_it_with_a_reason(
     server: Server, chromium: Browser, tmp_path: Path
 ) -> None:
     """Open the queue, read the top alert's summary and evidence, dismiss it, find it filed."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    problems = watch_console(page)
-
-    page.goto(server.url + "/")
-    fill_sign_in(page, "analyst", current_code(server, "analyst"))
+    context, page, problems = signed_in(chromium, server, "analyst", height=900)
     page.get_by_role("link", name="Audit alerts").click()
     expect(page).to_have_url(server.url + "/alerts/audit/")
     expect(page.get_by_role("heading", name="Access audit alerts")).to_be_visible()

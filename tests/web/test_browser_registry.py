@@ -15,10 +15,8 @@ from tests.lists_data import shared_file
 from tests.web.test_browser import (
     ACCENT,
     Server,
-    current_code,
-    fill_sign_in,
     serve_demo,
-    watch_console,
+    signed_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -43,13 +41,7 @@ def test_a_vetting_officer_checks_an_applicant_and_confirms_the_match(
     server: Server, chromium: Browser, tmp_path: Path
 ) -> None:
     """Sign in with the code, find the list, check an applicant, confirm with a reason."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    problems = watch_console(page)
-
-    page.goto(server.url + "/")
-    fill_sign_in(page, "vetting", current_code(server, "vetting"))
+    context, page, problems = signed_in(chromium, server, "vetting")
     expect(page.get_by_role("heading", name="Your work")).to_be_visible()
 
     page.get_by_role("link", name="Registry").click()
