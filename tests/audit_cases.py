@@ -121,9 +121,9 @@ def case_extract(folder: Path, case: dict[str, Any]) -> Path:
             "user_id": "u1",
             "system": "PNC",
             "action": x.get("action", "search"),
-            "person_id": x["person"],
-            "incident_id": None,
-            "reason_incident_id": None,
+            "person_id": x.get("person"),
+            "incident_id": x.get("incident"),
+            "reason_incident_id": x.get("reason"),
         }
         for n, x in enumerate(case.get("lookups", []), 1)
     ]
@@ -157,7 +157,7 @@ def case_extract(folder: Path, case: dict[str, Any]) -> Path:
                 "user_id": "u1",
                 "person_id": d["person"],
                 "kind": d["kind"],
-                "declared_at": date(2024, 1, 1),
+                "declared_at": date(2024, 1, 1) if "day" not in d else _at(d["day"]).date(),
             }
             for d in case.get("declared", [])
         ],

@@ -48,16 +48,21 @@ def explain_steps(cfg: AuditConfig, catalogue: Catalogue, d: Dialect) -> list[St
             SELECT DISTINCT ev.e FROM x_other ev
             JOIN a_incidents r ON r.i = ev.ri
             LEFT JOIN a_ip ip ON ip.i = ev.ri AND ip.p = ev.p
-            WHERE (ip.p IS NOT NULL OR ev.i = ev.ri)
+            -- The reason holds the person looked up or, for a look-up of an incident record,
+            -- is that incident.
+            WHERE (ip.p IS NOT NULL OR (ev.p IS NULL AND ev.i = ev.ri))
               AND ev.t >= r.opened - {cfg.before}
               AND ev.t <= coalesce(r.closed, {OPEN_END}) + {cfg.reason_after}""",
             s,
         ),
+        # A declaration explains look-ups from the day it was made: one made after the
+        # look-ups, perhaps once they came to light, does not account for them.
         Step(
             "x_declared",
-            """
+            f"""
             SELECT DISTINCT ev.e FROM x_other ev
-            JOIN a_decl dc ON dc.u = ev.u AND dc.p = ev.p""",
+            JOIN a_decl dc ON dc.u = ev.u AND dc.p = ev.p
+            WHERE dc.from_day IS NULL OR dc.from_day <= CAST(floor(ev.t / {DAY}) AS BIGINT)""",
             s,
         ),
         # Whose work can explain a user's look-up more weakly: their unit, manager and reports.

@@ -142,8 +142,8 @@ def load_steps(d: Dialect, salt: int = 0) -> list[Step]:
         ),
         Step(
             "a_decl",
-            f"SELECT DISTINCT {k('user_id')} AS u, {k('person_id')} AS p, kind "
-            "FROM declared_associations",
+            f"SELECT DISTINCT {k('user_id')} AS u, {k('person_id')} AS p, kind, "
+            f"{d.days('declared_at')} AS from_day FROM declared_associations",
             s,
         ),
     ]
