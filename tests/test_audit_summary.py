@@ -18,12 +18,17 @@ MET = {
 }
 
 
-def _summary(tmp_path: Path, case: dict[str, Any]) -> str:
-    """Audit the case's tiny force and return u1's summary."""
+def _alert(tmp_path: Path, case: dict[str, Any]) -> dict[str, str]:
+    """Audit the case's tiny force and return u1's row of alerts.csv."""
     run_audit(case_extract(tmp_path / "x", case), tmp_path / "out")
     with (tmp_path / "out" / "alerts.csv").open(encoding="utf-8") as f:
         (row,) = [r for r in csv.DictReader(f) if r["user_id"] == "u1"]
-    return row["summary"]
+    return row
+
+
+def _summary(tmp_path: Path, case: dict[str, Any]) -> str:
+    """Audit the case's tiny force and return u1's summary."""
+    return _alert(tmp_path, case)["summary"]
 
 
 def test_one_look_up_after_contact_is_not_called_keeping_on(tmp_path: Path) -> None:
@@ -72,7 +77,9 @@ def test_a_declared_associate_is_shown_as_explained(tmp_path: Path) -> None:
         "declared": [{"person": "p1", "kind": "family"}],
         "lookups": [{"day": 3, "hour": 12, "person": "p1"}, {"day": 4, "hour": 12, "person": "p1"}],
     }
-    summary = _summary(tmp_path, case)
-    assert summary == "Looked up 1 declared associate (2 look-ups; explained, shown for review).", (
-        summary
+    alert = _alert(tmp_path, case)
+    assert alert["summary"] == (
+        "Looked up 1 declared associate (2 look-ups; explained, shown for review)."
     )
+    # A small score of its own (weight 0.05 in rules.toml), not none at all.
+    assert 0 < float(alert["score"]) < 5
