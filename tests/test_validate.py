@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from custodes.audit.extract import connect, inspect_file, open_extract
 from custodes.audit.problems import Problem, ValidationReport
+from custodes.audit.run import run_audit
 from custodes.audit.schema import TABLES
 from custodes.audit.validate import validate_extract
 from custodes.cli import app
@@ -159,6 +160,23 @@ def test_missing_optional_columns_are_notes(tmp_path: Path, fmt: Fmt) -> None:
         f"access_events.{fmt} has no reason_incident_id column: "
         "reasons given at look-up time will not explain look-ups",
     ]
+
+
+def test_the_run_summary_names_what_the_extract_lacks(tmp_path: Path) -> None:
+    def drop(rows: Rows) -> None:
+        rows.pop("shifts")
+        for row in rows["staff"]:
+            del row["broad_access"]
+
+    result = run_audit(build(tmp_path, "parquet", drop), tmp_path / "out")
+    assert sorted(result.notes) == [
+        "no shifts table: the off-duty signal is switched off",
+        "staff.parquet has no broad_access column: "
+        "every member of staff is weighed as having ordinary access",
+    ]
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "has no broad_access column" in report
+    assert "no shifts table" in report
 
 
 def test_one_table_in_both_formats(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from custodes.audit.pipeline import (
     signal_steps,
 )
 from custodes.audit.summary import SignalStats, summarise
-from custodes.audit.validate import OPTIONAL_TABLE_NOTES, validate_extract
+from custodes.audit.validate import validate_extract
 from custodes.errors import CustodesError, EngineError
 from custodes.folders import swap_folder
 
@@ -154,12 +154,9 @@ def run_audit(
             for name in dead:
                 eng.drop(name)
         started = time.perf_counter()
-        notes = [
-            f"{name} is missing: {why}"
-            for name, why in OPTIONAL_TABLE_NOTES.items()
-            if name not in present
-        ]
-        result = _write_outputs(eng, config, catalogue, extract, out, notes)
+        # The validator's notes name every optional table and column the extract lacks and
+        # what the audit does without it, as the spec asks the run summary to.
+        result = _write_outputs(eng, config, catalogue, extract, out, list(report.notes))
         timings["outputs"] = time.perf_counter() - started
     finally:
         if engine_instance is None:
