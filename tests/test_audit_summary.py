@@ -71,6 +71,14 @@ def test_each_clause_names_what_was_done(
         assert part.split()[0].lower() in {"looked", "kept", "made", "searched", "printed"}, part
 
 
+def test_look_ups_of_incident_records_are_counted_as_records(tmp_path: Path) -> None:
+    case = {
+        "assignments": [{"incident": "i1", "persons": [], "day": 3, "hours": 2}],
+        "lookups": [{"day": 20, "hour": 12, "incident": "i1"}],
+    }
+    assert _summary(tmp_path, case) == "Opened 1 record with no work reason."
+
+
 def test_a_declared_associate_is_shown_as_explained(tmp_path: Path) -> None:
     case = {
         "persons": [{"id": "p1", "sex": "F", "age": 50}],

@@ -32,6 +32,9 @@ def _clause(signal: str, s: SignalStats) -> str:
     days = _count(s.days, "day", "days")
     match signal:
         case "unexplained":
+            # Look-ups of incident records name no person: counted as records instead.
+            if s.people == 0:
+                return f"opened {_count(s.events, 'record', 'records')} with no work reason"
             many = f" ({look_ups})" if s.events != s.people else ""
             return f"looked up {people} with no work reason{many}"
         case "post-contact":
