@@ -119,7 +119,7 @@ def case_extract(folder: Path, case: dict[str, Any]) -> Path:
             "event_id": f"e{n}",
             "ts": _at(x["day"], x["hour"]),
             "user_id": "u1",
-            "system": "PNC",
+            "system": x.get("system", "PNC"),
             "action": x.get("action", "search"),
             "person_id": x.get("person"),
             "incident_id": x.get("incident"),

@@ -129,6 +129,22 @@ def test_an_empty_access_log_gives_an_empty_but_complete_result(tmp_path: Path) 
     assert "Access audit" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
 
 
+def test_a_system_called_all_is_not_taken_for_the_totals(tmp_path: Path) -> None:
+    case = {
+        "persons": [{"id": "p1", "sex": "M", "age": 40}],
+        "lookups": [
+            {"day": 3, "hour": 1, "person": "p1"},
+            {"day": 3, "hour": 2, "person": "p1"},
+            {"day": 4, "hour": 1, "person": "p1", "system": "ALL"},
+        ],
+    }
+    result = run_audit(case_extract(tmp_path / "x", case), tmp_path / "out")
+    assert (result.look_ups, result.explained) == (3, 0)
+    with (tmp_path / "out" / "explained.csv").open(encoding="utf-8") as f:
+        rows = [(r["system"], r["look_ups"]) for r in csv.DictReader(f)]
+    assert rows == [("ALL", "1"), ("PNC", "2"), ("ALL", "3")]
+
+
 def test_a_failed_run_leaves_no_partial_output_and_keeps_the_last_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
