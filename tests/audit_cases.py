@@ -69,7 +69,11 @@ def case_extract(folder: Path, case: dict[str, Any]) -> Path:
     persons: list[Row] = []
     markers: list[Row] = []
     for p in case.get("persons", []):
-        born = (START - timedelta(days=365.25 * p["age"] + 30)).date()
+        born = (
+            date.fromisoformat(p["born"])
+            if "born" in p
+            else (START - timedelta(days=365.25 * p["age"] + 30)).date()
+        )
         persons.append(
             {
                 "person_id": p["id"],

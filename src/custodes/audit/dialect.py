@@ -30,6 +30,10 @@ class Dialect(ABC):
     def days(self, date: str) -> str:
         """Return days since the epoch of a DATE expression, as INTEGER."""
 
+    @abstractmethod
+    def add_years(self, date: str, years: int) -> str:
+        """Return a DATE expression `years` calendar years after another (29 Feb to 28 Feb)."""
+
     def ident(self, name: str) -> str:
         """Return a column name quoted, for names that are SQL keywords."""
         return '"' + name.replace('"', '""') + '"'
@@ -90,6 +94,9 @@ class DuckDBDialect(Dialect):
     def days(self, date: str) -> str:
         return f"CAST(date_diff('day', DATE '1970-01-01', {date}) AS INTEGER)"
 
+    def add_years(self, date: str, years: int) -> str:
+        return f"CAST({date} + INTERVAL {int(years)} YEAR AS DATE)"
+
     def hash64(self, expr: str) -> str:
         # hash() is an unsigned 64-bit number; the key's mask brings it into BIGINT's range.
         return f"hash({expr})"
@@ -117,6 +124,9 @@ class SparkDialect(Dialect):
 
     def days(self, date: str) -> str:
         return f"CAST(datediff({date}, DATE '1970-01-01') AS INT)"
+
+    def add_years(self, date: str, years: int) -> str:
+        return f"add_months({date}, {12 * int(years)})"
 
     def median(self, expr: str) -> str:
         return f"percentile({expr}, 0.5)"

@@ -54,8 +54,13 @@ def load_steps(d: Dialect, salt: int = 0) -> list[Step]:
         Step(
             "a_persons",
             f"""
-            SELECT {k("person_id")} AS p, person_id, {d.days("birth_date")} AS birth_day, sex,
-                   {k("staff_user_id")} AS staff_u
+            SELECT {k("person_id")} AS p, person_id, sex,
+                   {k("staff_user_id")} AS staff_u,
+                   -- The days a person turns 16, 18 and 36, as the calendar has them: days
+                   -- since birth over 365.25 put some 18th birthdays a day late.
+                   {d.days(d.add_years("birth_date", 16))} AS day16,
+                   {d.days(d.add_years("birth_date", 18))} AS day18,
+                   {d.days(d.add_years("birth_date", 36))} AS day36
             FROM persons""",
             s,
         ),

@@ -44,8 +44,7 @@ def signal_steps(
               AND (m.to_day IS NULL OR m.to_day >= ev.day)
             WHERE {_scope(sig("vulnerable"))}"""
     parts["child"] = f"""{scoped("child")} JOIN a_persons p ON p.p = ev.p
-        WHERE {_scope(sig("child"))} AND p.birth_day IS NOT NULL
-          AND ev.day - p.birth_day < 18 * 365.25"""
+        WHERE {_scope(sig("child"))} AND ev.day < p.day18"""
     # Met on an incident of theirs, looked up after their part and its window had ended.
     # x_pair lists incidents as negative numbers; leaving them out halves the join's table.
     parts["post-contact"] = f"""{scoped("post-contact")}
@@ -86,15 +85,9 @@ def signal_steps(
             SELECT ev.u FROM x_ev ev WHERE {none} AND ev.p IS NOT NULL GROUP BY ev.u
             HAVING count(DISTINCT p) >= {int(trawl.param("min_people"))})"""
     yw = sig("young-women")
-    young = (
-        "p.sex = 'F' AND p.birth_day IS NOT NULL "
-        "AND ev.day - p.birth_day >= 16 * 365.25 AND ev.day - p.birth_day < 36 * 365.25"
-    )
-    age_at_work = f"a.lo / {DAY} - p.birth_day"
-    young_work = (
-        f"p.sex = 'F' AND p.birth_day IS NOT NULL "
-        f"AND {age_at_work} >= 16 * 365.25 AND {age_at_work} < 36 * 365.25"
-    )
+    young = "p.sex = 'F' AND ev.day >= p.day16 AND ev.day < p.day36"
+    work_day = f"CAST(floor(a.lo / {DAY}) AS BIGINT)"
+    young_work = f"p.sex = 'F' AND {work_day} >= p.day16 AND {work_day} < p.day36"
     # The user's own work: the people in the incidents they were assigned to.
     # Only the few users with enough young women unexplained need their own work counted.
     enough_young = f"""
