@@ -8,10 +8,12 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
 from custodes.audit.catalogue import load_catalogue
 from custodes.audit.config import AuditConfig
 from custodes.audit.run import run_audit
+from custodes.cli import app
 from custodes.errors import CustodesError
 from tests.audit_cases import case_extract
 
@@ -94,3 +96,57 @@ def test_nearby_can_be_turned_off(tmp_path: Path) -> None:
 def test_a_negative_nearby_window_is_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         AuditConfig(nearby=-60)
+
+
+PACKAGED = (Path(__file__).parents[1] / "src/custodes/audit/rules.toml").read_text(encoding="utf-8")
+OWN_MARKER = {
+    "persons": [{"id": "p1", "sex": "F", "age": 70, "markers": ["vulnerable-adult"]}],
+    "lookups": [{"day": 3, "hour": 12, "person": "p1"}],
+}
+
+
+def test_a_forces_own_marker_counts_once_its_rules_list_it(tmp_path: Path) -> None:
+    extract = case_extract(tmp_path / "x", OWN_MARKER)
+    plain = run_audit(extract, tmp_path / "plain")
+    assert "vulnerable" not in _reasons(tmp_path / "plain")
+    (note,) = [n for n in plain.notes if n.startswith("person_markers:")]
+    assert note.endswith("vulnerable-adult (1 person)")
+
+    own = PACKAGED.replace(
+        '"modern-slavery-victim",', '"modern-slavery-victim", "vulnerable-adult",'
+    )
+    assert own != PACKAGED
+    listed = run_audit(extract, tmp_path / "own", catalogue=load_catalogue(own))
+    assert "vulnerable" in _reasons(tmp_path / "own")
+    assert not [n for n in listed.notes if n.startswith("person_markers:")]
+
+
+def _reasons(out: Path) -> list[str]:
+    with (out / "alerts.csv").open(encoding="utf-8") as f:
+        (row,) = [r for r in csv.DictReader(f) if r["user_id"] == "u1"]
+    return row["reasons"].split(";")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (PACKAGED.replace('[[signal]]\nid = "child"', '[[signal]]\nid = "kids"'), "missing"),
+        (PACKAGED.replace("markers = [", "marker_list = ["), "needs a list of markers"),
+        (PACKAGED.replace("weight = 0.25", "weight = 'heavy'", 1), "vulnerable"),
+        ("[explanations\n", "not valid TOML"),
+    ],
+)
+def test_the_audit_command_refuses_a_bad_rules_file(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    extract = case_extract(tmp_path / "x", OWN_MARKER)
+    rules = tmp_path / "my-rules.toml"
+    rules.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["audit", str(extract), "--out", str(tmp_path / "out"), "--rules", str(rules)],
+        env={"COLUMNS": "250"},
+    )
+    assert result.exit_code == 1
+    assert "my-rules.toml" in result.output and message in result.output, result.output
+    assert not (tmp_path / "out").exists()

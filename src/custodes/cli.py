@@ -148,15 +148,31 @@ def audit(
     memory_limit: Annotated[
         str | None, typer.Option(help="DuckDB memory limit, e.g. 4GB; spills to disk past it.")
     ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules",
+            help="A rule catalogue to use instead of the packaged rules.toml (a copy, edited: "
+            "a force's own vulnerability markers, say).",
+        ),
+    ] = None,
 ) -> None:
     """Explain every look-up in an extract and rank the staff whose look-ups have no work reason."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from custodes.audit.catalogue import Catalogue, load_catalogue
     from custodes.audit.run import run_audit
     from custodes.errors import CustodesError
 
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter("must be 'duckdb' or 'spark'", param_hint="--engine")
+    catalogue: Catalogue | None = None
+    if rules is not None:
+        try:
+            catalogue = load_catalogue(rules.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, CustodesError) as exc:
+            errors.print(f"[red]error[/red]: {escape(str(rules))}: {escape(str(exc))}")
+            raise typer.Exit(code=1) from None
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
     ) as progress:
@@ -172,6 +188,7 @@ def audit(
                 engine=engine,
                 spark_master=spark_master,
                 memory_limit=memory_limit,
+                catalogue=catalogue,
                 on_step=step,
             )
         except CustodesError as exc:

@@ -13,6 +13,22 @@ __all__ = ["Catalogue", "Signal", "load_catalogue"]
 
 Scope = Literal["unexplained", "personal", "declared"]
 EXPLANATION_KINDS = ("assigned", "reason", "declared", "team", "nearby", "broad", "none")
+# The signals the pipeline computes: a catalogue defines each of them once, no more.
+SIGNAL_IDS = (
+    "unexplained",
+    "vulnerable",
+    "child",
+    "post-contact",
+    "repeated",
+    "off-duty",
+    "trawling",
+    "young-women",
+    "own-complainant",
+    "colleague",
+    "print-export",
+    "peer-rate",
+    "declared-association",
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +42,7 @@ class Signal:
     saturation: float
     scope: Scope
     params: dict[str, float] = field(default_factory=dict)
+    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
     cases: tuple[dict[str, Any], ...] = ()
     counts: tuple[str, ...] = ()
 
@@ -43,6 +60,10 @@ class Signal:
     def param(self, name: str) -> float:
         """Return a numeric parameter of the signal."""
         return self.params[name]
+
+    def values(self, name: str) -> tuple[str, ...]:
+        """Return a parameter of the signal that is a list of text values."""
+        return self.lists[name]
 
 
 @dataclass(frozen=True)
@@ -67,31 +88,19 @@ def load_catalogue(text: str | None = None) -> Catalogue:
     """Read and check the catalogue (the packaged rules.toml unless `text` is given)."""
     if text is None:
         text = files("custodes.audit").joinpath("rules.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CustodesError(f"rules.toml is not valid TOML: {exc}") from None
     residual = {k: float(v) for k, v in data.get("explanations", {}).items()}
     if set(residual) != set(EXPLANATION_KINDS):
         raise CustodesError(f"rules.toml [explanations] must set exactly {EXPLANATION_KINDS}")
     signals = []
     for raw in data.get("signal", []):
-        if raw.get("scope") not in ("unexplained", "personal", "declared"):
-            raise CustodesError(f"rules.toml signal {raw.get('id')!r}: unknown scope")
-        if not 0 < float(raw["weight"]) < 1 or float(raw["saturation"]) <= 0:
-            raise CustodesError(
-                f"rules.toml signal {raw['id']!r}: weight in (0, 1), saturation > 0"
-            )
-        signals.append(
-            Signal(
-                id=raw["id"],
-                title=raw["title"],
-                rationale=raw["rationale"],
-                weight=float(raw["weight"]),
-                saturation=float(raw["saturation"]),
-                scope=raw["scope"],
-                params={k: float(v) for k, v in raw.items() if k not in _KNOWN},
-                cases=tuple(raw.get("case", [])),
-                counts=tuple(raw.get("counts", ())),
-            )
-        )
+        try:
+            signals.append(_signal(raw))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CustodesError(f"rules.toml signal {raw.get('id')!r}: {exc!r}") from None
     for signal in signals:
         unknown = set(signal.kinds) - set(EXPLANATION_KINDS)
         if unknown:
@@ -99,4 +108,37 @@ def load_catalogue(text: str | None = None) -> Catalogue:
     ids = [s.id for s in signals]
     if len(ids) != len(set(ids)):
         raise CustodesError("rules.toml has two signals with the same id")
+    if set(ids) != set(SIGNAL_IDS):
+        missing, unknown = set(SIGNAL_IDS) - set(ids), set(ids) - set(SIGNAL_IDS)
+        raise CustodesError(
+            f"rules.toml must define each of {', '.join(SIGNAL_IDS)}; "
+            f"missing {sorted(missing)}, unknown {sorted(unknown)}"
+        )
+    markers = next(s for s in signals if s.id == "vulnerable").lists.get("markers")
+    if markers is None:
+        raise CustodesError("rules.toml signal 'vulnerable' needs a list of markers")
     return Catalogue(tuple(signals), residual)
+
+
+def _signal(raw: dict[str, Any]) -> Signal:
+    """Read one [[signal]] table of the catalogue."""
+    if raw.get("scope") not in ("unexplained", "personal", "declared"):
+        raise CustodesError(f"rules.toml signal {raw.get('id')!r}: unknown scope")
+    if not 0 < float(raw["weight"]) < 1 or float(raw["saturation"]) <= 0:
+        raise CustodesError(f"rules.toml signal {raw['id']!r}: weight in (0, 1), saturation > 0")
+    return Signal(
+        id=raw["id"],
+        title=raw["title"],
+        rationale=raw["rationale"],
+        weight=float(raw["weight"]),
+        saturation=float(raw["saturation"]),
+        scope=raw["scope"],
+        params={k: float(v) for k, v in raw.items() if k not in _KNOWN and not isinstance(v, list)},
+        lists={
+            k: tuple(str(x) for x in v)
+            for k, v in raw.items()
+            if k not in _KNOWN and isinstance(v, list)
+        },
+        cases=tuple(raw.get("case", [])),
+        counts=tuple(raw.get("counts", ())),
+    )

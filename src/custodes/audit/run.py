@@ -147,6 +147,9 @@ def run_audit(
             timings[step.stage] = timings.get(step.stage, 0.0) + time.perf_counter() - started
 
         salt = _load(eng, step_run, timings, report.coded_apart)
+        notes = list(report.notes)
+        if "person_markers" in present:
+            notes += _uncounted_markers(eng, catalogue)
         steps = later(salt)
         loaded = [step.name for step in load_steps(d)]
         for step, dead in zip(steps, _dead_after(loaded, steps), strict=True):
@@ -156,13 +159,33 @@ def run_audit(
         started = time.perf_counter()
         # The validator's notes name every optional table and column the extract lacks and
         # what the audit does without it, as the spec asks the run summary to.
-        result = _write_outputs(eng, config, catalogue, extract, out, list(report.notes))
+        result = _write_outputs(eng, config, catalogue, extract, out, notes)
         timings["outputs"] = time.perf_counter() - started
     finally:
         if engine_instance is None:
             eng.close()
     result.stage_seconds = timings
     return result
+
+
+def _uncounted_markers(eng: Engine, catalogue: Catalogue) -> list[str]:
+    """Name the extract's markers that the vulnerable signal does not count, if any."""
+    listed = set(catalogue.signal("vulnerable").values("markers"))
+    rows = eng.fetch(
+        "SELECT marker, count(DISTINCT p) AS people FROM a_markers GROUP BY marker ORDER BY marker"
+    ).to_pylist()
+    other = [
+        f"{r['marker']} ({r['people']:,} {'person' if r['people'] == 1 else 'people'})"
+        for r in rows
+        if r["marker"] not in listed
+    ]
+    if not other:
+        return []
+    return [
+        "person_markers: these markers are not counted as vulnerability (list them under the "
+        "vulnerable signal's markers and pass the rules with --rules to count them): "
+        + ", ".join(other)
+    ]
 
 
 def _dead_after(loaded: list[str], steps: list[Step]) -> list[list[str]]:

@@ -6,6 +6,7 @@ from custodes.audit.catalogue import Catalogue, Signal
 from custodes.audit.config import DAY, AuditConfig
 from custodes.audit.dialect import Dialect
 from custodes.audit.pipeline.step import Step, kind_code
+from custodes.audit.sql import quote_literal
 
 __all__ = ["signal_steps"]
 
@@ -38,11 +39,15 @@ def signal_steps(
 
     parts["unexplained"] = f"{scoped('unexplained')} WHERE {none}"
     if "person_markers" in present:
+        vulnerable = sig("vulnerable")
+        # NULL keeps the list valid SQL when a force's rules list no markers at all.
+        markers = ", ".join(map(quote_literal, vulnerable.values("markers"))) or "NULL"
         parts["vulnerable"] = f"""{scoped("vulnerable")}
             {d.semi_join()} a_markers m ON m.p = ev.p
+              AND m.marker IN ({markers})
               AND (m.from_day IS NULL OR m.from_day <= ev.day)
               AND (m.to_day IS NULL OR m.to_day >= ev.day)
-            WHERE {_scope(sig("vulnerable"))}"""
+            WHERE {_scope(vulnerable)}"""
     parts["child"] = f"""{scoped("child")} JOIN a_persons p ON p.p = ev.p
         WHERE {_scope(sig("child"))} AND ev.day < p.day18"""
     # Met on an incident of theirs, looked up after their part and its window had ended.
