@@ -127,22 +127,22 @@ def signal_steps(
         WHERE {_scope(sig("print-export"))}
           AND ev.act IN (SELECT act FROM a_action WHERE action IN ('print', 'export'))"""
     peer = sig("peer-rate")
-    # Peers share a force as well as a role and unit (see x_colleague).
+    # Peers are the others who share the user's force, role and unit (see x_colleague): the
+    # user's own count is left out of the median, or in a unit of two it could never be far
+    # above it. Only users with enough unexplained look-ups to matter are compared.
+    counts = f"SELECT ev.u, count(*) AS n FROM x_ev ev WHERE {none} GROUP BY ev.u"
     parts["peer-rate"] = f"""{scoped("peer-rate")}
         JOIN (
-            SELECT n.u FROM (
-                SELECT st.u, st.force, st.role, st.unit, count(ev.e) AS n
-                FROM a_staff st LEFT JOIN x_ev ev ON ev.u = st.u AND {none}
-                GROUP BY st.u, st.force, st.role, st.unit) n
-            JOIN (
-                SELECT st.force, st.role, st.unit, {d.median("coalesce(c.n, 0)")} AS typical
-                FROM a_staff st
-                LEFT JOIN (SELECT ev.u, count(*) AS n FROM x_ev ev WHERE {none} GROUP BY ev.u) c
-                  ON c.u = st.u
-                GROUP BY st.force, st.role, st.unit) g
-              ON g.force = n.force AND g.role = n.role AND g.unit = n.unit
-            WHERE n.n >= {int(peer.param("min_lookups"))}
-              AND n.n >= {peer.param("min_ratio")} * greatest(g.typical, 1)
+            SELECT me.u FROM a_staff me
+            JOIN ({counts}) mine ON mine.u = me.u
+            JOIN a_staff them
+              ON them.force = me.force AND them.role = me.role AND them.unit = me.unit
+             AND them.u <> me.u
+            LEFT JOIN ({counts}) theirs ON theirs.u = them.u
+            WHERE mine.n >= {int(peer.param("min_lookups"))}
+            GROUP BY me.u, mine.n
+            HAVING mine.n >= {peer.param("min_ratio")}
+                   * greatest({d.median("coalesce(theirs.n, 0)")}, 1)
         ) hi ON hi.u = ev.u
         WHERE {_scope(peer)}"""
     if "declared_associations" in present:
