@@ -29,6 +29,8 @@ def _at(day: float, hour: float = 0) -> datetime:
 
 def case_extract(folder: Path, case: dict[str, Any]) -> Path:
     """Write the extract a catalogue case describes; the user under test is u1."""
+    # `broad` gives u1 and their peers a broad-access role.
+    broad = bool(case.get("broad", False))
     staff: list[Row] = [
         {
             "user_id": "u1",
@@ -36,7 +38,7 @@ def case_extract(folder: Path, case: dict[str, Any]) -> Path:
             "role": "officer",
             "unit": "response-1",
             "line_manager_id": "u0",
-            "broad_access": False,
+            "broad_access": broad,
         },
         {
             "user_id": "u0",
@@ -62,7 +64,7 @@ def case_extract(folder: Path, case: dict[str, Any]) -> Path:
             "role": "officer",
             "unit": "response-1",
             "line_manager_id": "u0",
-            "broad_access": False,
+            "broad_access": broad,
         }
         for n in range(int(case.get("peers", 0)))
     ]

@@ -65,7 +65,10 @@ def _clause(signal: str, s: SignalStats) -> str:
             records = _count(s.events, "record", "records")
             return f"printed or exported {records} with no work reason"
         case "peer-rate":
-            return "made far more unexplained look-ups than peers in the same role and unit"
+            return (
+                "made far more look-ups with no work reason of their own than peers in the same "
+                "role and unit"
+            )
         case "declared-association":
             associates = _count(s.people, "declared associate", "declared associates")
             return f"looked up {associates} ({look_ups}; explained, shown for review)"

@@ -130,7 +130,7 @@ def signal_steps(
     # Peers are the others who share the user's force, role and unit (see x_colleague): the
     # user's own count is left out of the median, or in a unit of two it could never be far
     # above it. Only users with enough unexplained look-ups to matter are compared.
-    counts = f"SELECT ev.u, count(*) AS n FROM x_ev ev WHERE {none} GROUP BY ev.u"
+    counts = f"SELECT ev.u, count(*) AS n FROM x_ev ev WHERE {_scope(peer)} GROUP BY ev.u"
     parts["peer-rate"] = f"""{scoped("peer-rate")}
         JOIN (
             SELECT me.u FROM a_staff me
