@@ -55,7 +55,7 @@ def test_look_ups_after_contact_on_several_days_are_counted(tmp_path: Path) -> N
         ({"id": "p1", "sex": "M", "age": 30, "staff": "u2"}, "looked up 1 colleague with"),
         ({"id": "p1", "sex": "M", "age": 12}, "looked up 1 child with no work reason"),
         (
-            {"id": "p1", "sex": "M", "age": 40, "markers": ["missing"]},
+            {"id": "p1", "sex": "M", "age": 40, "markers": ["missing-person"]},
             "looked up 1 person with a vulnerability marker and no work reason",
         ),
     ],
