@@ -150,3 +150,12 @@ def test_the_audit_command_refuses_a_bad_rules_file(
     assert result.exit_code == 1
     assert "my-rules.toml" in result.output and message in result.output, result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_run_summary_counts_staff_never_on_shift(tmp_path: Path) -> None:
+    case = {**OWN_MARKER, "shifts": [{"day": 3, "start": 8, "hours": 10}]}
+    result = run_audit(case_extract(tmp_path / "x", case), tmp_path / "out")
+    # u1 has a shift; u0 and u2 have none, so off duty cannot be weighed for them.
+    assert "shifts: 2 staff have no shift in it, so off duty is not weighed for them" in (
+        result.notes
+    )

@@ -150,6 +150,8 @@ def run_audit(
         notes = list(report.notes)
         if "person_markers" in present:
             notes += _uncounted_markers(eng, catalogue)
+        if "shifts" in present:
+            notes += _unrostered(eng)
         steps = later(salt)
         loaded = [step.name for step in load_steps(d)]
         for step, dead in zip(steps, _dead_after(loaded, steps), strict=True):
@@ -186,6 +188,19 @@ def _uncounted_markers(eng: Engine, catalogue: Catalogue) -> list[str]:
         "vulnerable signal's markers and pass the rules with --rules to count them): "
         + ", ".join(other)
     ]
+
+
+def _unrostered(eng: Engine) -> list[str]:
+    """Say how many staff have no shift at all, and so are never weighed as off duty."""
+    (row,) = eng.fetch(
+        "SELECT count(*) AS n FROM a_staff st "
+        "WHERE NOT EXISTS (SELECT 1 FROM a_shifts sh WHERE sh.u = st.u)"
+    ).to_pylist()
+    n = int(row["n"])
+    if not n:
+        return []
+    who = "member of staff has" if n == 1 else "staff have"
+    return [f"shifts: {n:,} {who} no shift in it, so off duty is not weighed for them"]
 
 
 def _dead_after(loaded: list[str], steps: list[Step]) -> list[list[str]]:
