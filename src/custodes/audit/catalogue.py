@@ -124,7 +124,10 @@ def _signal(raw: dict[str, Any]) -> Signal:
     """Read one [[signal]] table of the catalogue."""
     if raw.get("scope") not in ("unexplained", "personal", "declared"):
         raise CustodesError(f"rules.toml signal {raw.get('id')!r}: unknown scope")
-    if not 0 < float(raw["weight"]) < 1 or float(raw["saturation"]) <= 0:
+    weight = float(raw["weight"])
+    # A "declared" signal shows look-ups a declaration explains, so it may weigh nothing.
+    above_least = weight >= 0 if raw.get("scope") == "declared" else weight > 0
+    if not (above_least and weight < 1) or float(raw["saturation"]) <= 0:
         raise CustodesError(f"rules.toml signal {raw['id']!r}: weight in (0, 1), saturation > 0")
     return Signal(
         id=raw["id"],

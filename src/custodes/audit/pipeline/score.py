@@ -16,20 +16,15 @@ def score_steps(catalogue: Catalogue, d: Dialect, salt: int = 0) -> list[Step]:
         f"'{s.scope}' AS scope"
         for s in catalogue.signals
     )
-    # NULL keeps the list valid SQL for a catalogue with no such signal.
-    declared = ", ".join(f"'{s.id}'" for s in catalogue.signals if s.scope == "declared") or "NULL"
     return [
         Step(
             "s_amount",
-            f"""
+            """
             SELECT v.u, v.signal,
                    -- People, not look-ups, measure the signals about how many people.
                    CASE WHEN v.signal IN ('trawling', 'young-women')
                         THEN CAST(count(DISTINCT v.p) AS DOUBLE)
                         WHEN v.signal = 'peer-rate' THEN 1.0
-                        -- A declaration leaves no suspicion on a look-up, so these count as
-                        -- look-ups: the signal's small weight is what shows them.
-                        WHEN v.signal IN ({declared}) THEN CAST(count(*) AS DOUBLE)
                         ELSE sum(v.w) END AS amount,
                    count(*) AS n_events,
                    count(DISTINCT v.p) AS n_people,
