@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import math
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, DataError, IntegrityError
 from typer.testing import CliRunner, Result
 
 from custodes.cli import app
@@ -295,4 +300,335 @@ def test_the_command_refuses_a_broken_folder(
     assert done.exit_code == 1
     assert "alerts.parquet missing" in done.output
     assert "Nothing was imported." in done.output
+    assert nothing_imported()
+
+
+def refused(run: Path, extract: Path, *where: str) -> str:
+    """Import and return the refusal, checking it names each place given and wrote nothing."""
+    with pytest.raises(AuditImportError) as refusal:
+        import_audit_run(None, run, extract)
+    message = str(refusal.value)
+    for place in where:
+        assert place in message, message
+    assert nothing_imported()
+    return message
+
+
+def rewrite_parquet(path: Path, column: str, change: Callable[[list[Any]], list[Any]]) -> None:
+    """Rewrite one column of a Parquet file through `change`, keeping its type."""
+    read = pq.read_table(path)
+    at = read.column_names.index(column)
+    field = read.schema.field(at)
+    values = pa.array(change(read.column(column).to_pylist()), field.type)
+    pq.write_table(read.set_column(at, field, values), path)
+
+
+def set_value(row: int, value: Any) -> Callable[[list[Any]], list[Any]]:
+    """Return a change that sets one row (0-based) to `value`."""
+
+    def change(values: list[Any]) -> list[Any]:
+        return [value if i == row else v for i, v in enumerate(values)]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("column", "row", "value", "problem"),
+    [
+        ("score", 0, math.nan, "score nan is not a finite number"),
+        ("score", 2, math.inf, "score inf is not a finite number"),
+        ("events", 0, 0, "events is 0"),
+        ("reasons", 1, "x;" * 400, "800 characters long; the web app keeps at most 500"),
+    ],
+)
+def test_an_alert_value_the_queue_cannot_hold_is_refused(
+    db: None,
+    audit_folders: AuditFolders,
+    tmp_path: Path,
+    column: str,
+    row: int,
+    value: Any,
+    problem: str,
+) -> None:
+    """A bad value is named by file, column, row and rank, and nothing is written."""
+    run = copy_run(audit_folders, tmp_path)
+    rewrite_parquet(run / "alerts.parquet", column, set_value(row, value))
+    where = f"alerts.parquet: column {column}, row {row + 1} (rank {row + 1}): "
+    refused(run, audit_folders.extract, where, problem)
+
+
+@pytest.mark.parametrize(
+    ("row", "rank", "problem"),
+    [
+        (0, -1, "rank -1 is not a rank: ranks count from 1"),
+        (1, 0, "rank 0 is not a rank: ranks count from 1"),
+        (2, 1, "rank 1 again, first at row 1"),
+    ],
+)
+def test_a_rank_below_one_or_repeated_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path, row: int, rank: int, problem: str
+) -> None:
+    """Ranks count from 1, the first to review, and each is given once."""
+    run = copy_run(audit_folders, tmp_path)
+    rewrite_parquet(run / "alerts.parquet", "rank", set_value(row, rank))
+    refused(run, audit_folders.extract, f"alerts.parquet: column rank, row {row + 1}: {problem}")
+
+
+def test_a_member_of_staff_alerted_twice_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """The audit gives each member of staff one alert."""
+    run = copy_run(audit_folders, tmp_path)
+    top = pq.read_table(run / "alerts.parquet").column("user_id")[0].as_py()
+    rewrite_parquet(run / "alerts.parquet", "user_id", set_value(3, top))
+    where = f"alerts.parquet: column user_id, row 4 (rank 4): user_id {top} again, first at row 1"
+    refused(run, audit_folders.extract, where)
+
+
+def test_an_alert_whose_first_look_up_follows_its_last_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """The first look-up behind an alert cannot come after the last."""
+    run = copy_run(audit_folders, tmp_path)
+    alerts = pq.read_table(run / "alerts.parquet")
+    first, last = (alerts.column(c)[1].as_py() for c in ("first_ts", "last_ts"))
+    rewrite_parquet(run / "alerts.parquet", "first_ts", set_value(1, last))
+    rewrite_parquet(run / "alerts.parquet", "last_ts", set_value(1, first))
+    where = "alerts.parquet: column first_ts, row 2 (rank 2): "
+    refused(run, audit_folders.extract, where, f"{last:%Y-%m-%d %H:%M:%S} is after last_ts")
+
+
+def test_an_alert_time_no_calendar_holds_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """A time past the year 9999 is named, not a crash while reading it."""
+    run = copy_run(audit_folders, tmp_path)
+    alerts = pq.read_table(run / "alerts.parquet")
+    at = alerts.column_names.index("last_ts")
+    micros = pc.cast(alerts.column("last_ts"), pa.int64()).to_pylist()
+    micros[0] = 400_000_000_000_000_000  # about the year 14,700
+    times = pa.array(micros, pa.int64()).cast(alerts.schema.field(at).type)
+    pq.write_table(alerts.set_column(at, "last_ts", times), run / "alerts.parquet")
+    refused(run, audit_folders.extract, "alerts.parquet: column last_ts, row 1 (rank 1): ")
+
+
+def test_an_alert_time_finer_than_a_microsecond_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """The database keeps microseconds: a nanosecond is refused rather than dropped."""
+    run = copy_run(audit_folders, tmp_path)
+    alerts = pq.read_table(run / "alerts.parquet")
+    at = alerts.column_names.index("first_ts")
+    nanos = pc.multiply(pc.cast(alerts.column("first_ts"), pa.int64()), 1000).to_pylist()
+    nanos[2] += 1
+    times = pa.array(nanos, pa.int64()).cast(pa.timestamp("ns", tz="UTC"))
+    pq.write_table(alerts.set_column(at, "first_ts", times), run / "alerts.parquet")
+    where = "alerts.parquet: column first_ts, row 3 (rank 3): "
+    refused(run, audit_folders.extract, where, "and some nanoseconds")
+
+
+def test_an_alert_whose_events_do_not_match_its_evidence_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """`events` counts the look-ups behind the alert: evidence.parquet must hold as many."""
+    run = copy_run(audit_folders, tmp_path)
+    events = pq.read_table(run / "alerts.parquet").column("events")[4].as_py()
+    rewrite_parquet(run / "alerts.parquet", "events", set_value(4, events + 1))
+    where = f"alerts.parquet: column events, row 5 (rank 5): {events + 1} look-ups"
+    refused(run, audit_folders.extract, where, f"evidence.parquet holds {events}")
+
+
+def test_an_alert_summary_that_is_not_text_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """A number where the audit writes a sentence is not turned into text."""
+    run = copy_run(audit_folders, tmp_path)
+    alerts = pq.read_table(run / "alerts.parquet")
+    at = alerts.column_names.index("summary")
+    numbers = pa.array(range(alerts.num_rows), pa.int64())
+    pq.write_table(alerts.set_column(at, "summary", numbers), run / "alerts.parquet")
+    refused(run, audit_folders.extract, "alerts.parquet: column summary holds int64")
+
+
+def test_evidence_about_someone_without_an_alert_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """Each look-up of evidence belongs to an alert in the same run."""
+    run = copy_run(audit_folders, tmp_path)
+    rewrite_parquet(run / "evidence.parquet", "user_id", set_value(5, "U999999"))
+    where = "evidence.parquet: column user_id, row 6: user_id U999999 has no alert"
+    refused(run, audit_folders.extract, where)
+
+
+@pytest.mark.parametrize(
+    ("column", "most"), [("event_id", 64), ("signal", 64), ("explanation_found", 32)]
+)
+def test_evidence_text_longer_than_the_web_app_keeps_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path, column: str, most: int
+) -> None:
+    """Text that would be cut short, or refused by PostgreSQL, is named instead."""
+    run = copy_run(audit_folders, tmp_path)
+    rewrite_parquet(run / "evidence.parquet", column, set_value(7, "x" * (most + 1)))
+    where = f"evidence.parquet: column {column}, row 8: "
+    problem = f"{most + 1} characters long; the web app keeps at most {most}"
+    refused(run, audit_folders.extract, where, problem)
+
+
+def rewrite_explained(run: Path, system: str, column: str, value: str) -> int:
+    """Set one cell of explained.csv as text; return the 1-based data row changed."""
+    path = run / "explained.csv"
+    with path.open(newline="") as file:
+        header, *rows = list(csv.reader(file))
+    row = next(i for i, r in enumerate(rows) if r[0] == system)
+    rows[row][header.index(column)] = value
+    with path.open("w", newline="") as file:
+        csv.writer(file).writerows([header, *rows])
+    return row + 1
+
+
+def explained_cell(run: Path, system: str, column: str) -> int:
+    """Return one count of explained.csv."""
+    rows = pacsv.read_csv(run / "explained.csv").to_pylist()
+    return int(next(r[column] for r in rows if r["system"] == system))
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("look_ups", "", "'' is not a whole number"),
+        ("look_ups", "12.5", "'12.5' is not a whole number"),
+        ("explained", "-3", "'-3' is not a whole number"),
+        ("explained", "many", "'many' is not a whole number"),
+    ],
+)
+def test_an_explained_count_that_is_not_a_whole_number_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path, column: str, value: str, problem: str
+) -> None:
+    """A blank, a fraction, a negative or a word where a count belongs is named."""
+    run = copy_run(audit_folders, tmp_path)
+    row = rewrite_explained(run, "ALL", column, value)
+    where = f"explained.csv: column {column}, row {row} (system ALL): {problem}"
+    refused(run, audit_folders.extract, where)
+
+
+def test_more_look_ups_explained_than_there_were_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """No share explained above 100% reaches the queue's figures."""
+    run = copy_run(audit_folders, tmp_path)
+    look_ups = explained_cell(run, "ALL", "look_ups")
+    row = rewrite_explained(run, "ALL", "explained", str(10 * look_ups))
+    where = f"explained.csv: column explained, row {row} (system ALL): "
+    problem = f"{10 * look_ups:,} look-ups explained of {look_ups:,}"
+    refused(run, audit_folders.extract, where, problem)
+
+
+def test_an_all_row_that_is_not_the_systems_added_up_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """The ALL row is all systems together: the run's figures come from it."""
+    run = copy_run(audit_folders, tmp_path)
+    look_ups = explained_cell(run, "CAD", "look_ups")
+    rewrite_explained(run, "CAD", "look_ups", str(look_ups + 1))
+    total = explained_cell(run, "ALL", "look_ups")
+    row = rewrite_explained(run, "ALL", "look_ups", str(total))
+    where = f"explained.csv: column look_ups, row {row} (system ALL): {total:,} look-ups"
+    refused(run, audit_folders.extract, where, f"add up to {total + 1:,}")
+
+
+def test_a_system_named_twice_in_explained_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """Each system has one row."""
+    run = copy_run(audit_folders, tmp_path)
+    systems = pacsv.read_csv(run / "explained.csv").column("system").to_pylist()
+    first = systems.index("CAD") + 1
+    row = rewrite_explained(run, systems[first], "system", "CAD")
+    where = f"column system, row {row} (system CAD): system CAD again, first at row {first}"
+    refused(run, audit_folders.extract, f"explained.csv: {where}")
+
+
+def test_a_system_itself_called_all_is_not_taken_for_the_totals(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """The audit writes the totals last; a system called ALL comes before them."""
+    run = copy_run(audit_folders, tmp_path)
+    rewrite_explained(run, "CAD", "system", "ALL")
+    done = import_audit_run(None, run, audit_folders.extract)
+    totals = pacsv.read_csv(run / "explained.csv").to_pylist()[-1]
+    assert (done.run.look_ups, done.run.explained) == (totals["look_ups"], totals["explained"])
+    # explained_cell finds the first row called ALL: the system, not the totals.
+    assert done.run.look_ups > explained_cell(run, "ALL", "look_ups")
+
+
+def test_staff_text_longer_than_the_web_app_keeps_is_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """The org chart's unit is named by row and user_id when it would not fit."""
+    extract = Path(shutil.copytree(audit_folders.extract, tmp_path / "extract"))
+    user = pq.read_table(extract / "staff.parquet").column("user_id")[2].as_py()
+    rewrite_parquet(extract / "staff.parquet", "unit", set_value(2, "u" * 101))
+    where = f"staff.parquet: column unit, row 3 (user_id {user}): 101 characters long"
+    refused(audit_folders.run, extract, where, "at most 100")
+
+
+def test_too_many_forces_for_one_run_are_refused(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """The run keeps its forces' codes together; more than fit are refused, not cut short."""
+    extract = Path(shutil.copytree(audit_folders.extract, tmp_path / "extract"))
+    rewrite_parquet(
+        extract / "staff.parquet", "force", lambda old: [f"F{i:04d}" for i in range(len(old))]
+    )
+    refused(audit_folders.run, extract, "staff.parquet: column force: ", "at most 200")
+
+
+def test_the_command_names_a_bad_value_without_a_traceback(
+    db: None, audit_folders: AuditFolders, tmp_path: Path
+) -> None:
+    """A rank the database would refuse is named, and the command says nothing was imported."""
+    run = copy_run(audit_folders, tmp_path)
+    rewrite_parquet(run / "alerts.parquet", "rank", set_value(0, -1))
+    done = cli("import", str(run), "--extract", str(audit_folders.extract))
+    assert done.exit_code == 1
+    assert isinstance(done.exception, SystemExit)
+    assert "alerts.parquet: column rank, row 1: rank -1 is not a rank" in done.output
+    assert "Nothing was imported." in done.output
+    assert nothing_imported()
+
+
+@pytest.mark.parametrize("error", [IntegrityError, DataError])
+def test_the_command_reports_a_database_refusal_as_nothing_imported(
+    db: None,
+    audit_folders: AuditFolders,
+    monkeypatch: pytest.MonkeyPatch,
+    error: type[DatabaseError],
+) -> None:
+    """A value the checks let through and the database refuses is reported, not a traceback."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise error("value too long for type character varying(500)")
+
+    monkeypatch.setattr("custodes.web.alerts.actions.record", refuse)
+    done = cli("import", str(audit_folders.run), "--extract", str(audit_folders.extract))
+    assert done.exit_code == 1
+    assert isinstance(done.exception, SystemExit)
+    assert "the database refused the import" in done.output
+    assert "value too long for type character varying(500)" in done.output
+    assert "Nothing was imported." in done.output
+    assert nothing_imported()
+
+
+def test_the_command_does_not_hide_a_programming_error(
+    db: None, audit_folders: AuditFolders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault in custodes itself still ends with its traceback, and writes nothing."""
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr("custodes.web.alerts.actions.record", broken)
+    done = cli("import", str(audit_folders.run), "--extract", str(audit_folders.extract))
+    assert isinstance(done.exception, TypeError)
+    assert "Nothing was imported." not in done.output
     assert nothing_imported()

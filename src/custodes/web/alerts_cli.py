@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -22,6 +22,12 @@ alerts_app = typer.Typer(
 )
 
 
+def _refused(reason: str) -> NoReturn:
+    errors.print(f"[red]error[/red]: {escape(reason)}", highlight=False)
+    errors.print("Nothing was imported.")
+    raise typer.Exit(code=1)
+
+
 @alerts_app.command("import")
 def import_run(
     run_dir: Annotated[Path, typer.Argument(help="Folder `custodes audit` wrote its outputs to.")],
@@ -31,14 +37,19 @@ def import_run(
 ) -> None:
     """Load a run's alerts, evidence and the extract's org chart, all or nothing."""
     django_setup()
+    from django.db import DatabaseError
+
     from custodes.web.alerts.actions import import_audit_run
 
     try:
         done = import_audit_run(None, run_dir, extract)
     except CustodesError as exc:
-        errors.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
-        errors.print("Nothing was imported.")
-        raise typer.Exit(code=1) from None
+        _refused(str(exc))
+    except DatabaseError as exc:
+        # A value the checks let through, or a database down or not migrated: the import's
+        # one transaction rolled back, so say why rather than print a traceback. Errors of
+        # Python itself are not database errors and still end with theirs.
+        _refused(f"the database refused the import: {type(exc).__name__}: {exc}")
     run = done.run
     if not done.created:
         console.print(

@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from custodes.audit.extract import (
-    connect,
-    engine_message,
-    inspect_file,
-    locate_files,
-    typed_select_sql,
-)
-from custodes.audit.schema import table
 from custodes.crypto import pseudonym
-from custodes.errors import CustodesError
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.access import (
     ALERT_ROLES,
@@ -36,6 +23,15 @@ from custodes.web.alerts.access import (
     subject_account,
 )
 from custodes.web.alerts.models import AuditAlert, AuditEvidence, AuditRun, ForceStaff
+from custodes.web.alerts.run_files import (
+    ALERT_COLUMNS,
+    EVIDENCE_COLUMNS,
+    OUTPUT_FILES,
+    AuditImportError,
+    LoadedRun,
+    read_run,
+    run_force,
+)
 from custodes.web.cases.actions import open_case
 from custodes.web.cases.models import Case
 from custodes.web.trail.chain import record
@@ -54,28 +50,9 @@ __all__ = [
     "open_case_from_audit_alert",
 ]
 
-# What `custodes audit` writes (spec/force-extract.md, "What the audit writes"); a folder
-# without all of them is not a finished audit run.
-OUTPUT_FILES = ("alerts.csv", "alerts.parquet", "evidence.parquet", "explained.csv", "report.html")
-ALERT_COLUMNS = ("rank", "user_id", "score", "summary", "reasons", "events", "first_ts", "last_ts")
-EVIDENCE_COLUMNS = (
-    "user_id",
-    "event_id",
-    "person_id",
-    "signal",
-    "explanation_found",
-    "explanation_sought",
-)
-EXPLAINED_COLUMNS = ("system", "look_ups", "explained")
-# The files whose bytes identify a run: the same outputs imported twice are one run.
-_FINGERPRINTED = ("alerts.parquet", "evidence.parquet", "explained.csv")
 PERSON_PURPOSE = "audit-person"
 IMPORT_ROLES = ALERT_ROLES | {Role.ADMINISTRATOR}
 _BATCH = 2000
-
-
-class AuditImportError(CustodesError):
-    """An audit output folder or its extract cannot be imported; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -86,153 +63,9 @@ class ImportResult:
     created: bool
 
 
-@dataclass(frozen=True)
-class _Staff:
-    force: str
-    unit: str
-    line_manager_id: str
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    source: str
-    fingerprint: str
-    staff: dict[str, _Staff]
-    alerts: list[dict[str, Any]]
-    evidence: pa.Table
-    look_ups: int
-    explained: int
-
-
-def _fingerprint(run_dir: Path) -> str:
-    digest = hashlib.sha256()
-    for name in _FINGERPRINTED:
-        data = (run_dir / name).read_bytes()
-        # Name and length first, so no split of bytes between files gives the same digest.
-        digest.update(f"{name}\x00{len(data)}\x00".encode())
-        digest.update(data)
-    return digest.hexdigest()
-
-
-def _columns(path: Path, wanted: tuple[str, ...], found: list[str]) -> None:
-    missing = [c for c in wanted if c not in found]
-    if missing:
-        raise AuditImportError(f"{path}: not an audit output: no column {', '.join(missing)}")
-
-
-# The columns that must hold a value of the right kind in every row.
-_KINDS: dict[str, Callable[[pa.DataType], bool]] = {
-    "rank": pa.types.is_integer,
-    "user_id": pa.types.is_string,
-    "score": lambda t: pa.types.is_floating(t) or pa.types.is_integer(t),
-    "events": pa.types.is_integer,
-    "first_ts": pa.types.is_timestamp,
-    "last_ts": pa.types.is_timestamp,
-    "event_id": pa.types.is_string,
-    "signal": pa.types.is_string,
-}
-
-
-def _read_parquet(path: Path, wanted: tuple[str, ...]) -> pa.Table:
-    try:
-        _columns(path, wanted, list(pq.read_schema(path).names))
-        read = pq.read_table(path, columns=list(wanted))
-    except pa.ArrowException as exc:
-        raise AuditImportError(f"{path}: cannot be read as Parquet: {exc}") from None
-    for name in wanted:
-        column = read.column(name)
-        kind = _KINDS.get(name)
-        if kind is not None and (not kind(column.type) or column.null_count):
-            raise AuditImportError(
-                f"{path}: column {name} holds {column.type} with {column.null_count} empty "
-                "values; the audit writes it filled in, of the right type"
-            )
-    return read
-
-
 def _utc(value: dt.datetime) -> dt.datetime:
     # The audit writes UTC with its zone; a file without one means UTC too, as extracts do.
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-def _explained_totals(path: Path) -> tuple[int, int]:
-    try:
-        read = pacsv.read_csv(path)
-    except pa.ArrowException as exc:
-        raise AuditImportError(f"{path}: cannot be read as CSV: {exc}") from None
-    _columns(path, EXPLAINED_COLUMNS, list(read.column_names))
-    rows = read.to_pylist()
-    total = next((r for r in rows if r["system"] == "ALL"), None)
-    if total is None:
-        raise AuditImportError(f"{path}: not an audit output: no row for system ALL")
-    return int(total["look_ups"]), int(total["explained"])
-
-
-def _read_staff(extract_dir: Path) -> dict[str, _Staff]:
-    try:
-        path = locate_files(extract_dir).files.get("staff")
-    except CustodesError as exc:
-        raise AuditImportError(str(exc)) from None
-    if path is None:
-        raise AuditImportError(f"{extract_dir}: not a force extract: no staff.parquet or staff.csv")
-    con = connect()
-    try:
-        source = inspect_file(con, table("staff"), path)
-        typed = typed_select_sql(source)
-        rows = con.sql(
-            f"SELECT user_id, force, unit, line_manager_id FROM ({typed})"  # noqa: S608 - spec names only
-        ).fetchall()
-    except CustodesError as exc:
-        raise AuditImportError(str(exc)) from None
-    except duckdb.Error as exc:
-        raise AuditImportError(engine_message(exc, path)) from None
-    finally:
-        con.close()
-    staff: dict[str, _Staff] = {}
-    for user_id, force, unit, manager in rows:
-        if user_id is None or user_id in staff:
-            raise AuditImportError(f"{path}: user_id {user_id!r} is missing or not unique")
-        staff[user_id] = _Staff(force or "", unit or "", manager or "")
-    return staff
-
-
-def _load(run_dir: Path, extract_dir: Path) -> _Loaded:
-    """Read and cross-check a run's outputs and its extract's staff; write nothing."""
-    if not run_dir.is_dir():
-        raise AuditImportError(f"{run_dir}: no such folder")
-    missing = [name for name in OUTPUT_FILES if not (run_dir / name).is_file()]
-    if missing:
-        raise AuditImportError(
-            f"{run_dir}: not an audit output folder: {', '.join(missing)} missing"
-        )
-    alerts = _read_parquet(run_dir / "alerts.parquet", ALERT_COLUMNS).to_pylist()
-    evidence = _read_parquet(run_dir / "evidence.parquet", EVIDENCE_COLUMNS)
-    look_ups, explained = _explained_totals(run_dir / "explained.csv")
-    staff = _read_staff(extract_dir)
-    strangers = sorted({str(a["user_id"]) for a in alerts} - set(staff))
-    if strangers:
-        raise AuditImportError(
-            f"{extract_dir}: {len(strangers)} staff in alerts.parquet are not in the extract's "
-            f"staff table (first: {strangers[0]}); is this the extract the run was made from?"
-        )
-    alerted = {str(a["user_id"]) for a in alerts}
-    unalerted = set(evidence.column("user_id").to_pylist()) - alerted
-    if unalerted:
-        raise AuditImportError(
-            f"{run_dir / 'evidence.parquet'}: evidence for {len(unalerted)} staff "
-            "not in alerts.parquet"
-        )
-    if len(alerted) != len(alerts) or len({a["rank"] for a in alerts}) != len(alerts):
-        raise AuditImportError(f"{run_dir / 'alerts.parquet'}: a member of staff or rank twice")
-    return _Loaded(
-        source=run_dir.resolve().name,
-        fingerprint=_fingerprint(run_dir),
-        staff=staff,
-        alerts=alerts,
-        evidence=evidence,
-        look_ups=look_ups,
-        explained=explained,
-    )
 
 
 def _batches(rows: pa.Table) -> Iterator[dict[str, list[Any]]]:
@@ -264,19 +97,19 @@ def import_audit_run(actor: User | None, run_dir: Path, extract_dir: Path) -> Im
         raise PermissionDenied(f"{actor.get_role_display()} may not import audit runs")
     _refuse_row_security()
     # Read and check everything first: no file problem can surface half-way through the writes.
-    loaded = _load(Path(run_dir), Path(extract_dir))
+    loaded = read_run(Path(run_dir), Path(extract_dir))
     return _store(actor, loaded)
 
 
 @transaction.atomic
-def _store(actor: User | None, loaded: _Loaded) -> ImportResult:
+def _store(actor: User | None, loaded: LoadedRun) -> ImportResult:
     existing = AuditRun.objects.filter(fingerprint=loaded.fingerprint).first()
     if existing is not None:
         return ImportResult(existing, created=False)
     run = AuditRun.objects.create(
         source=loaded.source,
         fingerprint=loaded.fingerprint,
-        force=", ".join(sorted({s.force for s in loaded.staff.values()})),
+        force=run_force(loaded.staff),
         imported_at=timezone.now(),
         imported_by=actor,
         staff_count=len(loaded.staff),
