@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from django.test import Client
 
@@ -20,6 +23,7 @@ __all__ = [
     "AuditFolders",
     "add_user",
     "chain_above",
+    "import_reorganised_run",
     "import_run",
     "listed",
     "make_audit_folders",
@@ -67,6 +71,7 @@ def add_user(
     unit: str,
     force_user_id: str | None = None,
     manager: User | None = None,
+    force: str = "XF",
 ) -> User:
     """Create a user through the real action and keep their authenticator for signing in."""
     user, device = create_user(
@@ -74,13 +79,37 @@ def add_user(
         username,
         PASSWORD,
         role=role,
-        force="XF",
+        force=force,
         unit=unit,
         line_manager=manager,
         force_user_id=force_user_id,
     )
     org.devices[username] = device
     return user
+
+
+def import_reorganised_run(
+    folders: AuditFolders, into: Path, user_id: str, manager_id: str
+) -> AuditRun:
+    """Import a later run of the same force, in which `user_id` has a new line manager."""
+    extract = Path(shutil.copytree(folders.extract, into / "extract-later"))
+    staff = pq.read_table(extract / "staff.parquet")
+    ids = staff.column("user_id").to_pylist()
+    managers = staff.column("line_manager_id").to_pylist()
+    managers[ids.index(user_id)] = manager_id
+    at = staff.schema.get_field_index("line_manager_id")
+    field = staff.schema.field(at)
+    pq.write_table(
+        staff.set_column(at, field, pa.array(managers, type=field.type)), extract / "staff.parquet"
+    )
+    run = Path(shutil.copytree(folders.run, into / "run-later"))
+    # The same outputs would be the same run, imported already: a blank line, which the
+    # import reads past, makes them a run of their own.
+    with (run / "explained.csv").open("a") as explained:
+        explained.write("\n")
+    result = import_audit_run(None, run, extract)
+    assert result.created
+    return result.run
 
 
 def chain_above(run: AuditRun, user_id: str, managers: dict[str, str] | None = None) -> list[str]:

@@ -27,7 +27,7 @@ from custodes.web.cases.actions import (
     open_case,
 )
 from custodes.web.cases.models import Case, CaseAccess
-from custodes.web.need_to_know import Conflict, OrgChart, conflict
+from custodes.web.need_to_know import Conflict, OrgChart, conflict, conflicts
 
 UNITS = ["", "psd-1", "psd-2", "response-north-1"]
 # No example database: runs leave nothing in the working tree.
@@ -140,6 +140,16 @@ def test_conflict_matches_the_rules_and_ends_on_cycles(chart: OrgChart) -> None:
             assert conflict(a, b, chart) == expected(chart, a, b)
             assert a not in chart.above(a)
         assert all(conflict(a, None, chart) is None for a in chart.unit)
+
+
+@PURE
+@given(charts())
+def test_conflicts_lists_exactly_whom_conflict_finds(chart: OrgChart) -> None:
+    """The whole-chart answer for one viewer agrees with `conflict` for every member."""
+    with within(2.0):
+        for a in chart.unit:
+            found = conflicts(a, chart)
+            assert all(found.get(b) == conflict(a, b, chart) for b in chart.unit)
 
 
 def test_a_management_cycle_still_ends() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,13 +36,16 @@ from custodes.web.alerts.actions import (
     open_case_from_audit_alert,
 )
 from custodes.web.alerts.models import AuditAlert, AuditEvidence, AuditRun, ForceStaff
-from custodes.web.cases.models import Case
+from custodes.web.cases.access import decide, is_subject, subject_conflict
+from custodes.web.cases.actions import CASE_ROLES, add_member, break_glass, grant_access
+from custodes.web.cases.models import Case, CaseAccess
 from custodes.web.need_to_know import Conflict
 from custodes.web.trail.chain import verify
 from custodes.web.trail.models import TrailEvent
 from tests.web.audit_helpers import (
     AuditFolders,
     add_user,
+    import_reorganised_run,
     import_run,
     listed,
     make_audit_folders,
@@ -48,7 +53,14 @@ from tests.web.audit_helpers import (
     visible_to,
 )
 from tests.web.conftest import Org, csrf_post
-from tests.web.test_postgres_security import APP_ROLE, as_app, connected_as_app, quoted, refused
+from tests.web.test_postgres_security import (
+    APP_ROLE,
+    as_app,
+    connected_as_app,
+    quoted,
+    refused,
+    seen,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -58,6 +70,7 @@ pytestmark = [
 TABLES = ("alerts_auditrun", "alerts_forcestaff", "alerts_auditalert", "alerts_auditevidence")
 REASON = "Look-ups match a safeguarding referral the officer was asked to check"
 MIGRATION = "custodes.web.dbsecurity.migrations.0004_audit_alert_rls"
+SUBJECT_MIGRATION = "custodes.web.dbsecurity.migrations.0006_audit_subject_rls"
 
 
 @pytest.fixture
@@ -501,3 +514,225 @@ def test_the_migration_can_be_taken_back_and_applied_again(db: None) -> None:
             [list(TABLES)],
         )
         assert cursor.fetchone() == (len(TABLES),)
+
+
+def test_a_later_run_hides_the_older_alert_in_the_database_too(
+    org: Org, folders: AuditFolders, run: AuditRun, top: AuditAlert, tmp_path: Path
+) -> None:
+    viewer_id = staff_around(top).stranger
+    viewer = add_user(org, "analyst", Role.CC_ANALYST, "acu-north", viewer_id)
+    with as_app(viewer):
+        assert top.pk in visible()["alerts"]
+    # The force reorganises: the analyst now line-manages the subject of the older alert.
+    later = import_reorganised_run(folders, tmp_path, top.force_user_id, viewer_id)
+    new = AuditAlert.objects.get(run=later, force_user_id=top.force_user_id)
+    allowed = {a.pk for a in audit_alerts_for_user(viewer)}
+    assert top.pk not in allowed and new.pk not in allowed
+    with as_app(viewer) as cursor:
+        assert visible()["alerts"] == allowed
+        assert {a.pk for a in audit_alerts_for_user(viewer)} == allowed
+        cursor.execute(
+            "UPDATE alerts_auditalert SET status = 'dismissed', triaged_by_id = %s,"
+            " triage_reason = 'x', triaged_at = now() WHERE id = %s",
+            [viewer.pk, top.pk],
+        )
+        assert cursor.rowcount == 0
+    assert AuditAlert.objects.get(pk=top.pk).status == AuditAlert.Status.NEW
+
+
+def test_a_case_from_an_alert_keeps_the_force_charts_need_to_know_in_the_database(
+    org: Org, top: AuditAlert, analyst: User
+) -> None:
+    around = staff_around(top)
+    manager = add_user(org, "boss", Role.PSD_INVESTIGATOR, "psd-3", around.manager)
+    mate = add_user(org, "mate", Role.PSD_INVESTIGATOR, "psd-4", around.unit_mate)
+    holder = add_user(
+        org, "pc-jones", Role.PSD_INVESTIGATOR, "psd-9", top.force_user_id, force="XF-2"
+    )
+    with acting(analyst):
+        case = open_case_from_audit_alert(
+            analyst, get_audit_alert_for_user(analyst, top.pk, "triage"), REASON
+        )
+    assert case.subject_id == holder.pk
+    for user in (manager, mate, holder):
+        add_member(org.lead, case, user)
+    with as_app(analyst):
+        assert seen("cases_case", "id", case.pk) == 1
+    for user in (manager, mate, holder):
+        with as_app(user):
+            assert seen("cases_case", "id", case.pk) == 0, user
+            assert not decide(user, case).allowed, user
+    grant_access(org.lead, case, mate, "The only investigator cleared for the matter")
+    with as_app(mate):
+        assert seen("cases_case", "id", case.pk) == 1
+    insert = (
+        "INSERT INTO cases_caseaccess"
+        " (case_id, user_id, kind, reason, granted_by_id, granted_at, expires_at)"
+        " VALUES (%s, %s, %s, 'x', %s, now(), %s)"
+    )
+    later = timezone.now() + dt.timedelta(hours=1)
+    with as_app(holder) as cursor:
+        # The subject under another spelling of the force: break-glass finds no case.
+        cursor.execute("SELECT count(*) FROM custodes_break_glass_case(%s)", [case.reference])
+        assert cursor.fetchone() == (0,)
+        with pytest.raises(PermissionDenied):
+            break_glass(holder, case.reference, "Checking something on this case")
+        assert "row-level security" in refused(
+            cursor, insert, [case.pk, holder.pk, "break-glass", holder.pk, later]
+        )
+    with as_app(org.lead) as cursor:
+        assert "row-level security" in refused(
+            cursor, insert, [case.pk, holder.pk, "grant", org.lead.pk, None]
+        )
+    with as_app(manager) as cursor:
+        # Nor may the subject's force manager open a case about them in SQL.
+        assert "row-level security" in refused(
+            cursor,
+            "INSERT INTO cases_case (id, reference, title, subject_force, subject_force_user_id,"
+            " sealed, opened_by_id, opened_at)"
+            " VALUES (gen_random_uuid(), 'X-1', 'x', 'XF', %s, false, %s, now())",
+            [top.force_user_id, manager.pk],
+        )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_database_decides_cases_from_alerts_exactly_as_decide(db: None, seed: int) -> None:
+    rng = random.Random(seed)
+    now = timezone.now()
+    staff_ids = [f"F{i:02d}" for i in range(16)]
+    for n in range(2):
+        run = AuditRun.objects.create(
+            source=f"run-{n}",
+            fingerprint=f"cases-{seed}-{n}",
+            force="XF",
+            imported_at=now,
+            staff_count=0,
+            alert_count=0,
+            evidence_count=0,
+            look_ups=0,
+            explained=0,
+            explained_share=1.0,
+        )
+        # Two charts that disagree, with cycles and broken chains, as a reorganisation and
+        # bad data would leave them.
+        on_staff = rng.sample(staff_ids, 13)
+        ForceStaff.objects.bulk_create(
+            ForceStaff(
+                run=run,
+                force="XF",
+                user_id=user_id,
+                unit=rng.choice(["", "u1", "u2"]),
+                line_manager_id=rng.choice(["", "GONE", *on_staff]),
+            )
+            for user_id in on_staff
+        )
+    held: set[tuple[str, str]] = set()
+    made = []
+    for i in range(14):
+        force = rng.choice(["XF", "XF", "XF-2"])
+        force_user_id = rng.choice([None, *staff_ids])
+        if force_user_id is not None and (force, force_user_id) in held:
+            force_user_id = None
+        if force_user_id is not None:
+            held.add((force, force_user_id))
+        made.append(
+            User.objects.create(
+                username=f"u{i}",
+                role=rng.choice([*CASE_ROLES, rng.choice(list(Role))]),
+                unit=rng.choice(["", "psd-1", "psd-2"]),
+                force=force,
+                force_user_id=force_user_id,
+                is_active=rng.random() > 0.1,
+            )
+        )
+    users = list(User.objects.filter(pk__in=[u.pk for u in made]).order_by("pk"))
+    for user in users:
+        if rng.random() < 0.5:
+            user.line_manager = rng.choice(users)
+            user.save(update_fields=["line_manager"])
+    cases = []
+    for i in range(12):
+        case = Case.objects.create(
+            reference=f"AUDIT-{i}",
+            title="t",
+            subject=rng.choice([None, None, *users]),
+            subject_force_user_id=rng.choice([None, "NOT-ON-STAFF", *staff_ids]),
+            sealed=rng.random() < 0.2,
+            opened_by=rng.choice(users),
+            opened_at=now,
+        )
+        cases.append(case)
+        for _ in range(rng.randrange(1, 10)):
+            CaseAccess.objects.create(
+                case=case,
+                user=rng.choice(users),
+                kind=rng.choice(list(CaseAccess.Kind)),
+                granted_by=rng.choice(users),
+                granted_at=now,
+                expires_at=rng.choice([None, now + dt.timedelta(days=1)]),
+            )
+    charts = AuditCharts()
+    allowed_pairs = 0
+    kept_out_by_the_force = 0
+    for user in users:
+        expected = {c.pk for c in cases if decide(user, c, charts=charts).allowed}
+        allowed_pairs += len(expected)
+        kept_out_by_the_force += sum(
+            subject_conflict(user, c.subject_id, None, charts) is None
+            and subject_conflict(user, c.subject_id, c.subject_force_user_id, charts) is not None
+            for c in cases
+        )
+        with connection.cursor() as cursor:
+            for case in cases:
+                cursor.execute("SELECT custodes_may_see_case(%s, %s)", [case.pk, user.pk])
+                assert cursor.fetchone() == (case.pk in expected,), (user, case)
+        glass = {
+            c.pk
+            for c in cases
+            if not c.sealed
+            and not is_subject(user, c)
+            and user.is_active
+            and user.role in CASE_ROLES
+        }
+        with as_app(user) as cursor:
+            assert set(Case.objects.values_list("pk", flat=True)) == expected, user
+            # The application's own decision is the same where RLS hides the force's charts.
+            assert {c.pk for c in cases if decide(user, c).allowed} == expected, user
+            found = set()
+            for case in cases:
+                cursor.execute("SELECT id FROM custodes_break_glass_case(%s)", [case.reference])
+                found |= {row[0] for row in cursor.fetchall()}
+            assert found == glass, user
+    assert allowed_pairs > 0 and kept_out_by_the_force > 0
+
+
+def test_the_subject_migration_can_be_taken_back_and_applied_again(
+    org: Org, top: AuditAlert, analyst: User
+) -> None:
+    migration = importlib.import_module(SUBJECT_MIGRATION)
+    manager = add_user(org, "boss", Role.PSD_INVESTIGATOR, "psd-3", staff_around(top).manager)
+    case = open_case_from_audit_alert(analyst, top, REASON)
+    add_member(org.lead, case, manager)
+
+    def functions() -> tuple[Any, ...]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT to_regproc('custodes_audit_hidden_staff'),"
+                " to_regproc('custodes_audit_conflicts')"
+            )
+            return tuple(None if f is None else str(f) for f in cursor.fetchone())
+
+    def manager_sees() -> int:
+        with as_app(manager):
+            return seen("cases_case", "id", case.pk)
+
+    assert functions() == (None, "custodes_audit_conflicts") and manager_sees() == 0
+    with connection.schema_editor() as editor:
+        migration.backward(None, editor)
+    # 0003's and 0004's rules again: the manager on the team sees the case.
+    assert functions() == ("custodes_audit_hidden_staff", None) and manager_sees() == 1
+    with as_app(analyst):
+        assert top.pk in visible()["alerts"]
+    with connection.schema_editor() as editor:
+        migration.forward(None, editor)
+    assert functions() == (None, "custodes_audit_conflicts") and manager_sees() == 0

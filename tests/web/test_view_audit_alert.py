@@ -18,6 +18,7 @@ from custodes.web.alerts.actions import (
     open_case_from_audit_alert,
 )
 from custodes.web.alerts.models import AuditAlert, AuditRun
+from custodes.web.cases.actions import add_member, grant_access
 from custodes.web.cases.models import Case, CaseAccess
 from custodes.web.trail.models import TrailEvent
 from tests.web.audit_helpers import (
@@ -273,3 +274,81 @@ def test_the_actions_refuse_those_too_close_even_when_called_directly(
         dismiss_audit_alert(org.outsider, alert, REASON)
     assert fresh(alert).status == AuditAlert.Status.NEW
     assert not Case.objects.filter(reference=case_reference(alert)).exists()
+
+
+def case_page(client: Client, case: Case) -> int:
+    """Return the status of the case's page as `client` asks for it."""
+    return int(client.get(f"/cases/{case.reference}/").status_code)
+
+
+def test_a_case_opened_from_an_alert_keeps_the_force_charts_need_to_know(
+    org: Org, alert: AuditAlert, analyst: User
+) -> None:
+    """The subject's force manager and unit stay out though the subject has no account."""
+    around = staff_around(alert)
+    manager = add_user(org, "boss", Role.PSD_INVESTIGATOR, "psd-3", around.manager)
+    mate = add_user(org, "mate", Role.PSD_INVESTIGATOR, "psd-4", around.unit_mate)
+    case = open_case_from_audit_alert(analyst, alert, REASON)
+    assert case.subject is None
+    clients = {user: org.client(user) for user in (manager, mate)}
+    for user, client in clients.items():
+        # On the case team, as with custodes' own chart the conflict still keeps them out.
+        add_member(org.lead, case, user)
+        assert case_page(client, case) == 404, user.username
+        assert case.reference not in client.get("/cases/").content.decode()
+    page = org.client(analyst).get(f"/cases/{case.reference}/").content.decode()
+    assert f"{alert.force} staff {escape(alert.force_user_id)}, no custodes account" in page
+    # A recorded grant lets a conflicted investigator in, as it does for custodes' chart.
+    grant_access(org.lead, case, mate, "The only investigator cleared for the matter")
+    assert case_page(clients[mate], case) == 200
+    assert case_page(clients[manager], case) == 404
+    assert (case.subject_force, case.subject_force_user_id) == (alert.force, alert.force_user_id)
+
+
+def test_a_case_about_an_account_holder_keeps_the_force_charts_need_to_know(
+    org: Org, alert: AuditAlert, analyst: User
+) -> None:
+    """The subject's custodes account adds custodes' chart; the force's chart still counts."""
+    account = add_user(org, "pc-jones", Role.INTAKE_HANDLER, "response-west", alert.force_user_id)
+    manager = add_user(org, "boss", Role.PSD_INVESTIGATOR, "psd-3", staff_around(alert).manager)
+    case = open_case_from_audit_alert(analyst, alert, REASON)
+    assert case.subject == account
+    add_member(org.lead, case, manager)
+    assert case_page(org.client(manager), case) == 404
+
+
+def test_the_subject_under_another_spelling_of_the_force_is_the_cases_subject(
+    org: Org, alert: AuditAlert, analyst: User
+) -> None:
+    """The case is about the account holding the subject's id, however its force is spelt."""
+    subject = add_user(
+        org, "pc-jones", Role.PSD_INVESTIGATOR, "psd-9", alert.force_user_id, force="XF-2"
+    )
+    case = open_case_from_audit_alert(analyst, alert, REASON)
+    assert case.subject == subject
+    client = org.client(subject)
+    data = {"reference": case.reference, "reason": "Checking something on this case"}
+    refused = csrf_post(client, "/cases/break-glass/", data)
+    assert "no such case, or it cannot be opened by break-glass" in refused.content.decode()
+    assert case_page(client, case) == 404
+    assert not CaseAccess.objects.filter(case=case, user=subject).exists()
+
+
+def test_every_holder_of_the_subjects_force_id_is_the_subject(
+    org: Org, alert: AuditAlert, analyst: User
+) -> None:
+    """A second account holding the subject's id cannot break the glass or be granted it."""
+    account = add_user(org, "pc-jones", Role.INTAKE_HANDLER, "response-west", alert.force_user_id)
+    other = add_user(
+        org, "pc-jones-2", Role.PSD_INVESTIGATOR, "psd-9", alert.force_user_id, force="XF-2"
+    )
+    case = open_case_from_audit_alert(analyst, alert, REASON)
+    assert case.subject == account  # the alert's own force first
+    client = org.client(other)
+    data = {"reference": case.reference, "reason": "Checking something on this case"}
+    refused = csrf_post(client, "/cases/break-glass/", data)
+    assert "no such case, or it cannot be opened by break-glass" in refused.content.decode()
+    with pytest.raises(PermissionDenied):
+        grant_access(org.lead, case, other, "Needs to see it")
+    add_member(org.lead, case, other)
+    assert case_page(client, case) == 404

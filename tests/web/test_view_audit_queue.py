@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -12,13 +14,14 @@ from tests.web.audit_helpers import (
     QUEUE,
     AuditFolders,
     add_user,
+    import_reorganised_run,
     import_run,
     listed,
     make_audit_folders,
     staff_around,
     visible_to,
 )
-from tests.web.conftest import Org
+from tests.web.conftest import Org, csrf_post
 
 
 @pytest.fixture
@@ -105,6 +108,35 @@ def test_custodes_own_chart_applies_too(org: Org, run: AuditRun) -> None:
     boss = add_user(org, "boss", Role.CC_LEAD, "acu-command", around.stranger)
     add_user(org, "subject-account", Role.INTAKE_HANDLER, "response", alert.force_user_id, boss)
     assert alert.pk not in listed(org.client(boss), "all")
+
+
+def test_a_later_run_that_puts_the_analyst_over_the_subject_hides_the_older_alert(
+    org: Org, run: AuditRun, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """A tie any imported run shows counts: a reorganisation hides the older alerts too."""
+    old = top(run)
+    viewer = staff_around(old).stranger
+    client = analyst_client(org, viewer)
+    assert old.pk in listed(client)
+    # A month later the force reorganises: the analyst now line-manages the subject.
+    folders = make_audit_folders(tmp_path_factory)
+    later = import_reorganised_run(folders, tmp_path, old.force_user_id, viewer)
+    new = AuditAlert.objects.get(run=later, force_user_id=old.force_user_id)
+    shown = listed(client, "all")
+    assert old.pk not in shown and new.pk not in shown
+    # Worked out independently: an alert shows when its subject is clear in both charts.
+    clear = [
+        {AuditAlert.objects.get(pk=pk).force_user_id for pk in visible_to(r, viewer)}
+        for r in (run, later)
+    ]
+    alerts = AuditAlert.objects.order_by("-run_id", "rank")
+    assert shown == [a.pk for a in alerts if a.force_user_id in clear[0] & clear[1]]
+    assert len(shown) > 50
+    # Nor can the analyst open or act on the older alert.
+    assert client.get(f"/alerts/audit/{old.pk}/").status_code == 404
+    reason = {"reason": "Nothing in it: I know the officer"}
+    assert csrf_post(client, f"/alerts/audit/{old.pk}/dismiss/", reason).status_code == 404
+    assert AuditAlert.objects.get(pk=old.pk).status == AuditAlert.Status.NEW
 
 
 def test_an_analyst_not_known_in_the_force_sees_nothing(org: Org, run: AuditRun) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Conflict", "OrgChart", "conflict"]
+__all__ = ["Conflict", "OrgChart", "conflict", "conflicts"]
 
 
 class Conflict(Enum):
@@ -47,3 +47,27 @@ def conflict(viewer_id: int, subject_id: int | None, chart: OrgChart) -> Conflic
     if viewer_unit and viewer_unit == chart.unit.get(subject_id):
         return Conflict.UNIT
     return None
+
+
+def conflicts(viewer_id: int, chart: OrgChart) -> dict[int, Conflict]:
+    """Return everyone in the chart `conflict` finds the viewer too close to, and why."""
+    # One pass over the chart instead of one walk per member: a force's chart is large.
+    reports: dict[int, list[int]] = {}
+    for user_id, manager in chart.manager.items():
+        if manager is not None:
+            reports.setdefault(manager, []).append(user_id)
+    below: set[int] = set()
+    waiting = list(reports.get(viewer_id, ()))
+    while waiting:
+        user_id = waiting.pop()
+        if user_id not in below:
+            below.add(user_id)
+            waiting.extend(reports.get(user_id, ()))
+    found: dict[int, Conflict] = {}
+    viewer_unit = chart.unit.get(viewer_id)
+    if viewer_unit:
+        found.update((u, Conflict.UNIT) for u, unit in chart.unit.items() if unit == viewer_unit)
+    # Chain outranks unit, and self outranks both, as in `conflict`.
+    found.update(dict.fromkeys(chart.above(viewer_id) | below, Conflict.CHAIN))
+    found[viewer_id] = Conflict.SELF
+    return found

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.db.models import QuerySet
 from django.http import Http404
 
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.models import Alert, AuditAlert, AuditEvidence, ForceStaff
-from custodes.web.need_to_know import Conflict, OrgChart, conflict
+from custodes.web.dbsecurity.rls import force_staff_conflicts
+from custodes.web.need_to_know import Conflict, OrgChart, conflict, conflicts
 from custodes.web.orgchart import org_chart
 from custodes.web.trail.chain import record
 
@@ -52,50 +55,89 @@ def may_review_audit_alerts(user: User) -> bool:
     return user.is_active and user.role in ALERT_ROLES and bool(user.force_user_id)
 
 
-class AuditCharts:
-    """The org charts need-to-know on audit alerts is decided with, each loaded once."""
+# How custodes_audit_conflicts names a tie, and which tie counts when runs disagree.
+_KINDS = {"chain": Conflict.CHAIN, "unit": Conflict.UNIT}
+_RANK = {None: 0, Conflict.UNIT: 1, Conflict.CHAIN: 2, Conflict.SELF: 3}
 
-    def __init__(self) -> None:
-        self.users = org_chart()
-        self._accounts: dict[str, list[int]] = {}
+
+class AuditCharts:
+    """The org charts need-to-know on audit alerts and their cases is decided with, loaded once."""
+
+    def __init__(self, users: OrgChart | None = None) -> None:
+        self._users = users
+        self._staff: dict[int, dict[str, Conflict]] = {}
+
+    @cached_property
+    def users(self) -> OrgChart:
+        """Return custodes' own chart."""
+        return self._users if self._users is not None else org_chart()
+
+    @cached_property
+    def _accounts(self) -> dict[str, list[int]]:
+        accounts: dict[str, list[int]] = {}
         for pk, force_user_id in User.objects.filter(force_user_id__isnull=False).values_list(
             "pk", "force_user_id"
         ):
-            self._accounts.setdefault(str(force_user_id), []).append(pk)
-        self._runs: dict[int, tuple[OrgChart, dict[str, int]]] = {}
+            accounts.setdefault(str(force_user_id), []).append(pk)
+        return accounts
 
-    def _force_chart(self, run_id: int) -> tuple[OrgChart, dict[str, int]]:
-        if run_id not in self._runs:
-            rows = list(
-                ForceStaff.objects.filter(run_id=run_id).values_list(
-                    "pk", "user_id", "line_manager_id", "unit"
-                )
-            )
-            ids = {user_id: pk for pk, user_id, _, _ in rows}
-            chart = OrgChart(
-                manager={pk: ids.get(manager) for pk, _, manager, _ in rows},
-                unit={pk: unit for pk, _, _, unit in rows},
-            )
-            self._runs[run_id] = (chart, ids)
-        return self._runs[run_id]
+    def _force_staff(self, viewer: User, own: str) -> dict[str, Conflict]:
+        """Return the force staff too close to `viewer` in any run that lists the viewer."""
+        if viewer.pk not in self._staff:
+            found: dict[str, Conflict] = {}
+            shown = force_staff_conflicts(viewer.pk)
+            if shown is not None:
+                pairs = [(user_id, _KINDS[kind]) for user_id, kind in shown]
+            else:
+                pairs = []
+                runs = ForceStaff.objects.filter(user_id=own).values_list("run_id", flat=True)
+                for run_id in runs.distinct():
+                    pairs += _run_conflicts(run_id, own)
+            # The same person in several runs: the closest tie any run shows counts.
+            for user_id, why in pairs:
+                if _RANK[why] > _RANK.get(found.get(user_id), 0):
+                    found[user_id] = why
+            self._staff[viewer.pk] = found
+        return self._staff[viewer.pk]
 
-    def conflict(self, viewer: User, alert: AuditAlert) -> Conflict | None:
-        """Return why `viewer` is too close to the alert's subject, or None."""
+    def subject_conflict(self, viewer: User, force_user_id: str) -> Conflict | None:
+        """Return why `viewer` is too close to the force's member of staff, or None."""
+        own = viewer.force_user_id
+        if own and own == force_user_id:
+            return Conflict.SELF
         # In custodes' own chart, for any account holding the subject's force user id: an
         # account of another force with the same id only hides more, never less.
-        for account in self._accounts.get(alert.force_user_id, ()):
+        for account in self._accounts.get(force_user_id, ()):
             found = conflict(viewer.pk, account, self.users)
             if found is not None:
                 return found
-        own = viewer.force_user_id
         if not own:
             return None
-        if own == alert.force_user_id:
-            return Conflict.SELF
-        # In the audited force's chart, where the subject may have no custodes account.
-        chart, ids = self._force_chart(alert.run_id)
-        me = ids.get(own)
-        return None if me is None else conflict(me, ids.get(alert.force_user_id), chart)
+        # In the audited force's charts, where the subject may have no custodes account: in
+        # every imported run that lists them both, so a later reorganisation hides the alerts
+        # of earlier runs too.
+        return self._force_staff(viewer, own).get(force_user_id)
+
+    def conflict(self, viewer: User, alert: AuditAlert) -> Conflict | None:
+        """Return why `viewer` is too close to the alert's subject, or None."""
+        return self.subject_conflict(viewer, alert.force_user_id)
+
+
+def _run_conflicts(run_id: int, own: str) -> list[tuple[str, Conflict]]:
+    """Return the staff of one run too close to the member with force user id `own`."""
+    rows = list(
+        ForceStaff.objects.filter(run_id=run_id).values_list(
+            "pk", "user_id", "line_manager_id", "unit"
+        )
+    )
+    ids = {user_id: pk for pk, user_id, _, _ in rows}
+    names = {pk: user_id for user_id, pk in ids.items()}
+    # A manager who is not on the run's staff ends a chain.
+    chart = OrgChart(
+        manager={pk: ids.get(manager) for pk, _, manager, _ in rows},
+        unit={pk: unit for pk, _, _, unit in rows},
+    )
+    return [(names[pk], why) for pk, why in conflicts(ids[own], chart).items()]
 
 
 def audit_conflict(
@@ -140,4 +182,7 @@ def read_evidence(user: User, alert: AuditAlert) -> list[AuditEvidence]:
 
 def subject_account(alert: AuditAlert) -> User | None:
     """Return the custodes account of the alert's subject, if they have one."""
-    return User.objects.filter(force=alert.force, force_user_id=alert.force_user_id).first()
+    # As need-to-know finds them (AuditCharts): by force user id whatever the force's
+    # spelling, the account of the alert's own force first if several hold the id.
+    accounts = User.objects.filter(force_user_id=alert.force_user_id).order_by("pk")
+    return min(accounts, key=lambda account: account.force != alert.force, default=None)

@@ -270,6 +270,10 @@ def open_case_from_audit_alert(actor: User, alert: AuditAlert, reason: str) -> C
             case_reference(locked),
             f"Access audit: {summary}",
             subject_account(locked),
+            # The subject as the force knows them, so the case keeps the alert's need-to-know
+            # (the force's charts) though most force staff have no custodes account.
+            subject_force=locked.force,
+            subject_force_user_id=locked.force_user_id,
         )
         locked.case = case
         opened.append(case)

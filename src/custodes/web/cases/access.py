@@ -9,12 +9,19 @@ from django.http import Http404
 from django.utils import timezone
 
 from custodes.web.accounts.models import User
+from custodes.web.alerts.access import AuditCharts
 from custodes.web.cases.models import Case, CaseAccess
 from custodes.web.need_to_know import Conflict, OrgChart, conflict
-from custodes.web.orgchart import org_chart
 from custodes.web.trail.chain import record
 
-__all__ = ["Decision", "cases_for_user", "decide", "get_case_for_user"]
+__all__ = [
+    "Decision",
+    "cases_for_user",
+    "decide",
+    "get_case_for_user",
+    "is_subject",
+    "subject_conflict",
+]
 
 
 @dataclass(frozen=True)
@@ -34,11 +41,43 @@ def _active_kinds(user: User, case: Case) -> set[str]:
     )
 
 
-def decide(user: User, case: Case, chart: OrgChart | None = None) -> Decision:
+def is_subject(user: User, case: Case) -> bool:
+    """Say whether the case is about `user`: their account, or their id in the audited force."""
+    # Any account holding the force user id, whatever its force's spelling, as need-to-know
+    # on audit alerts treats it.
+    return case.subject_id == user.pk or (
+        case.subject_force_user_id is not None and user.force_user_id == case.subject_force_user_id
+    )
+
+
+def subject_conflict(
+    user: User,
+    subject_id: int | None,
+    subject_force_user_id: str | None,
+    charts: AuditCharts | None = None,
+) -> Conflict | None:
+    """Return the conflict between `user` and a case's subject, or None if there is none.
+
+    A case opened from an audit alert knows its subject by their force user id, and often
+    by no account at all: it is decided in the audited force's charts too, as the alert was.
+    """
+    charts = charts or AuditCharts()
+    found = conflict(user.pk, subject_id, charts.users)
+    if subject_force_user_id is None or found is Conflict.SELF:
+        return found
+    in_force = charts.subject_conflict(user, subject_force_user_id)
+    return in_force if found is None or in_force is Conflict.SELF else found
+
+
+def decide(
+    user: User, case: Case, chart: OrgChart | None = None, charts: AuditCharts | None = None
+) -> Decision:
     """Apply the need-to-know rules to one user and one case."""
     if not user.is_active:
         return Decision(False, "inactive account")
-    found = conflict(user.pk, case.subject_id, chart or org_chart())
+    found = subject_conflict(
+        user, case.subject_id, case.subject_force_user_id, charts or AuditCharts(chart)
+    )
     if found is Conflict.SELF:
         return Decision(False, found.value)
     kinds = _active_kinds(user, case)
@@ -66,6 +105,6 @@ def get_case_for_user(user: User, reference: str, purpose: str = "read") -> Case
 
 def cases_for_user(user: User) -> list[Case]:
     """Return every case `user` may see."""
-    chart = org_chart()
+    charts = AuditCharts()
     candidates = Case.objects.filter(access__user=user).distinct().select_related("subject")
-    return [case for case in candidates if decide(user, case, chart).allowed]
+    return [case for case in candidates if decide(user, case, charts=charts).allowed]

@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.models import Alert
+from custodes.web.cases.access import is_subject, subject_conflict
 from custodes.web.cases.models import Case, CaseAccess
 from custodes.web.dbsecurity.rls import case_for_break_glass, insert_unread
-from custodes.web.need_to_know import Conflict, conflict
-from custodes.web.orgchart import org_chart
 from custodes.web.trail.chain import record
 
 __all__ = ["add_member", "break_glass", "grant_access", "name_on_sealed_case", "open_case"]
@@ -36,16 +35,30 @@ def _require(actor: User, roles: set[Role], doing: str) -> None:
 
 @transaction.atomic
 def open_case(
-    actor: User, reference: str, title: str, subject: User | None, sealed: bool = False
+    actor: User,
+    reference: str,
+    title: str,
+    subject: User | None,
+    sealed: bool = False,
+    *,
+    subject_force: str = "",
+    subject_force_user_id: str | None = None,
 ) -> Case:
-    """Open a case, with the opener on its team (or named, if it is sealed)."""
+    """Open a case, with the opener on its team (or named, if it is sealed).
+
+    `subject_force` and `subject_force_user_id` name the subject as an audited force knows
+    them (a case opened from an audit alert): need-to-know then uses the force's charts too.
+    """
     _require(actor, CASE_ROLES, "open cases")
-    if subject is not None and conflict(actor.pk, subject.pk, org_chart()) is not None:
+    subject_id = subject.pk if subject is not None else None
+    if subject_conflict(actor, subject_id, subject_force_user_id) is not None:
         raise PermissionDenied("you cannot open a case about yourself, your chain or your unit")
     case = Case.objects.create(
         reference=reference,
         title=title,
         subject=subject,
+        subject_force=subject_force,
+        subject_force_user_id=subject_force_user_id,
         sealed=sealed,
         opened_by=actor,
         opened_at=timezone.now(),
@@ -97,7 +110,7 @@ def grant_access(actor: User, case: Case, user: User, reason: str) -> CaseAccess
     _require(actor, GRANTING_ROLES, "grant access")
     if not reason.strip():
         raise ValidationError("a grant needs a reason")
-    if case.subject_id == user.pk:
+    if is_subject(user, case):
         raise PermissionDenied("nobody may be granted a case about themselves")
     return _give(actor, case, user, CaseAccess.Kind.GRANT, reason=reason)
 
@@ -108,7 +121,7 @@ def name_on_sealed_case(actor: User, case: Case, user: User, reason: str) -> Cas
     _require(actor, GRANTING_ROLES, "name people on sealed cases")
     if not case.sealed:
         raise ValidationError("the case is not sealed")
-    if case.subject_id == user.pk:
+    if is_subject(user, case):
         raise PermissionDenied("nobody may be named on a case about themselves")
     return _give(actor, case, user, CaseAccess.Kind.NAMED, reason=reason)
 
@@ -123,11 +136,7 @@ def break_glass(actor: User, reference: str, reason: str) -> Case:
     # that may, which finds only a case break-glass could open.
     case = case_for_break_glass(reference)
     # Sealed cases and cases about oneself stay shut; say no more than "no such case".
-    if (
-        case is None
-        or case.sealed
-        or conflict(actor.pk, case.subject_id, org_chart()) is Conflict.SELF
-    ):
+    if case is None or case.sealed or is_subject(actor, case):
         raise PermissionDenied("no such case, or it cannot be opened by break-glass")
     expires = timezone.now() + dt.timedelta(minutes=settings.BREAK_GLASS_MINUTES)
     _give(actor, case, actor, CaseAccess.Kind.BREAK_GLASS, reason=reason, expires_at=expires)

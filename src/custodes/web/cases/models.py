@@ -23,6 +23,13 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="cases_about",
     )
+    # The subject as the audited force knows them, on a case opened from an access-audit
+    # alert: need-to-know then applies the force's own charts too, as it did to the alert,
+    # whether or not the subject has an account. NULL rather than "" on every other case.
+    subject_force = models.CharField(max_length=32, blank=True, default="")
+    subject_force_user_id = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, default=None
+    )
     sealed = models.BooleanField(default=False)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
