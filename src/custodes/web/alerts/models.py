@@ -78,6 +78,8 @@ class ForceStaff(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "user_id"], name="forcestaff_one_per_run"),
         ]
+        # Need-to-know looks a viewer up in every run that lists them, by their id alone.
+        indexes = [models.Index(fields=["user_id"], name="forcestaff_user_id")]
 
     def __str__(self) -> str:
         return f"{self.force} {self.user_id}"
