@@ -147,6 +147,8 @@ def run_audit(
             timings[step.stage] = timings.get(step.stage, 0.0) + time.perf_counter() - started
 
         salt = _load(eng, step_run, timings, report.coded_apart)
+        # The validator's notes name every optional table and column the extract lacks and
+        # what the audit does without it, as the spec asks the run summary to.
         notes = list(report.notes)
         if "person_markers" in present:
             notes += _uncounted_markers(eng, catalogue)
@@ -159,8 +161,6 @@ def run_audit(
             for name in dead:
                 eng.drop(name)
         started = time.perf_counter()
-        # The validator's notes name every optional table and column the extract lacks and
-        # what the audit does without it, as the spec asks the run summary to.
         result = _write_outputs(eng, config, catalogue, extract, out, notes)
         timings["outputs"] = time.perf_counter() - started
     finally:
