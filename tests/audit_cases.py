@@ -29,8 +29,9 @@ def _at(day: float, hour: float = 0) -> datetime:
 
 def case_extract(folder: Path, case: dict[str, Any]) -> Path:
     """Write the extract a catalogue case describes; the user under test is u1."""
-    # `broad` gives u1 and their peers a broad-access role.
+    # `broad` gives u1 a broad-access role, and their peers too unless `peers_broad` says.
     broad = bool(case.get("broad", False))
+    peers_broad = bool(case.get("peers_broad", broad))
     staff: list[Row] = [
         {
             "user_id": "u1",
@@ -64,7 +65,7 @@ def case_extract(folder: Path, case: dict[str, Any]) -> Path:
             "role": "officer",
             "unit": "response-1",
             "line_manager_id": "u0",
-            "broad_access": broad,
+            "broad_access": peers_broad,
         }
         for n in range(int(case.get("peers", 0)))
     ]

@@ -112,3 +112,20 @@ def test_spent_tables_are_dropped(extract: Path, tmp_path: Path) -> None:
     assert left == OUTPUT_TABLES
     assert "x_other" not in left and "s_ev_post_contact" not in left
     assert (tmp_path / "kept" / "report.html").stat().st_size > 0
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_each_engine_reads_the_catalogues_text_as_written(engine: str) -> None:
+    """Marker names from a force's rules reach the SQL as literals, backslashes and all."""
+    from custodes.audit.engine import make_engine
+
+    texts = ["victim's-family", "dv\\nvictim", "ends-in\\", "plain"]
+    eng = make_engine(engine)
+    try:
+        sql = " UNION ALL ".join(
+            f"SELECT {n} AS n, {eng.dialect.literal(t)} AS t" for n, t in enumerate(texts)
+        )
+        got = eng.fetch(f"SELECT t FROM ({sql}) x ORDER BY n").column("t").to_pylist()
+    finally:
+        eng.close()
+    assert got == texts

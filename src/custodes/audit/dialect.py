@@ -38,6 +38,11 @@ class Dialect(ABC):
         """Return a column name quoted, for names that are SQL keywords."""
         return '"' + name.replace('"', '""') + '"'
 
+    def literal(self, text: str) -> str:
+        """Return text as a string literal, for the few values the catalogue puts in SQL."""
+        # DuckDB reads a backslash in '...' as itself, so doubling quotes is the whole escape.
+        return "'" + text.replace("'", "''") + "'"
+
     def param(self, name: str) -> str:
         """Return the placeholder for a bound parameter called `name`."""
         return f"${name}"
@@ -127,6 +132,10 @@ class SparkDialect(Dialect):
 
     def add_years(self, date: str, years: int) -> str:
         return f"add_months({date}, {12 * int(years)})"
+
+    def literal(self, text: str) -> str:
+        # Spark reads a backslash in '...' as an escape: it must be escaped itself.
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
     def median(self, expr: str) -> str:
         return f"percentile({expr}, 0.5)"

@@ -6,7 +6,6 @@ from custodes.audit.catalogue import Catalogue, Signal
 from custodes.audit.config import DAY, AuditConfig
 from custodes.audit.dialect import Dialect
 from custodes.audit.pipeline.step import Step, kind_code
-from custodes.audit.sql import quote_literal
 
 __all__ = ["signal_steps"]
 
@@ -41,7 +40,7 @@ def signal_steps(
     if "person_markers" in present:
         vulnerable = sig("vulnerable")
         # NULL keeps the list valid SQL when a force's rules list no markers at all.
-        markers = ", ".join(map(quote_literal, vulnerable.values("markers"))) or "NULL"
+        markers = ", ".join(map(d.literal, vulnerable.values("markers"))) or "NULL"
         parts["vulnerable"] = f"""{scoped("vulnerable")}
             {d.semi_join()} a_markers m ON m.p = ev.p
               AND m.marker IN ({markers})
@@ -127,9 +126,11 @@ def signal_steps(
         WHERE {_scope(sig("print-export"))}
           AND ev.act IN (SELECT act FROM a_action WHERE action IN ('print', 'export'))"""
     peer = sig("peer-rate")
-    # Peers are the others who share the user's force, role and unit (see x_colleague): the
-    # user's own count is left out of the median, or in a unit of two it could never be far
-    # above it. Only users with enough unexplained look-ups to matter are compared.
+    # Peers are the others who share the user's force, role and unit (see x_colleague), and
+    # broad access: a team link is never sought for broad-access staff, so their counts and
+    # others' are not alike. The user's own count is left out of the median, or in a unit of
+    # two it could never be far above it. Only users with enough look-ups to matter are
+    # compared.
     counts = f"SELECT ev.u, count(*) AS n FROM x_ev ev WHERE {_scope(peer)} GROUP BY ev.u"
     parts["peer-rate"] = f"""{scoped("peer-rate")}
         JOIN (
@@ -137,7 +138,7 @@ def signal_steps(
             JOIN ({counts}) mine ON mine.u = me.u
             JOIN a_staff them
               ON them.force = me.force AND them.role = me.role AND them.unit = me.unit
-             AND them.u <> me.u
+             AND them.broad = me.broad AND them.u <> me.u
             LEFT JOIN ({counts}) theirs ON theirs.u = them.u
             WHERE mine.n >= {int(peer.param("min_lookups"))}
             GROUP BY me.u, mine.n
