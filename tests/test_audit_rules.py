@@ -134,6 +134,9 @@ def _reasons(out: Path) -> list[str]:
         (PACKAGED.replace("markers = [", "marker_list = ["), "needs a list of markers"),
         (PACKAGED.replace("weight = 0.25", "weight = 'heavy'", 1), "vulnerable"),
         ("[explanations\n", "not valid TOML"),
+        (PACKAGED.replace("min_days = 3\n", ""), "'repeated': no min_days"),
+        (PACKAGED.replace("none = 1.0", 'none = "high"'), "[explanations]: 'high' is not"),
+        (PACKAGED.replace("saturation = 6.0", "saturation = inf", 1), "inf is not a finite"),
     ],
 )
 def test_the_audit_command_refuses_a_bad_rules_file(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -13,6 +14,14 @@ __all__ = ["Catalogue", "Signal", "load_catalogue"]
 
 Scope = Literal["unexplained", "personal", "declared"]
 EXPLANATION_KINDS = ("assigned", "reason", "declared", "team", "nearby", "broad", "none")
+# The numbers each signal's SQL takes from the catalogue.
+_PARAMS = {
+    "repeated": ("min_days",),
+    "off-duty": ("grace_minutes",),
+    "trawling": ("min_people",),
+    "young-women": ("min_people", "min_ratio"),
+    "peer-rate": ("min_lookups", "min_ratio"),
+}
 # The signals the pipeline computes: a catalogue defines each of them once, no more.
 SIGNAL_IDS = (
     "unexplained",
@@ -92,15 +101,20 @@ def load_catalogue(text: str | None = None) -> Catalogue:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CustodesError(f"rules.toml is not valid TOML: {exc}") from None
-    residual = {k: float(v) for k, v in data.get("explanations", {}).items()}
+    try:
+        residual = {k: _number(v) for k, v in data.get("explanations", {}).items()}
+    except (TypeError, ValueError) as exc:
+        raise CustodesError(f"rules.toml [explanations]: {exc}") from None
     if set(residual) != set(EXPLANATION_KINDS):
         raise CustodesError(f"rules.toml [explanations] must set exactly {EXPLANATION_KINDS}")
     signals = []
     for raw in data.get("signal", []):
         try:
             signals.append(_signal(raw))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CustodesError(f"rules.toml signal {raw.get('id')!r}: {exc!r}") from None
+        except KeyError as exc:
+            raise CustodesError(f"rules.toml signal {raw.get('id')!r}: no {exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise CustodesError(f"rules.toml signal {raw.get('id')!r}: {exc}") from None
     for signal in signals:
         unknown = set(signal.kinds) - set(EXPLANATION_KINDS)
         if unknown:
@@ -114,6 +128,10 @@ def load_catalogue(text: str | None = None) -> Catalogue:
             f"rules.toml must define each of {', '.join(SIGNAL_IDS)}; "
             f"missing {sorted(missing)}, unknown {sorted(unknown)}"
         )
+    for signal in signals:
+        absent = [name for name in _PARAMS.get(signal.id, ()) if name not in signal.params]
+        if absent:
+            raise CustodesError(f"rules.toml signal {signal.id!r}: no {', '.join(absent)}")
     markers = next(s for s in signals if s.id == "vulnerable").lists.get("markers")
     if markers is None:
         raise CustodesError("rules.toml signal 'vulnerable' needs a list of markers")
@@ -124,10 +142,10 @@ def _signal(raw: dict[str, Any]) -> Signal:
     """Read one [[signal]] table of the catalogue."""
     if raw.get("scope") not in ("unexplained", "personal", "declared"):
         raise CustodesError(f"rules.toml signal {raw.get('id')!r}: unknown scope")
-    weight = float(raw["weight"])
+    weight = _number(raw["weight"])
     # A "declared" signal shows look-ups a declaration explains, so it may weigh nothing.
     above_least = weight >= 0 if raw.get("scope") == "declared" else weight > 0
-    if not (above_least and weight < 1) or float(raw["saturation"]) <= 0:
+    if not (above_least and weight < 1) or _number(raw["saturation"]) <= 0:
         raise CustodesError(f"rules.toml signal {raw['id']!r}: weight in (0, 1), saturation > 0")
     return Signal(
         id=raw["id"],
@@ -136,7 +154,9 @@ def _signal(raw: dict[str, Any]) -> Signal:
         weight=float(raw["weight"]),
         saturation=float(raw["saturation"]),
         scope=raw["scope"],
-        params={k: float(v) for k, v in raw.items() if k not in _KNOWN and not isinstance(v, list)},
+        params={
+            k: _number(v) for k, v in raw.items() if k not in _KNOWN and not isinstance(v, list)
+        },
         lists={
             k: tuple(str(x) for x in v)
             for k, v in raw.items()
@@ -145,3 +165,10 @@ def _signal(raw: dict[str, Any]) -> Signal:
         cases=tuple(raw.get("case", [])),
         counts=tuple(raw.get("counts", ())),
     )
+
+
+def _number(value: object) -> float:
+    """Return a catalogue value as a finite number, or refuse it."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number")
+    return float(value)
