@@ -79,6 +79,19 @@ def test_look_ups_of_incident_records_are_counted_as_records(tmp_path: Path) -> 
     assert _summary(tmp_path, case) == "Opened 1 record with no work reason."
 
 
+def test_people_and_records_are_counted_apart(tmp_path: Path) -> None:
+    case = {
+        "persons": [{"id": "p1", "sex": "M", "age": 40}],
+        "assignments": [{"incident": "i1", "persons": [], "day": 3, "hours": 2}],
+        "lookups": [
+            {"day": 20, "hour": 12, "person": "p1"},
+            *({"day": 20, "hour": 13 + n, "incident": "i1"} for n in range(3)),
+        ],
+    }
+    summary = _summary(tmp_path, case)
+    assert summary == "Looked up 1 person and opened 3 records with no work reason.", summary
+
+
 def test_a_declared_associate_is_shown_as_explained(tmp_path: Path) -> None:
     case = {
         "persons": [{"id": "p1", "sex": "F", "age": 50}],

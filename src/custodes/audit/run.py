@@ -260,13 +260,13 @@ def _write_outputs(
         "SELECT r.rank, r.user_id, r.score, r.reasons, r.events, r.first_t, r.last_t, r.u "
         "FROM s_ranked r ORDER BY r.rank"
     )
-    stats = eng.fetch("SELECT u, signal, part, n_events, n_people, n_days FROM s_signal")
+    stats = eng.fetch("SELECT u, signal, part, n_events, n_people, n_days, n_records FROM s_signal")
     by_user: dict[int, dict[str, SignalStats]] = {}
-    for u, signal, part, n_events, n_people, n_days in zip(
+    for u, signal, part, n_events, n_people, n_days, n_records in zip(
         *(column.to_pylist() for column in stats.columns), strict=True
     ):
         by_user.setdefault(int(u), {})[str(signal)] = SignalStats(
-            float(part), int(n_events), int(n_people), int(n_days)
+            float(part), int(n_events), int(n_people), int(n_days), int(n_records)
         )
     users = ranked.column("u").to_pylist()
     summaries = [summarise(by_user.get(int(u), {})) for u in users]

@@ -16,6 +16,7 @@ class SignalStats:
     events: int
     people: int
     days: int
+    records: int = 0  # look-ups of incident records, which name no person
 
 
 def _count(n: int, noun: str = "person", plural: str = "people") -> str:
@@ -32,11 +33,19 @@ def _clause(signal: str, s: SignalStats) -> str:
     days = _count(s.days, "day", "days")
     match signal:
         case "unexplained":
-            # Look-ups of incident records name no person: counted as records instead.
-            if s.people == 0:
-                return f"opened {_count(s.events, 'record', 'records')} with no work reason"
-            many = f" ({look_ups})" if s.events != s.people else ""
-            return f"looked up {people} with no work reason{many}"
+            # Look-ups of incident records name no person: they are counted as records.
+            done = []
+            of_people = s.events - s.records
+            if s.people:
+                many = (
+                    f" ({_count(of_people, 'look-up', 'look-ups')})"
+                    if of_people != s.people
+                    else ""
+                )
+                done.append(f"looked up {people}{many}")
+            if s.records:
+                done.append(f"opened {_count(s.records, 'record', 'records')}")
+            return " and ".join(done) + " with no work reason"
         case "post-contact":
             met = f"{people} met on their own incident after their part ended"
             if s.events == 1:

@@ -28,6 +28,7 @@ def score_steps(catalogue: Catalogue, d: Dialect, salt: int = 0) -> list[Step]:
                         ELSE sum(v.w) END AS amount,
                    count(*) AS n_events,
                    count(DISTINCT v.p) AS n_people,
+                   count(CASE WHEN v.p IS NULL THEN 1 END) AS n_records,
                    count(DISTINCT v.day) AS n_days,
                    min(v.t) AS first_t, max(v.t) AS last_t
             FROM s_evidence v
