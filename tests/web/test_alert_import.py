@@ -240,7 +240,9 @@ def test_alerts_about_staff_the_extract_lacks_are_refused(
     top = pq.read_table(audit_folders.run / "alerts.parquet").column("user_id")[0].as_py()
     keep = [u != top for u in staff.column("user_id").to_pylist()]
     pq.write_table(staff.filter(keep), extract / "staff.parquet")
-    wanted = re.escape(f"not in the extract's staff table (first: {top})")
+    wanted = re.escape(
+        f"alerts.parquet: column user_id, row 1 (rank 1): {top} is not in the extract's staff table"
+    )
     with pytest.raises(AuditImportError, match=wanted):
         import_audit_run(None, audit_folders.run, extract)
     assert nothing_imported()
@@ -572,15 +574,18 @@ def test_staff_text_longer_than_the_web_app_keeps_is_refused(
     refused(audit_folders.run, extract, where, "at most 100")
 
 
-def test_too_many_forces_for_one_run_are_refused(
+def test_a_national_extract_of_many_forces_is_imported(
     db: None, audit_folders: AuditFolders, tmp_path: Path
 ) -> None:
-    """The run keeps its forces' codes together; more than fit are refused, not cut short."""
+    """More forces than the run's label holds are counted there; each staff row keeps its own."""
     extract = Path(shutil.copytree(audit_folders.extract, tmp_path / "extract"))
     rewrite_parquet(
         extract / "staff.parquet", "force", lambda old: [f"F{i:04d}" for i in range(len(old))]
     )
-    refused(audit_folders.run, extract, "staff.parquet: column force: ", "at most 200")
+    forces = len(pq.read_table(extract / "staff.parquet"))
+    done = import_audit_run(None, audit_folders.run, extract)
+    assert done.run.force == f"{forces} forces"
+    assert done.run.staff.filter(force="F0002").count() == 1
 
 
 def test_the_command_names_a_bad_value_without_a_traceback(

@@ -489,18 +489,16 @@ def _read_staff(extract_dir: Path) -> dict[str, StaffRow]:
                     f"characters long; the web app keeps at most {limits[name]}"
                 )
         staff[user_id] = StaffRow(force or "", unit or "", manager or "")
-    forces, most = run_force(staff), _max_length(AuditRun, "force")
-    if len(forces) > most:
-        raise AuditImportError(
-            f"{path}: column force: the codes of its {forces.count(',') + 1} forces run to "
-            f"{len(forces)} characters together; the web app keeps at most {most} for a run"
-        )
     return staff
 
 
 def run_force(staff: dict[str, StaffRow]) -> str:
-    """Return the force codes of a run's staff, as the run records them."""
-    return ", ".join(sorted({s.force for s in staff.values()}))
+    """Return the force codes of a run's staff, or how many there are when they do not fit."""
+    # A national body's extract can hold more forces than the run's label keeps: the staff
+    # table keeps each one's force in any case.
+    forces = sorted({s.force for s in staff.values()})
+    codes = ", ".join(forces)
+    return codes if len(codes) <= _max_length(AuditRun, "force") else f"{len(forces)} forces"
 
 
 def read_run(run_dir: Path, extract_dir: Path) -> LoadedRun:
@@ -518,11 +516,13 @@ def read_run(run_dir: Path, extract_dir: Path) -> LoadedRun:
     look_ups, explained = _explained_totals(run_dir / "explained.csv")
     staff = _read_staff(extract_dir)
     alerted = [str(u) for u in checked.column("user_id").to_pylist()]
-    strangers = sorted(set(alerted) - set(staff))
+    strangers = [user for user in alerted if user not in staff]
     if strangers:
+        row = alerted.index(strangers[0]) + 1
         raise AuditImportError(
-            f"{extract_dir}: {len(strangers)} staff in alerts.parquet are not in the extract's "
-            f"staff table (first: {strangers[0]}); is this the extract the run was made from?"
+            f"{alerts_path}: column user_id, {_by_rank(checked)(row)}: {strangers[0]} is not in "
+            f"the extract's staff table ({len(strangers)} such staff in all); is {extract_dir} "
+            "the extract the run was made from?"
         )
     _check_evidence(evidence_path, evidence, alerted)
     _check_events(alerts_path, checked, evidence)
