@@ -352,3 +352,15 @@ def test_every_holder_of_the_subjects_force_id_is_the_subject(
         grant_access(org.lead, case, other, "Needs to see it")
     add_member(org.lead, case, other)
     assert case_page(client, case) == 404
+
+
+def test_the_subject_cannot_grant_the_case_about_them(
+    org: Org, alert: AuditAlert, analyst: User
+) -> None:
+    """A lead who holds the subject's force id grants nobody access, as PostgreSQL has it."""
+    case = open_case_from_audit_alert(analyst, alert, REASON)
+    subject_lead = add_user(org, "subject-lead", Role.CC_LEAD, "elsewhere", alert.force_user_id)
+    friend = add_user(org, "friend", Role.PSD_INVESTIGATOR, "psd-9")
+    with pytest.raises(PermissionDenied):
+        grant_access(subject_lead, case, friend, "Please look at this for me")
+    assert not CaseAccess.objects.filter(case=case, user=friend).exists()

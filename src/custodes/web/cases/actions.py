@@ -112,6 +112,9 @@ def grant_access(actor: User, case: Case, user: User, reason: str) -> CaseAccess
         raise ValidationError("a grant needs a reason")
     if is_subject(user, case):
         raise PermissionDenied("nobody may be granted a case about themselves")
+    # As row-level security has it (custodes_may_give_access): nor may its subject grant it.
+    if is_subject(actor, case):
+        raise PermissionDenied("nobody may grant access to a case about themselves")
     return _give(actor, case, user, CaseAccess.Kind.GRANT, reason=reason)
 
 
@@ -123,6 +126,8 @@ def name_on_sealed_case(actor: User, case: Case, user: User, reason: str) -> Cas
         raise ValidationError("the case is not sealed")
     if is_subject(user, case):
         raise PermissionDenied("nobody may be named on a case about themselves")
+    if is_subject(actor, case):
+        raise PermissionDenied("nobody may name people on a case about themselves")
     return _give(actor, case, user, CaseAccess.Kind.NAMED, reason=reason)
 
 
