@@ -78,8 +78,13 @@ class ForceStaff(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "user_id"], name="forcestaff_one_per_run"),
         ]
-        # Need-to-know looks a viewer up in every run that lists them, by their id alone.
-        indexes = [models.Index(fields=["user_id"], name="forcestaff_user_id")]
+        # Need-to-know looks a viewer up in every run that lists them, by their id alone, then
+        # walks to their reports and their unit within each run.
+        indexes = [
+            models.Index(fields=["user_id"], name="forcestaff_user_id"),
+            models.Index(fields=["run", "line_manager_id"], name="forcestaff_reports"),
+            models.Index(fields=["run", "unit"], name="forcestaff_unit"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.force} {self.user_id}"
