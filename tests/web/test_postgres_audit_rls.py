@@ -345,6 +345,22 @@ def test_the_import_refuses_a_role_that_rls_binds(org: Org, folders: AuditFolder
     assert import_audit_run(None, folders.run, folders.extract).created
 
 
+def _bare_run(source: str, fingerprint: str, now: dt.datetime) -> AuditRun:
+    """Make a run with no alerts, for tests that build its force chart by hand."""
+    return AuditRun.objects.create(
+        source=source,
+        fingerprint=fingerprint,
+        force="XF",
+        imported_at=now,
+        staff_count=0,
+        alert_count=0,
+        evidence_count=0,
+        look_ups=0,
+        explained=0,
+        explained_share=1.0,
+    )
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_database_decides_exactly_as_the_application(db: None, seed: int) -> None:
     rng = random.Random(seed)
@@ -354,18 +370,7 @@ def test_the_database_decides_exactly_as_the_application(db: None, seed: int) ->
     units = ["", "u1", "u2", "u3"]
     runs = []
     for n in range(2):
-        run = AuditRun.objects.create(
-            source=f"run-{n}",
-            fingerprint=f"{seed}-{n}",
-            force="XF",
-            imported_at=now,
-            staff_count=0,
-            alert_count=0,
-            evidence_count=0,
-            look_ups=0,
-            explained=0,
-            explained_share=1.0,
-        )
+        run = _bare_run(f"run-{n}", f"{seed}-{n}", now)
         runs.append(run)
         # Each run a chart of its own: managers anywhere, themselves, off the staff or none,
         # so there are cycles and broken chains.
@@ -601,18 +606,7 @@ def test_the_database_decides_cases_from_alerts_exactly_as_decide(db: None, seed
     now = timezone.now()
     staff_ids = [f"F{i:02d}" for i in range(16)]
     for n in range(2):
-        run = AuditRun.objects.create(
-            source=f"run-{n}",
-            fingerprint=f"cases-{seed}-{n}",
-            force="XF",
-            imported_at=now,
-            staff_count=0,
-            alert_count=0,
-            evidence_count=0,
-            look_ups=0,
-            explained=0,
-            explained_share=1.0,
-        )
+        run = _bare_run(f"run-{n}", f"cases-{seed}-{n}", now)
         # Two charts that disagree, with cycles and broken chains, as a reorganisation and
         # bad data would leave them.
         on_staff = rng.sample(staff_ids, 13)

@@ -142,17 +142,17 @@ def _signal(raw: dict[str, Any]) -> Signal:
     """Read one [[signal]] table of the catalogue."""
     if raw.get("scope") not in ("unexplained", "personal", "declared"):
         raise CustodesError(f"rules.toml signal {raw.get('id')!r}: unknown scope")
-    weight = _number(raw["weight"])
+    weight, saturation = _number(raw["weight"]), _number(raw["saturation"])
     # A "declared" signal shows look-ups a declaration explains, so it may weigh nothing.
     above_least = weight >= 0 if raw.get("scope") == "declared" else weight > 0
-    if not (above_least and weight < 1) or _number(raw["saturation"]) <= 0:
+    if not (above_least and weight < 1) or saturation <= 0:
         raise CustodesError(f"rules.toml signal {raw['id']!r}: weight in (0, 1), saturation > 0")
     return Signal(
         id=raw["id"],
         title=raw["title"],
         rationale=raw["rationale"],
-        weight=float(raw["weight"]),
-        saturation=float(raw["saturation"]),
+        weight=weight,
+        saturation=saturation,
         scope=raw["scope"],
         params={
             k: _number(v) for k, v in raw.items() if k not in _KNOWN and not isinstance(v, list)

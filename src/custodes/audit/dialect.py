@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from custodes.audit.sql import quote_literal
+
 __all__ = ["DIALECTS", "Dialect", "DuckDBDialect", "SparkDialect"]
 
 # Far in the future, as epoch seconds: the end of an assignment that has not ended.
@@ -40,8 +42,7 @@ class Dialect(ABC):
 
     def literal(self, text: str) -> str:
         """Return text as a string literal, for the few values the catalogue puts in SQL."""
-        # DuckDB reads a backslash in '...' as itself, so doubling quotes is the whole escape.
-        return "'" + text.replace("'", "''") + "'"
+        return quote_literal(text)
 
     def param(self, name: str) -> str:
         """Return the placeholder for a bound parameter called `name`."""
