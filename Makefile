@@ -50,6 +50,7 @@ bench: install
 	$(BIN)/python bench/synth_scale.py
 	$(BIN)/python bench/audit_speed.py --size 10m
 	$(BIN)/python bench/audit_quality.py
+	$(BIN)/python bench/case_rls.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache
