@@ -137,6 +137,11 @@ def make_100m(folder: Path) -> None:
     subprocess.run(["rm", "-rf", str(parts)], check=True)
 
 
+# What each round measures, in seconds and as ratios to its own baseline.
+SECONDS = ("baseline_seconds", "audit_seconds", "named_stages_seconds")
+RATIOS = ("explain_speedup_vs_baseline", "named_stages_vs_baseline", "audit_vs_baseline")
+
+
 def one_round(extract: Path, out: Path, memory_limit: str) -> dict[str, Any]:
     """Time the baseline, then the audit, once each on the same extract."""
     base_wall, base_mem, base_out = run([PY, "-c", BASELINE, str(extract)])
@@ -194,31 +199,14 @@ def main() -> None:
         "look_ups": look_ups,
         "rounds": rounds,
         "medians": {
-            **{
-                key: median(key)
-                for key in (
-                    "baseline_seconds",
-                    "audit_seconds",
-                    "named_stages_seconds",
-                    "explain_speedup_vs_baseline",
-                    "named_stages_vs_baseline",
-                    "audit_vs_baseline",
-                )
-            },
+            **{key: median(key) for key in (*SECONDS, *RATIOS)},
             "stage_seconds": {
                 name: round(statistics.median(r["stage_seconds"][name] for r in done), 2)
                 for name in stage_names
             },
             "look_ups_per_second": round(look_ups / median("audit_seconds")),
         },
-        "ranges": {
-            key: [min(r[key] for r in done), max(r[key] for r in done)]
-            for key in (
-                "explain_speedup_vs_baseline",
-                "named_stages_vs_baseline",
-                "audit_vs_baseline",
-            )
-        },
+        "ranges": {key: [min(r[key] for r in done), max(r[key] for r in done)] for key in RATIOS},
         "peak_gib": {
             "baseline": max(r["baseline_peak_gib"] for r in done),
             "audit": max(r["audit_peak_gib"] for r in done),

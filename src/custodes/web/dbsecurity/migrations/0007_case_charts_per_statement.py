@@ -63,11 +63,12 @@ FUNCTIONS: list[tuple[str, str]] = [
         LANGUAGE sql {definer} AS $$
             -- The cases opened from audit alerts whose subject is too close to the viewer:
             -- custodes_audit_subject_conflict for every case at once, each set worked out
-            -- once. Neither set holds a NULL.
+            -- once.
             SELECT c.id FROM cases_case AS c
-            WHERE c.subject_force_user_id IN (SELECT h FROM custodes_audit_hidden_ids(p_viewer) AS h)
-               OR c.subject_force_user_id IN
-                  (SELECT x.c_user FROM custodes_audit_conflicts(p_viewer) AS x)
+            JOIN (SELECT h AS staff FROM custodes_audit_hidden_ids(p_viewer) AS h
+                  UNION
+                  SELECT x.c_user FROM custodes_audit_conflicts(p_viewer) AS x) AS near
+              ON near.staff = c.subject_force_user_id
         $$
         """,
     ),
@@ -217,19 +218,6 @@ def _create(raw: Any, schema: str, functions: list[tuple[str, str]], definer: st
     return statements
 
 
-def _replace_policies(policies: list[tuple[str, str, str, str | None, str | None]]) -> list[str]:
-    statements = []
-    for table, name, command, using, check in policies:
-        # Fixed text from this module and 0003/0006 only: nothing here comes from outside.
-        statement = f"CREATE POLICY {name} ON {table} FOR {command}"
-        if using is not None:
-            statement += f" USING ({using})"
-        if check is not None:
-            statement += f" WITH CHECK ({check})"
-        statements += [f"DROP POLICY IF EXISTS {name} ON {table}", statement]
-    return statements
-
-
 def _earlier_policies() -> list[tuple[str, str, str, str | None, str | None]]:
     """Return the policies this migration replaces, as 0006 (or, before it, 0003) left them."""
     found = {(p[0], p[1]): p for p in _ROW_LEVEL.POLICIES}
@@ -237,22 +225,15 @@ def _earlier_policies() -> list[tuple[str, str, str, str | None, str | None]]:
     return [found[(table, name)] for table, name, *_ in POLICIES]
 
 
-def _schema(schema_editor: BaseDatabaseSchemaEditor) -> str:
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT current_schema()")
-        (schema,) = cursor.fetchone()
-    return str(schema)
-
-
 def forward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Decide case rows with the force's charts worked out once per statement, without JIT."""
     if schema_editor.connection.vendor != "postgresql":
         return
     raw = schema_editor.connection.connection
-    schema = _schema(schema_editor)
+    schema = _SUBJECT._schema(schema_editor)
     statements = _create(raw, schema, FUNCTIONS, DEFINER)
     statements += [_render(raw, schema, create) for _, create in REPLACED]
-    statements += _replace_policies(POLICIES)
+    statements += _SUBJECT._replace_policies(POLICIES)
     statements += [f"DROP FUNCTION {signature}" for signature in RETIRED]
     statements += [f"ALTER FUNCTION {signature} SET jit = off" for signature in EARLIER]
     for statement in statements:
@@ -264,11 +245,11 @@ def backward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     raw = schema_editor.connection.connection
-    schema = _schema(schema_editor)
+    schema = _SUBJECT._schema(schema_editor)
     earlier = dict(_ROW_LEVEL.FUNCTIONS)
     statements = [f"ALTER FUNCTION {signature} RESET jit" for signature in EARLIER]
     statements += _create(raw, schema, [(s, earlier[s]) for s in RETIRED], _ROW_LEVEL.DEFINER)
-    statements += _replace_policies(_earlier_policies())
+    statements += _SUBJECT._replace_policies(_earlier_policies())
     # 0006 made custodes_may_see in plpgsql; CREATE OR REPLACE may change the language back.
     old = dict(_SUBJECT.FUNCTIONS)
     statements += [
