@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -36,6 +37,11 @@ def sign_in(client: Client, user: User, device: TOTPDevice) -> None:
         },
     )
     assert response.status_code == 302, response.content.decode()[:500]
+
+
+def unmasked(page: bytes) -> bytes:
+    """Return a page with its CSRF tokens blanked: Django masks them afresh on every render."""
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b'name="csrfmiddlewaretoken"', page)
 
 
 def csrf_post(client: Client, url: str, data: dict[str, str]):  # type: ignore[no-untyped-def]

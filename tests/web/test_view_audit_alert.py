@@ -111,17 +111,27 @@ def test_reading_the_evidence_is_on_the_trail(org: Org, alert: AuditAlert, analy
     assert all(c == {"rows": rows} for t, c in reads if t == "audit-evidence")
 
 
-def test_those_too_close_get_404_and_leave_no_read(org: Org, alert: AuditAlert) -> None:
-    """The subject, their manager and their unit are told there is no such alert."""
-    for user in conflicted(org, alert):
+def test_those_too_close_get_404_and_their_probing_is_recorded(org: Org, alert: AuditAlert) -> None:
+    """The subject, their manager and their unit are told there is no such alert; the trail
+    keeps every refused try, with why, and no read."""
+    too_close = conflicted(org, alert)
+    for user in too_close:
         client = org.client(user)
         assert client.get(url(alert)).status_code == 404, user.username
         for action in ("dismiss", "escalate", "open-case"):
             assert triage(client, alert, action).status_code == 404, (user.username, action)
     assert fresh(alert).status == AuditAlert.Status.NEW
-    assert not TrailEvent.objects.filter(
-        subject_type__in=["audit-alert", "audit-evidence"]
-    ).exists()
+    events = TrailEvent.objects.filter(subject_type="audit-alert", subject_id=str(alert.pk))
+    assert set(events.values_list("action", flat=True)) == {"refused"}
+    for user in too_close:
+        refused = events.filter(actor_id=user.pk)
+        assert refused.count() == 4, user.username
+        assert set(refused.values_list("reason", flat=True)) <= {
+            "the record is about you",
+            "the subject is in your line-management chain",
+            "the subject is in your unit",
+        }
+    assert not TrailEvent.objects.filter(subject_type="audit-evidence").exists()
 
 
 def test_the_outsider_gets_404(org: Org, alert: AuditAlert) -> None:

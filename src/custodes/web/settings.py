@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "custodes.web.navigation.navigation",
             ],
         },
     }
@@ -145,6 +146,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A refused form says why, in the site's own page, rather than Django's bare 403.
+CSRF_FAILURE_VIEW = "custodes.web.views.csrf_failure"
 
 # How long break-glass access lasts.
 BREAK_GLASS_MINUTES = env.integer("CUSTODES_BREAK_GLASS_MINUTES", 240, minimum=5)

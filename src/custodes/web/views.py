@@ -1,22 +1,117 @@
-"""The home page."""
+"""The home page, and the page a refused form gets."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import REASON_BAD_ORIGIN, REASON_NO_CSRF_COOKIE
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from custodes.web.alerts.access import alerts_for_user
+from custodes.web.accounts.models import User
+from custodes.web.alerts.access import (
+    ALERT_KINDS,
+    ALERT_ROLES,
+    alerts_for_user,
+    audit_alerts_for_user,
+)
+from custodes.web.alerts.models import Alert, AuditAlert
 from custodes.web.cases.access import cases_for_user
 from custodes.web.decorators import request_user, staff_view
+from custodes.web.registry.access import candidates_for_user, may_review
+from custodes.web.registry.models import Candidate
+from custodes.web.trail.chain import record
 
-__all__ = ["home"]
+__all__ = ["Waiting", "csrf_failure", "home", "waiting_for"]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One kind of work waiting for a user: how much, and where to do it."""
+
+    count: int
+    what: str
+    url: str
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+def waiting_for(user: User, alerts: list[Alert]) -> list[Waiting]:
+    """Return the work waiting for `user`'s role, counted from what they may see."""
+    found: list[Waiting] = []
+    if user.role in ALERT_ROLES:
+        queue = reverse("alerts:audit-queue")
+        for status, one, many in (
+            (AuditAlert.Status.NEW, "new access-audit alert", "new access-audit alerts"),
+            (AuditAlert.Status.ESCALATED, "escalated audit alert", "escalated audit alerts"),
+        ):
+            n = len(audit_alerts_for_user(user, status))
+            found.append(Waiting(n, _plural(n, one, many), f"{queue}?status={status}"))
+    for kind, one, many in (
+        (Alert.Kind.BREAK_GLASS, "break-glass use to look at", "break-glass uses to look at"),
+        (Alert.Kind.REGISTRY_MATCH, "registry-match alert", "registry-match alerts"),
+    ):
+        if kind in ALERT_KINDS.get(user.role, set()):
+            n = sum(1 for a in alerts if a.kind == kind)
+            found.append(Waiting(n, _plural(n, one, many), reverse("alerts:list")))
+    if may_review(user):
+        n = len(candidates_for_user(user, status=Candidate.Status.PENDING))
+        what = _plural(n, "match to review", "matches to review")
+        found.append(Waiting(n, what, reverse("registry:screenings")))
+    return found
 
 
 @staff_view
 @require_http_methods(["GET"])
 def home(request: HttpRequest) -> HttpResponse:
-    """Show the user's cases and, for counter-corruption staff, open alerts."""
+    """Show what is waiting for the user's role, with counts and links, and their cases."""
     user = request_user(request)
-    context = {"cases": cases_for_user(user), "alerts": alerts_for_user(user)}
+    cases = cases_for_user(user)
+    alerts = alerts_for_user(user)
+    context = {
+        "cases": cases,
+        "alerts": alerts,
+        "alerts_shown": user.role in ALERT_KINDS,
+        "waiting": waiting_for(user, alerts),
+    }
+    # What the page showed, by id: case titles and alert summaries are sensitive reading.
+    record(
+        user.pk,
+        "list",
+        "home",
+        "",
+        changes={"cases": [str(c.pk) for c in cases], "alerts": [a.pk for a in alerts]},
+    )
     return render(request, "home.html", context)
+
+
+# Django's reasons, as a user can act on them; anything else gets the general words.
+_WHY = {
+    REASON_NO_CSRF_COOKIE: (
+        "Your browser did not send this site's security cookie. Allow cookies for this site, "
+        "then try again."
+    ),
+}
+_ORIGIN = (
+    "The form came from an address this server does not recognise as its own. If you opened "
+    "the page at this address, tell an administrator: the server's proxy must pass on the "
+    "Host header and set X-Forwarded-Proto (docs/deploy.md)."
+)
+_GENERAL = (
+    "The form's security token was missing or out of date, which happens when a page was "
+    "open for a long time or you signed in again in another tab."
+)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Explain a refused form in the site's own page (Django's CSRF_FAILURE_VIEW)."""
+    if reason.startswith(REASON_BAD_ORIGIN.split("%s")[0]):
+        explanation = _ORIGIN
+    else:
+        explanation = _WHY.get(reason, _GENERAL)
+    context = {"explanation": explanation, "retry": request.path}
+    return render(request, "csrf_failure.html", context, status=403)

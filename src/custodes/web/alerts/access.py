@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.models import Alert, AuditAlert, AuditEvidence, ForceStaff
@@ -13,6 +12,7 @@ from custodes.web.dbsecurity.rls import force_staff_conflicts
 from custodes.web.need_to_know import Conflict, OrgChart, conflict, conflicts
 from custodes.web.orgchart import org_chart
 from custodes.web.trail.chain import record
+from custodes.web.trail.refused import Refused
 
 __all__ = [
     "ALERT_KINDS",
@@ -161,12 +161,13 @@ def audit_alerts_for_user(user: User, status: str | None = None) -> list[AuditAl
 def get_audit_alert_for_user(user: User, pk: int, purpose: str = "read") -> AuditAlert:
     """Return audit alert `pk` if `user` may see it, recording the access; else 404."""
     alert = AuditAlert.objects.select_related("run", "case", "triaged_by").filter(pk=pk).first()
-    if (
-        alert is None
-        or not may_review_audit_alerts(user)
-        or audit_conflict(user, alert) is not None
-    ):
-        raise Http404("No such alert")
+    if alert is None:
+        raise Refused("audit-alert", pk, "no such alert", purpose)
+    if not may_review_audit_alerts(user):
+        raise Refused("audit-alert", pk, "does not review audit alerts", purpose)
+    found = audit_conflict(user, alert)
+    if found is not None:
+        raise Refused("audit-alert", pk, found.value, purpose)
     record(user.pk, purpose, "audit-alert", alert.pk)
     return alert
 
@@ -174,7 +175,7 @@ def get_audit_alert_for_user(user: User, pk: int, purpose: str = "read") -> Audi
 def read_evidence(user: User, alert: AuditAlert) -> list[AuditEvidence]:
     """Return the look-ups behind an alert `user` may see, recording the read; else 404."""
     if not may_review_audit_alerts(user) or audit_conflict(user, alert) is not None:
-        raise Http404("No such alert")
+        raise Refused("audit-evidence", alert.pk, "may not see the alert")
     evidence = list(AuditEvidence.objects.filter(alert=alert).order_by("event_id", "signal"))
     record(user.pk, "read", "audit-evidence", alert.pk, changes={"rows": len(evidence)})
     return evidence

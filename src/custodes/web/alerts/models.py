@@ -25,6 +25,11 @@ class Alert(models.Model):
     )
     subject_type = models.CharField(max_length=32)
     subject_id = models.CharField(max_length=64)
+    # The case a break-glass alert is about: the alert names it, so whoever need-to-know keeps
+    # from the case (its subject, their chain and unit) must not see the alert either.
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     summary = models.CharField(max_length=300)
     raised_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)

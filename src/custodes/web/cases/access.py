@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
 from custodes.web.accounts.models import User
@@ -13,6 +12,7 @@ from custodes.web.alerts.access import AuditCharts
 from custodes.web.cases.models import Case, CaseAccess
 from custodes.web.need_to_know import Conflict, OrgChart, conflict
 from custodes.web.trail.chain import record
+from custodes.web.trail.refused import Refused
 
 __all__ = [
     "Decision",
@@ -97,8 +97,12 @@ def decide(
 def get_case_for_user(user: User, reference: str, purpose: str = "read") -> Case:
     """Return the case with `reference` if `user` may see it, recording the read; else 404."""
     case = Case.objects.filter(reference=reference).select_related("subject").first()
-    if case is None or not decide(user, case).allowed:
-        raise Http404("No such case")
+    if case is None:
+        # Refused under the reference asked for: there is no case id to name.
+        raise Refused("case-reference", reference[:64], "no such case", purpose)
+    decision = decide(user, case)
+    if not decision.allowed:
+        raise Refused("case", case.pk, decision.why, purpose)
     record(user.pk, purpose, "case", case.pk)
     return case
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from custodes.web.accounts.models import Role, User
 from custodes.web.need_to_know import OrgChart, conflict
 from custodes.web.orgchart import org_chart
 from custodes.web.registry.models import Candidate, Entry, Roster, Screening
 from custodes.web.trail.chain import record
+from custodes.web.trail.refused import Refused
 
 __all__ = [
     "IMPORT_ROLES",
@@ -44,11 +44,11 @@ def may_review(user: User) -> bool:
 def get_entry_for_user(user: User, pk: int) -> Entry:
     """Return the entry if the user may see the registry; 404 otherwise."""
     if not may_use_registry(user):
-        raise Http404("No such entry")
+        raise Refused("registry-entry", pk, "does not use the registry")
     try:
         return Entry.objects.prefetch_related("services").get(pk=pk)
     except Entry.DoesNotExist:
-        raise Http404("No such entry") from None
+        raise Refused("registry-entry", pk, "no such entry") from None
 
 
 def _visible(user: User, candidates: QuerySet[Candidate], chart: OrgChart) -> list[Candidate]:
@@ -66,11 +66,11 @@ def screenings_for_user(user: User) -> list[Screening]:
 def get_screening_for_user(user: User, pk: int) -> Screening:
     """Return the screening if the user may review matches, recording the read; 404 otherwise."""
     if not may_review(user):
-        raise Http404("No such screening")
+        raise Refused("screening", pk, "does not review matches")
     try:
         screening = Screening.objects.select_related("roster", "list_import").get(pk=pk)
     except Screening.DoesNotExist:
-        raise Http404("No such screening") from None
+        raise Refused("screening", pk, "no such screening") from None
     # Who looked at matches about staff is itself a record the trail must keep.
     record(user.pk, "read", "screening", screening.pk)
     return screening
@@ -95,13 +95,14 @@ def candidates_for_user(
 def get_candidate_for_user(user: User, pk: int, purpose: str = "read") -> Candidate:
     """Return the candidate if the user may review it, recording the access; 404 otherwise."""
     if not may_review(user):
-        raise Http404("No such candidate")
+        raise Refused("registry-candidate", pk, "does not review matches", purpose)
     try:
         candidate = Candidate.objects.select_related("entry", "screening").get(pk=pk)
     except Candidate.DoesNotExist:
-        raise Http404("No such candidate") from None
-    if conflict(user.pk, candidate.subject_id, org_chart()) is not None:
-        raise Http404("No such candidate")
+        raise Refused("registry-candidate", pk, "no such candidate", purpose) from None
+    found = conflict(user.pk, candidate.subject_id, org_chart())
+    if found is not None:
+        raise Refused("registry-candidate", pk, found.value, purpose)
     record(user.pk, purpose, "registry-candidate", candidate.pk)
     return candidate
 
@@ -109,8 +110,8 @@ def get_candidate_for_user(user: User, pk: int, purpose: str = "read") -> Candid
 def get_roster_for_user(user: User, pk: int) -> Roster:
     """Return a held roster if the user may run screens; 404 otherwise."""
     if not may_review(user):
-        raise Http404("No such roster")
+        raise Refused("roster", pk, "does not review matches")
     try:
         return Roster.objects.get(pk=pk)
     except Roster.DoesNotExist:
-        raise Http404("No such roster") from None
+        raise Refused("roster", pk, "no such roster") from None

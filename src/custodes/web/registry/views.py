@@ -35,6 +35,7 @@ from custodes.web.registry.actions import (
 )
 from custodes.web.registry.forms import CheckForm, DecisionForm, SearchForm
 from custodes.web.registry.models import Candidate, Entry, ListImport, Roster, Screening
+from custodes.web.trail.refused import Refused
 
 __all__ = [
     "check",
@@ -99,11 +100,11 @@ def _page(
 def _get_import_for_user(user: User, pk: int) -> ListImport:
     # Whoever may search the registry may see how its lists were read, rejected rows included.
     if not may_use_registry(user):
-        raise Http404("No such import")
+        raise Refused("list-import", pk, "does not use the registry")
     try:
         return ListImport.objects.select_related("imported_by").get(pk=pk)
     except ListImport.DoesNotExist:
-        raise Http404("No such import") from None
+        raise Refused("list-import", pk, "no such import") from None
 
 
 def _found(form: SearchForm) -> QuerySet[Entry]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import hmac
 import json
@@ -15,10 +16,14 @@ from django.utils import timezone
 
 from custodes.web.trail.models import TrailEvent
 
-__all__ = ["GENESIS", "Break", "event_hash", "record", "verify"]
+__all__ = ["GENESIS", "Break", "EventCount", "event_hash", "record", "verify"]
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x637573746F646573  # "custodes": one advisory lock serialises appends on PostgreSQL
+# How many events the current request (or other unit of work) has recorded: see `EventCount`.
+_recorded: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "custodes_trail_recorded", default=None
+)
 
 
 def _key() -> bytes:
@@ -73,7 +78,27 @@ def record(
         )
         event.hash = event_hash(prev, _fields(event))
         event.save(force_insert=True)
-        return event
+    tally = _recorded.get()
+    if tally is not None:
+        tally[0] += 1
+    return event
+
+
+class EventCount:
+    """Count the events recorded inside a `with` block (`count` after it)."""
+
+    def __enter__(self) -> EventCount:
+        self._tally = [0]
+        self._token = _recorded.set(self._tally)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _recorded.reset(self._token)
+
+    @property
+    def count(self) -> int:
+        """Return how many events were recorded in the block."""
+        return self._tally[0]
 
 
 @dataclass(frozen=True)
