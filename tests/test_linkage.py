@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from custodes.linkage import (
@@ -15,12 +18,13 @@ from custodes.linkage import (
     Candidate,
     LinkageError,
     Matcher,
+    ModelFileError,
     PeopleTableError,
     people_table,
     validate_people,
 )
 from custodes.linkage.evaluate import score_pairs
-from custodes.linkage.model import BADGE_BAYES_FACTOR, load_settings
+from custodes.linkage.model import BADGE_BAYES_FACTOR, MODEL_PATH, load_settings
 from custodes.synth.people import CORRUPTIONS, PeopleConfig, generate_people
 
 # Named entries planted in a synthetic registry of ordinary size, so that name frequencies
@@ -226,6 +230,7 @@ def test_screen_returns_the_spec_columns_most_likely_first(registry: pa.Table) -
         "match_probability",
         "match_weight",
         "explanation",
+        "strength",
     ]
     rows = out.to_pylist()
     assert {r["person_ref"] for r in rows} == {"staff-1", "staff-3"}
@@ -233,7 +238,10 @@ def test_screen_returns_the_spec_columns_most_likely_first(registry: pa.Table) -
     for person in ("staff-1", "staff-3"):
         chances = [r["match_probability"] for r in rows if r["person_ref"] == person]
         assert chances == sorted(chances, reverse=True)
-        assert all(p >= 0.05 for p in chances)
+    for r in rows:
+        # Likely pairs reach the threshold; below it only a pair whose names agree is kept.
+        assert (r["strength"] == "likely") == (r["match_probability"] >= 0.05)
+        assert (r["strength"] == "weaker") == r["explanation"].startswith("name only: ")
     top = next(r for r in rows if r["person_ref"] == "staff-1")
     assert top["entry_id"] == "VA-1001"
     assert top["list_record_ref"] == f"list-{registry.num_rows - len(ENTRIES)}"
@@ -259,7 +267,9 @@ def test_a_generated_roster_is_matched_accurately() -> None:
     # A seed the shipped model was not trained on.
     people = generate_people(PeopleConfig(registry=2000, roster=500, seed=2718))
     with Matcher(people.registry) as matcher:
-        accuracy = score_pairs(matcher.screen(people.roster), people.truth)
+        found = matcher.screen(people.roster)
+    likely = found.filter(pc.equal(found.column("strength"), "likely"))
+    accuracy = score_pairs(likely, people.truth)
     assert accuracy.true_pairs == 100
     assert accuracy.f1 >= 0.95, accuracy
 
@@ -358,3 +368,96 @@ def test_synthetic_truth_pairs_roster_people_with_registry_entries() -> None:
     decoys = people.decoys.to_pylist()
     assert {d["decoy"] for d in decoys} == {"same_name_close_birth", "reused_badge"}
     assert not {(d["person_ref"], d["entry_id"]) for d in decoys} & pairs
+
+
+# As Virginia lists its officers: names and agency, no birth date, no sex.
+NAMES_ONLY = [
+    {"record_id": "VA-5005", "first_name": "Deangelo", "middle_name": "M", "last_name": "Freeman"},
+    {"record_id": "VA-6006", "first_name": "Anthony", "middle_name": "T", "last_name": "Shifflett"},
+]
+
+
+@pytest.fixture(scope="module")
+def names_only(registry: pa.Table) -> Iterator[Matcher]:
+    with Matcher(pa.concat_tables([registry, people_table(NAMES_ONLY)])) as m:
+        yield m
+
+
+@pytest.mark.parametrize(
+    ("applicant", "entry", "first_name"),
+    [
+        ({"first_name": "Deangelo", "last_name": "Freeman"}, "VA-5005", "exact"),
+        ({"first_name": "Anthony", "last_name": "Shifflett", "sex": "M"}, "VA-6006", "exact"),
+        ({"first_name": "Tony", "last_name": "Shifflett"}, "VA-6006", "nickname of"),
+        ({"first_name": "Shifflett", "last_name": "Anthony"}, "VA-6006", "swapped with last_name"),
+    ],
+)
+def test_a_name_as_listed_is_a_weaker_candidate_however_little_else_is_known(
+    names_only: Matcher, applicant: dict[str, str], entry: str, first_name: str
+) -> None:
+    found = names_only.check({"record_id": "app-9", **applicant})
+    (candidate,) = [c for c in found if c.registry_id == entry]
+    assert not candidate.likely and candidate.strength == "weaker"
+    assert candidate.match_probability < names_only.threshold
+    assert candidate.explanation.startswith("name only: ")
+    assert f"first_name: {first_name}" in candidate.explanation
+    assert "no birth date given or listed" in candidate.explanation
+    assert "no middle name given" in candidate.explanation
+    # Screening finds the same pair, just as weak.
+    (row,) = [
+        r
+        for r in names_only.screen(people_table([{"record_id": "app-9", **applicant}])).to_pylist()
+        if r["entry_id"] == entry
+    ]
+    assert (row["strength"], row["explanation"]) == ("weaker", candidate.explanation)
+    assert row["match_probability"] == pytest.approx(candidate.match_probability, abs=1e-12)
+
+
+def test_with_the_middle_initial_the_same_name_is_a_likely_match(names_only: Matcher) -> None:
+    found = names_only.check(
+        {
+            "record_id": "app-10",
+            "first_name": "Deangelo",
+            "middle_name": "M",
+            "last_name": "Freeman",
+        }
+    )
+    assert [(c.registry_id, c.strength) for c in found] == [("VA-5005", "likely")]
+    assert found[0].likely and not found[0].explanation.startswith("name only")
+
+
+@pytest.mark.parametrize(
+    "contradiction",
+    [
+        {"middle_name": "Q"},
+        {"birth_date": "1960-01-01", "sex": "M"},
+        {"sex": "F"},
+    ],
+)
+def test_agreeing_names_with_evidence_of_another_person_are_not_reported(
+    matcher: Matcher, contradiction: dict[str, str]
+) -> None:
+    # The registry's Robert James Whitfield, born 1978-04-12, a man.
+    found = matcher.check(
+        {"record_id": "app-11", "first_name": "Robert", "last_name": "Whitfield", **contradiction}
+    )
+    assert "VA-1001" not in ids(found)
+
+
+def test_weaker_candidates_can_be_left_out(registry: pa.Table) -> None:
+    with Matcher(pa.concat_tables([registry, people_table(NAMES_ONLY)]), weaker=False) as m:
+        found = m.check({"record_id": "app-12", "first_name": "Deangelo", "last_name": "Freeman"})
+        screened = m.screen(
+            people_table([{"record_id": "app-12", "first_name": "Tony", "last_name": "Shifflett"}])
+        )
+    assert found == []
+    assert screened.num_rows == 0
+
+
+def test_a_model_file_with_other_blocking_rules_is_refused(tmp_path: Path) -> None:
+    shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    shipped["blocking_rules_to_generate_predictions"].pop()
+    stale = tmp_path / "model.json"
+    stale.write_text(json.dumps(shipped), encoding="utf-8")
+    with pytest.raises(ModelFileError, match="blocking rules"):
+        load_settings(stale)

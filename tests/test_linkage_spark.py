@@ -28,3 +28,6 @@ def test_spark_and_duckdb_screen_alike() -> None:
         assert a["match_weight"] == pytest.approx(b["match_weight"], abs=1e-6)
         assert a["explanation"] == b["explanation"]
         assert a["list_record_ref"] == b["list_record_ref"]
+        assert a["strength"] == b["strength"]
+    # Weaker candidates (names agree, below the threshold) are chosen alike on both engines.
+    assert {r["strength"] for r in got} == {"likely", "weaker"}

@@ -160,3 +160,26 @@ def test_a_departures_file_of_another_shape_is_refused(tmp_path: Path) -> None:
     departures.write_text(json.dumps([{"FirstName": "Pat"}]))
     with pytest.raises(ListFormatError, match=r"departures.json: no 'departureLetters' list"):
         read_ccrb(departures, tmp_path / "penalties.csv")
+
+
+def test_an_officer_whose_name_is_longer_than_the_registry_keeps_is_rejected(
+    tmp_path: Path,
+) -> None:
+    letters = [
+        _letter("202400001", "Pat", "E" * 300, "https://x/202400001_Tax900001_Letter.pdf"),
+        _letter("202400002", "Sam", "Sample", "https://x/202400002_Tax900002_Letter.pdf"),
+    ]
+    departures = tmp_path / "departures.json"
+    departures.write_text(json.dumps({"departureLetters": letters}))
+    penalties = tmp_path / "penalties.csv"
+    penalties.write_text(PENALTIES_HEADER)
+    read = read_ccrb(departures, penalties)
+    assert [r.last_name for r in read.records] == ["Sample"]
+    assert read.rejected == [
+        Rejected(
+            "departures.json",
+            1,
+            "LastName",
+            "is 300 characters long; the most the field holds is 100",
+        )
+    ]

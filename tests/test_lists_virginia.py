@@ -11,6 +11,7 @@ import pytest
 
 from custodes.lists import ListFormatError, ListRead, Rejected, read_virginia
 from custodes.lists.names import middle_initials, split_last_name, tidy_name
+from custodes.lists.records import LIMITS
 from tests.lists_data import csv_rows, shared_file
 
 WORKBOOK = "DCJS_Decertification_List_Apr25.xlsx"
@@ -243,3 +244,18 @@ def test_a_file_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
     path.write_text("last,first\n")
     with pytest.raises(ListFormatError, match=r"list.xlsx: not an Excel workbook"):
         read_virginia(path)
+
+
+def test_a_name_longer_than_the_registry_keeps_is_a_rejected_row(tmp_path: Path) -> None:
+    day = date(2022, 2, 3)
+    rows = [_entry("Roe", "R" * 5000, day), _entry("Poe", "Edgar", day)]
+    read = read_virginia(_workbook(tmp_path / "list.xlsx", rows))
+    assert read.rejected == [
+        Rejected(
+            "list.xlsx:present",
+            3,
+            "First Name",
+            f"is 5,000 characters long; the most the field holds is {LIMITS.name}",
+        )
+    ]
+    assert [r.last_name for r in read.records] == ["Poe", "Doe"]

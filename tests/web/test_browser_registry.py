@@ -44,7 +44,7 @@ def test_a_vetting_officer_checks_an_applicant_and_confirms_the_match(
     context, page, problems = signed_in(chromium, server, "vetting")
     expect(page.get_by_role("heading", name="Your work")).to_be_visible()
 
-    page.get_by_role("link", name="Registry").click()
+    page.get_by_role("link", name="Registry", exact=True).click()
     expect(page).to_have_url(server.url + "/registry/")
     page.get_by_label("Name", exact=True).fill("freeman")
     page.get_by_role("button", name="Search").click()
@@ -63,7 +63,9 @@ def test_a_vetting_officer_checks_an_applicant_and_confirms_the_match(
     # The first check after a start builds the matcher over the whole registry: allow for it.
     screening = re.compile(re.escape(server.url) + r"/registry/screenings/\d+/$")
     expect(page).to_have_url(screening, timeout=60_000)
-    expect(page.get_by_text("Checked against 432 entries: 1 candidate to review.")).to_be_visible()
+    expect(
+        page.get_by_text("Checked against 432 entries: 1 likely candidate to review.")
+    ).to_be_visible()
     candidate = page.locator("section[id^=candidate-]")
     expect(candidate.get_by_role("heading")).to_contain_text(
         "APP-2025-0147 may be Deangelo M Freeman"
@@ -92,6 +94,27 @@ def test_a_vetting_officer_checks_an_applicant_and_confirms_the_match(
 
     # The decision left the review queue.
     page.get_by_role("link", name="Matches to review").click()
-    expect(page.get_by_text("No match is waiting for you.")).to_be_visible()
+    expect(page.get_by_text("No likely match is waiting for you.")).to_be_visible()
+    expect(page.get_by_text("No weaker candidate is waiting for you.")).to_be_visible()
+
+    # The name exactly as listed, without the middle initial: a weaker candidate, not a
+    # clean result.
+    page.get_by_role("link", name="Check an applicant").click()
+    page.get_by_label("Your reference").fill("APP-2025-0190")
+    page.get_by_label("First name").fill("Deangelo")
+    page.get_by_label("Last name").fill("Freeman")
+    page.get_by_role("button", name="Check against the registry").click()
+    expect(page).to_have_url(screening)
+    expect(
+        page.get_by_text("no candidate above p=0.50, but 1 weaker candidate to review")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Weaker candidates: the names agree")).to_be_visible()
+    weaker = page.locator("section[id^=candidate-]")
+    expect(weaker.get_by_role("heading")).to_contain_text("APP-2025-0190 may be Deangelo M Freeman")
+    expect(weaker.get_by_role("heading")).to_contain_text("Weaker: names agree")
+    expect(weaker).to_contain_text("name only: last_name: exact; first_name: exact")
+    page.screenshot(path=tmp_path / "registry-weaker.png", full_page=True)
+    page.get_by_role("link", name="Matches to review").click()
+    expect(page.locator("#weaker")).to_contain_text("APP-2025-0190: Deangelo Freeman")
     context.close()
     assert problems == []

@@ -6,14 +6,17 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import CharField, Model
 from django.http import Http404
 
+from custodes.lists.records import LIMITS
 from custodes.web.accounts.actions import create_user
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.access import alerts_for_user
 from custodes.web.alerts.models import Alert
 from custodes.web.registry.access import candidates_for_user, get_candidate_for_user
 from custodes.web.registry.actions import (
+    RegistryCheckError,
     RegistryImportError,
     check_applicant,
     decide_candidate,
@@ -21,7 +24,14 @@ from custodes.web.registry.actions import (
     load_roster,
     screen_roster,
 )
-from custodes.web.registry.models import Candidate, Entry, ListImport, Roster, Service
+from custodes.web.registry.models import (
+    Candidate,
+    Entry,
+    ListImport,
+    Roster,
+    RosterPerson,
+    Service,
+)
 from custodes.web.trail.models import TrailEvent
 from tests.lists_data import shared_file
 from tests.web.conftest import PASSWORD, Org
@@ -180,3 +190,63 @@ def test_only_vetting_staff_run_checks_and_imports(org: Org) -> None:
     with pytest.raises(PermissionDenied):
         import_list(org.outsider, "generic", [FIXTURES / "new-list.csv"])
     assert not Entry.objects.exists()
+
+
+def test_the_registry_keeps_the_lengths_the_list_readers_enforce() -> None:
+    """One source of truth: a row a reader accepts always fits the database's columns."""
+
+    def length(model: type[Model], name: str) -> int | None:
+        field = model._meta.get_field(name)
+        assert isinstance(field, CharField)
+        return field.max_length
+
+    for model, name, limit in [
+        (Entry, "first_name", LIMITS.name),
+        (Entry, "middle_name", LIMITS.name),
+        (Entry, "last_name", LIMITS.name),
+        (Entry, "source_ref", LIMITS.source_ref),
+        (Entry, "jurisdiction", LIMITS.jurisdiction),
+        (Entry, "source", LIMITS.source),
+        (Service, "agency", LIMITS.agency),
+        (Service, "agency_raw", LIMITS.agency),
+        (Service, "badge", LIMITS.badge),
+        (RosterPerson, "person_ref", LIMITS.person_ref),
+        (RosterPerson, "first_name", LIMITS.name),
+        (RosterPerson, "agency", LIMITS.agency),
+        (Candidate, "person_ref", LIMITS.person_ref),
+    ]:
+        assert length(model, name) == limit, (model.__name__, name)
+
+
+def test_an_applicant_reference_too_long_to_keep_is_refused(vetting: User) -> None:
+    with pytest.raises(RegistryCheckError, match="reference is 65 characters long"):
+        check_applicant(vetting, {"record_id": "R" * 65, "first_name": "A", "last_name": "B"})
+    with pytest.raises(RegistryCheckError, match="last name is 101 characters long"):
+        check_applicant(vetting, {"first_name": "A", "last_name": "B" * 101})
+    assert not Candidate.objects.exists()
+
+
+def test_a_roster_screen_finds_staff_listed_by_name_alone(vetting: User, tmp_path: Path) -> None:
+    """The attack: staff on Virginia's list, rostered by a nickname or by name alone, pass a
+    screen clean. Each is a weaker candidate, with why, kept apart from likely matches."""
+    import_list(vetting, "virginia", [shared_file(*WORKBOOK)])
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "person_ref,first_name,last_name,sex\nXF-301,Tony,Shifflett,M\nXF-302,Codey,Brooks,\n",
+        encoding="utf-8",
+    )
+    held = load_roster(vetting, "staff", "XF", roster)
+    found = {c.person_ref: c for c in screen_roster(vetting, held).candidates.all()}
+    assert set(found) == {"XF-301", "XF-302"}
+    assert (found["XF-301"].entry.first_name, found["XF-301"].entry.last_name) == (
+        "Anthony",
+        "Shifflett",
+    )
+    assert (found["XF-302"].entry.first_name, found["XF-302"].entry.last_name) == (
+        "Codey",
+        "Brooks",
+    )
+    for candidate in found.values():
+        assert candidate.strength == Candidate.Strength.WEAKER
+        assert candidate.explanation.startswith("name only: ")
+    assert "first_name: nickname of" in found["XF-301"].explanation

@@ -88,7 +88,7 @@ def test_a_check_finds_the_listed_officer_and_shows_why(
     assert page.status_code == 200
     assert page["X-Personal-Data"] == "1"
     text = page.content.decode()
-    assert "Checked against 432 entries: 1 candidate to review." in text
+    assert "Checked against 432 entries: 1 likely candidate to review." in text
     assert "APP-2025-0147 may be" in text and "Deangelo M Freeman" in text
     assert f"Match probability <strong>{candidate.match_probability:.3f}</strong>" in text
     assert f"Why: {candidate.explanation}." in text
@@ -105,8 +105,71 @@ def test_a_check_with_no_likely_match_says_so(org: Org, virginia: None, vetter: 
     response = csrf_post(client, CHECK, {"first_name": "Priya", "last_name": "Raman"})
     assert response.status_code == 302
     text = client.get(response["Location"]).content.decode()
-    assert "Checked against 432 entries: no candidate above p=0.50." in text
+    assert (
+        "Checked against 432 entries: no candidate above p=0.50, and no entry whose names agree."
+        in text
+    )
     assert "No candidate for you to review in this screening." in text
+
+
+@pytest.mark.parametrize(
+    ("applicant", "level"),
+    [
+        # As the list gives him, without the middle initial the list has, nor a birth date.
+        ({"first_name": "Deangelo", "last_name": "Freeman"}, "first_name: exact"),
+        ({"first_name": "Anthony", "last_name": "Shifflett", "sex": "M"}, "first_name: exact"),
+        # Tony is a known nickname of Anthony, the name the list gives.
+        ({"first_name": "Tony", "last_name": "Shifflett"}, "first_name: nickname of"),
+    ],
+)
+def test_a_check_of_a_name_exactly_as_listed_is_never_clean(
+    org: Org, virginia: None, vetter: User, applicant: dict[str, str], level: str
+) -> None:
+    """The attack: check a listed officer by name alone, hoping for a clean result to hire on.
+
+    Without a middle initial or birth date the model's probability is far below 0.50; the
+    entry is still shown, as a weaker candidate, with why it is weak.
+    """
+    client = org.client(vetter)
+    response = csrf_post(client, CHECK, {**applicant, "reference": "APP-9"})
+    assert response.status_code == 302
+    screening = Screening.objects.get(pk=screening_url(response["Location"]))
+    (candidate,) = screening.candidates.all()
+    listed = Entry.objects.get(
+        last_name=applicant["last_name"], first_name__in=("Deangelo", "Anthony")
+    )
+    assert candidate.entry == listed
+    assert candidate.strength == Candidate.Strength.WEAKER
+    assert candidate.match_probability < 0.5
+    assert candidate.explanation.startswith("name only: ")
+    assert level in candidate.explanation and "last_name: exact" in candidate.explanation
+    assert "no birth date given or listed" in candidate.explanation
+    assert "no middle name given" in candidate.explanation
+    text = client.get(response["Location"]).content.decode()
+    assert "no candidate above p=0.50, but 1 weaker candidate to review" in text
+    assert "No candidate for you to review" not in text
+    assert "No likely candidate for you to review in this screening." in text
+    assert "Weaker candidates: the names agree" in text
+    assert f'APP-9 may be <a href="/registry/entries/{listed.pk}/">{listed.full_name}</a>' in text
+    assert "Weaker: names agree</span>" in text
+    assert f"Why: {candidate.explanation}." in text
+
+
+def test_a_weaker_candidate_is_kept_apart_from_a_likely_one(
+    org: Org, virginia: None, vetter: User
+) -> None:
+    """With the middle initial the same check is a likely match, and no weaker one besides."""
+    client = org.client(vetter)
+    response = csrf_post(
+        client, CHECK, {"first_name": "Deangelo", "middle_name": "M", "last_name": "Freeman"}
+    )
+    (candidate,) = Candidate.objects.filter(screening_id=screening_url(response["Location"]))
+    assert candidate.strength == Candidate.Strength.LIKELY
+    assert candidate.match_probability > 0.8
+    assert not candidate.explanation.startswith("name only")
+    text = client.get(response["Location"]).content.decode()
+    assert "1 likely candidate to review." in text
+    assert "Weaker candidates: the names agree" not in text
 
 
 def test_several_names_and_badges_are_taken_apart(org: Org, vetter: User) -> None:
@@ -141,6 +204,8 @@ def test_several_names_and_badges_are_taken_apart(org: Org, vetter: User) -> Non
         ({"birth_year": "1850"}, "greater than or equal to 1900"),
         ({"birth_date": "1984-03-12", "birth_year": "1985"}, "not the birth date&#x27;s year"),
         ({"sex": "Q"}, "Select a valid choice."),
+        ({"first_name": "D" * 101}, "at most 100 characters"),
+        ({"reference": "R" * 65}, "at most 64 characters"),
     ],
 )
 def test_a_bad_form_is_refused_with_400(

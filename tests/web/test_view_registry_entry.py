@@ -7,6 +7,7 @@ import pytest
 from custodes.web.accounts.models import Role, User
 from custodes.web.registry.actions import check_applicant, import_list
 from custodes.web.registry.models import Entry
+from custodes.web.trail.models import TrailEvent
 from tests.lists_data import shared_file
 from tests.web.audit_helpers import add_user
 from tests.web.conftest import Org, csrf_post
@@ -102,3 +103,25 @@ def test_an_entry_that_does_not_exist_is_404(org: Org, freeman: Entry, vetter: U
 def test_the_page_takes_only_get(org: Org, freeman: Entry, vetter: User) -> None:
     """The entry page is read-only."""
     assert csrf_post(org.client(vetter), url(freeman), {}).status_code == 405
+
+
+def test_reading_an_entry_is_on_the_trail_with_the_matches_shown(
+    org: Org, freeman: Entry, vetter: User
+) -> None:
+    """Who read which listed officer, and which matches about staff the page showed them."""
+    screening = check_applicant(vetter, {**FREEMAN, "record_id": "APP-7"})
+    (candidate,) = screening.candidates.all()
+    org.client(vetter).get(url(freeman))
+    org.client(org.lead).get(url(freeman))
+    events = TrailEvent.objects.filter(subject_type="registry-entry", subject_id=str(freeman.pk))
+    assert [(e.actor_id, e.action, e.changes) for e in events.order_by("seq")] == [
+        (vetter.pk, "read", {"candidates": [candidate.pk]}),
+        (org.lead.pk, "read", {"candidates": []}),
+    ]
+
+
+def test_a_weaker_match_is_marked_on_the_entry(org: Org, freeman: Entry, vetter: User) -> None:
+    """A check by name alone shows on the entry as a weaker match, not as a likely one."""
+    check_applicant(vetter, {"first_name": "Deangelo", "last_name": "Freeman"})
+    text = org.client(vetter).get(url(freeman)).content.decode()
+    assert "(weaker: names agree)" in text

@@ -59,7 +59,10 @@ def test_screening_a_roster_now(org: Org, roster: Roster) -> None:
     ).exists()
     (match,) = Candidate.objects.filter(screening=screening)
     text = client.get(response["Location"]).content.decode()
-    assert "Screened 4 people against 2 entries: 1 candidate for you to review." in text
+    assert (
+        "Screened 4 people against 2 entries: 1 likely candidate and 0 weaker candidates for "
+        "you to review." in text
+    )
     assert f'id="candidate-{match.pk}"' in text
     assert "XF-101 may be" in text and "Margaret Anne Holloway" in text
     # The roster's side: maiden name and badge as the roster holds them.
@@ -75,7 +78,7 @@ def test_the_message_does_not_count_a_match_kept_from_the_reviewer(
     response = csrf_post(client, screen_url(roster), {})
     assert response.status_code == 302
     text = client.get(response["Location"]).content.decode()
-    assert "0 candidates for you to review." in text
+    assert "0 likely candidates and 0 weaker candidates for you to review." in text
     assert "XF-101 may be" not in text
 
 
@@ -101,3 +104,15 @@ def test_a_roster_that_does_not_exist_is_404(org: Org, roster: Roster) -> None:
     client = org.client(vetter)
     assert csrf_post(client, "/registry/rosters/999999/screen/", {}).status_code == 404
     assert client.get(screen_url(roster)).status_code == 405
+
+
+def test_the_rosters_page_is_on_the_trail(org: Org, roster: Roster) -> None:
+    """Which rosters were listed is recorded by id."""
+    vetter = add_user(org, "vetter", Role.VETTING_OFFICER, "vetting", "XF-vet")
+    assert org.client(vetter).get(ROSTERS).status_code == 200
+    event = TrailEvent.objects.filter(actor_id=vetter.pk).latest("seq")
+    assert (event.action, event.subject_type, event.changes) == (
+        "list",
+        "rosters",
+        {"rosters": [roster.pk]},
+    )

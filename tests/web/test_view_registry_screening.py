@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.models import Alert
@@ -291,3 +292,59 @@ def test_a_match_alert_leads_the_vetting_officer_to_the_match(org: Org, vetter: 
     assert f'id="candidate-{match.pk}"' in client.get(page_url(screening)).content.decode()
     # Someone who may not review the match gets nothing from the link.
     assert org.client(org.outsider).get(f"/registry/candidates/{match.pk}/").status_code == 404
+
+
+def test_a_pair_found_by_two_screens_is_listed_once_and_decided_once(
+    org: Org, vetter: User
+) -> None:
+    """The attack on attention: the same match listed twice, to be decided two ways."""
+    roster = load_roster(None, "Exampleshire staff", "XF", FIXTURES / "roster.csv")
+    import_list(None, "generic", [FIXTURES / "new-list.csv"])
+    older = Candidate.objects.get(person_ref="XF-101")
+    client = org.client(vetter)
+    assert csrf_post(client, f"/registry/rosters/{roster.pk}/screen/", {}).status_code == 302
+    newer = Candidate.objects.filter(person_ref="XF-101").latest("pk")
+    assert queued(client) == [newer.pk]
+    assert decide(client, newer, "confirm").status_code == 302
+    assert queued(client) == []
+    assert fresh(older).status == Candidate.Status.CONFIRMED
+    # The older screening's page says the decision was made with the newer candidate.
+    text = client.get(page_url(older.screening_id)).content.decode()
+    assert f'#candidate-{newer.pk}">candidate {newer.pk}</a> of the same person and entry' in text
+    # A later screen keeps the decision and says so.
+    response = csrf_post(client, f"/registry/rosters/{roster.pk}/screen/", {})
+    text = client.get(response["Location"]).content.decode()
+    assert "0 likely candidates and 0 weaker candidates for you to review" in text
+    assert "1 pair already decided kept the decision." in text
+    assert "<dd>Confirmed: same person</dd>" in text and escape(REASON) in text
+
+
+def test_the_queue_keeps_weaker_candidates_apart(org: Org, vetter: User) -> None:
+    """Likely and weaker matches are in two lists, each with its own heading."""
+    import_list(None, "virginia", [shared_file(*WORKBOOK)])
+    likely = check_applicant(vetter, FREEMAN).candidates.get()
+    weaker = check_applicant(
+        vetter, {"record_id": "APP-2", "first_name": "Deangelo", "last_name": "Freeman"}
+    ).candidates.get()
+    text = org.client(vetter).get(QUEUE).content.decode()
+    likely_part = text[text.index('id="pending"') : text.index('id="weaker"')]
+    weaker_part = text[text.index('id="weaker"') : text.index('id="screenings"')]
+    assert f"#candidate-{likely.pk}" in likely_part and f"#candidate-{weaker.pk}" not in likely_part
+    assert f"#candidate-{weaker.pk}" in weaker_part and f"#candidate-{likely.pk}" not in weaker_part
+    assert "Weaker candidates: the names agree" in weaker_part
+
+
+def test_the_queue_and_a_screening_are_on_the_trail_with_what_they_showed(
+    org: Org, candidate: Candidate, vetter: User
+) -> None:
+    """Which matches about staff a reviewer was shown is kept, by id, page by page."""
+    client = org.client(vetter)
+    client.get(QUEUE)
+    queue = TrailEvent.objects.filter(actor_id=vetter.pk, action="list").latest("seq")
+    assert (queue.subject_type, queue.changes["candidates"]) == ("registry-queue", [candidate.pk])
+    assert (queue.changes["page"], queue.changes["weaker"]) == (1, [])
+    assert queue.changes["screenings"] == [candidate.screening_id]
+    client.get(page_url(candidate.screening_id))
+    read = TrailEvent.objects.filter(actor_id=vetter.pk, action="read").latest("seq")
+    assert (read.subject_type, read.subject_id) == ("screening", str(candidate.screening_id))
+    assert read.changes == {"candidates": [candidate.pk]}

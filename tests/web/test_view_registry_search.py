@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from django.test import Client
 from custodes.web.accounts.models import Role, User
 from custodes.web.registry.actions import import_list
 from custodes.web.registry.models import Entry, ListImport
+from custodes.web.registry.searches import searches_for
+from custodes.web.trail.models import TrailEvent
 from tests.lists_data import shared_file
 from tests.web.audit_helpers import add_user
 from tests.web.conftest import Org, csrf_post
@@ -180,3 +183,47 @@ def test_only_get_is_allowed(org: Org, vetter: User) -> None:
     client = org.client(vetter)
     assert client.post(SEARCH).status_code == 403
     assert csrf_post(client, SEARCH, {}).status_code == 405
+
+
+def _last(action: str, actor: User) -> TrailEvent:
+    return TrailEvent.objects.filter(action=action, actor_id=actor.pk).latest("seq")
+
+
+def test_a_search_is_on_the_trail_without_the_name_typed(
+    org: Org, virginia: ListImport, vetter: User
+) -> None:
+    """What was listed is recorded by id; the name searched for only as keyed pseudonyms."""
+    client = org.client(vetter)
+    text = search(client, q="Deangelo  FREEMAN", status="active", page="1")
+    event = _last("search", vetter)
+    assert (event.subject_type, event.subject_id) == ("registry", "")
+    assert event.changes["entries"] == entry_links(text)
+    assert event.changes["filters"] == {"status": "active"}
+    assert event.changes["page"] == 1
+    assert event.changes["imports"] == [virginia.pk]
+    stored = json.dumps(event.changes).casefold() + event.reason.casefold()
+    assert "freeman" not in stored and "deangelo" not in stored
+    assert len(event.changes["terms"]) == 2
+    # Whoever holds the key can ask whether anyone searched for a name, in any case or order.
+    (found,) = searches_for("freeman")
+    assert (found.seq, found.actor_id, found.entries) == (event.seq, vetter.pk, entry_links(text))
+    assert [s.seq for s in searches_for("FREEMAN Deangelo")] == [event.seq]
+    assert searches_for("Shifflett") == []
+    assert searches_for("Freeman Shifflett") == []
+
+
+def test_a_search_the_form_refuses_is_still_recorded(
+    org: Org, virginia: ListImport, vetter: User
+) -> None:
+    """A too-long search runs on no name, but what was typed is kept (as pseudonyms)."""
+    search(org.client(vetter), q="Freeman " + "x" * 300)
+    event = _last("search", vetter)
+    assert len(event.changes["terms"]) == 2
+    assert [s.seq for s in searches_for("freeman")] == [event.seq]
+
+
+def test_reading_an_import_is_on_the_trail(org: Org, virginia: ListImport, vetter: User) -> None:
+    assert org.client(vetter).get(f"/registry/imports/{virginia.pk}/").status_code == 200
+    event = _last("read", vetter)
+    assert (event.subject_type, event.subject_id) == ("list-import", str(virginia.pk))
+    assert event.changes == {"rejected": 2}

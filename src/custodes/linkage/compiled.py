@@ -9,6 +9,7 @@ each check then swaps the person table in and reads the result view.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pyarrow as pa
 from splink import Linker
@@ -36,9 +37,8 @@ class CompiledCheck:
         engine: DuckDBEngine,
         linker: Linker,
         registry: SplinkDataFrame,
-        threshold: float | None,
     ) -> None:
-        """Build the check's SQL once, on an empty person table."""
+        """Build the check's SQL once, on an empty person table; `run` chooses the pairs."""
         self._engine = engine
         self.person_table = engine.fresh_name("check_person")
         person = engine.register(PREPARED_SCHEMA.empty_table(), self.person_table)
@@ -49,7 +49,8 @@ class CompiledCheck:
         predictions = linker.inference.predict_between(
             person,
             registry,
-            threshold_match_probability=threshold,
+            # Every blocked pair is scored: which are reported is the caller's condition.
+            threshold_match_probability=None,
             warning_mode="never",
         )
         blocked = [df for df in executed[start:] if df.templated_name == _BLOCKED_PAIRS]
@@ -67,13 +68,16 @@ class CompiledCheck:
         self.columns = [c.name for c in predictions.columns]
         predictions.drop_table_from_database_and_remove_from_cache()
 
-    def run(self, prepared: pa.Table, columns: list[str]) -> pa.Table:
-        """Return the given columns of the scored pairs for the prepared people."""
+    def run(
+        self, prepared: pa.Table, columns: list[str], where: str, params: dict[str, Any]
+    ) -> pa.Table:
+        """Return the given columns of the prepared people's scored pairs that meet `where`."""
         con = self._engine.con
         con.register(self.person_table, prepared)
         try:
             cols = ", ".join(f'"{c}"' for c in columns)
-            return con.sql(f"SELECT {cols} FROM {self.view}").to_arrow_table()
+            sql = f"SELECT {cols} FROM {self.view} WHERE {where}"
+            return con.sql(sql, params=params).to_arrow_table()
         finally:
             # Keep the view's input defined (and empty) between checks.
             con.register(self.person_table, PREPARED_SCHEMA.empty_table())

@@ -37,6 +37,8 @@ class Engine(ABC):
 
     name: str
     api: DatabaseAPISubClass
+    #: How a named parameter is written in the engine's SQL, before its name.
+    param_marker: str
 
     def __init__(self) -> None:
         """Start numbering this engine's table names."""
@@ -55,8 +57,14 @@ class Engine(ABC):
         """Forget a table registered for one check or screen."""
 
     @abstractmethod
-    def to_arrow(self, frame: SplinkDataFrame, columns: list[str]) -> pa.Table:
-        """Return the given columns of a Splink result as an Arrow table."""
+    def to_arrow(
+        self,
+        frame: SplinkDataFrame,
+        columns: list[str],
+        where: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> pa.Table:
+        """Return the given columns of a Splink result's rows that meet `where`, as Arrow."""
 
     @abstractmethod
     def close(self) -> None:
@@ -67,6 +75,7 @@ class DuckDBEngine(Engine):
     """DuckDB in this process: one connection kept for the registry's lifetime."""
 
     name = "duckdb"
+    param_marker = "$"
 
     def __init__(self, connection: duckdb.DuckDBPyConnection | None = None) -> None:
         super().__init__()
@@ -93,10 +102,19 @@ class DuckDBEngine(Engine):
         # Splink refuses a second table under a name it has seen; these names are never reused.
         self.api._registered_table_names.discard(frame.physical_name)
 
-    def to_arrow(self, frame: SplinkDataFrame, columns: list[str]) -> pa.Table:
-        """Read the columns from DuckDB as Arrow."""
+    def to_arrow(
+        self,
+        frame: SplinkDataFrame,
+        columns: list[str],
+        where: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> pa.Table:
+        """Read the columns of the rows that meet `where` from DuckDB as Arrow."""
         cols = ", ".join(f'"{c}"' for c in columns)
-        return self.con.sql(f"SELECT {cols} FROM {frame.physical_name}").to_arrow_table()
+        sql = f"SELECT {cols} FROM {frame.physical_name}"
+        if where is not None:
+            sql += f" WHERE {where}"
+        return self.con.sql(sql, params=params or {}).to_arrow_table()
 
     def close(self) -> None:
         """Close the connection."""
@@ -126,6 +144,7 @@ class SparkEngine(Engine):
     """Apache Spark through Splink's Spark backend, for national-scale screening."""
 
     name = "spark"
+    param_marker = ":"
 
     def __init__(self, spark: SparkSession | None = None) -> None:
         """Use `spark`, else the active session, else a local session started here."""
@@ -174,9 +193,19 @@ class SparkEngine(Engine):
         # Splink refuses a second table under a name it has seen; these names are never reused.
         self.api._registered_table_names.discard(frame.physical_name)
 
-    def to_arrow(self, frame: SplinkDataFrame, columns: list[str]) -> pa.Table:
-        """Collect the columns from Spark as Arrow."""
-        result: pa.Table = self.spark.table(frame.physical_name).select(*columns).toArrow()
+    def to_arrow(
+        self,
+        frame: SplinkDataFrame,
+        columns: list[str],
+        where: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> pa.Table:
+        """Collect the columns of the rows that meet `where` from Spark as Arrow."""
+        cols = ", ".join(f"`{c}`" for c in columns)
+        sql = f"SELECT {cols} FROM {frame.physical_name}"
+        if where is not None:
+            sql += f" WHERE {where}"
+        result: pa.Table = self.spark.sql(sql, args=params or {}).toArrow()
         return result
 
     def close(self) -> None:

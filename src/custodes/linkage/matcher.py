@@ -21,8 +21,15 @@ from custodes.linkage.explain import Explainer, level_labels
 from custodes.linkage.model import load_settings
 from custodes.linkage.prepare import prepare_people
 from custodes.linkage.schema import people_table, validate_people
+from custodes.linkage.tiers import (
+    LIKELY,
+    WEAKER,
+    WEAKER_PREFIX,
+    missing_notes,
+    report_filter,
+)
 
-__all__ = ["SCREEN_SCHEMA", "Candidate", "Matcher"]
+__all__ = ["LIKELY", "SCREEN_SCHEMA", "WEAKER", "Candidate", "Matcher"]
 
 _TF_COLUMNS = ("first_name", "last_name", "sex")
 SCREEN_SCHEMA = pa.schema(
@@ -33,6 +40,8 @@ SCREEN_SCHEMA = pa.schema(
         pa.field("match_probability", pa.float64(), nullable=False),
         pa.field("match_weight", pa.float64(), nullable=False),
         pa.field("explanation", pa.string(), nullable=False),
+        # "likely" (at or above the threshold) or "weaker" (below it, but the names agree).
+        pa.field("strength", pa.string(), nullable=False),
     ]
 )
 
@@ -46,6 +55,12 @@ class Candidate:
     match_probability: float
     match_weight: float
     explanation: str
+    strength: str = LIKELY
+
+    @property
+    def likely(self) -> bool:
+        """Say whether the probability reached the threshold (else the names only agree)."""
+        return self.strength == LIKELY
 
 
 class Matcher:
@@ -54,11 +69,23 @@ class Matcher:
     One matcher holds one DuckDB connection (or Spark session): use it from one thread.
     """
 
-    def __init__(self, registry: pa.Table, *, engine: str = "duckdb", threshold: float = 0.5):
-        """Load and index the registry once; `threshold` is the lowest probability reported."""
+    def __init__(
+        self,
+        registry: pa.Table,
+        *,
+        engine: str = "duckdb",
+        threshold: float = 0.5,
+        weaker: bool = True,
+    ):
+        """Load and index the registry once.
+
+        `threshold` is the lowest probability of a likely match; with `weaker`, pairs below it
+        whose names agree, with nothing else against them, are reported as weaker candidates.
+        """
         if not 0.0 <= threshold <= 1.0:
             raise LinkageError(f"threshold must be a probability between 0 and 1, not {threshold}")
         self.threshold = threshold
+        self.weaker = weaker
         entries = validate_people(registry)
         ids = entries.column("record_id")
         refs = (
@@ -68,8 +95,10 @@ class Matcher:
         )
         self._list_refs = dict(zip(ids.to_pylist(), refs.to_pylist(), strict=True))
         settings = load_settings()
-        self._explainer = Explainer(level_labels(settings))
+        labels = level_labels(settings)
+        self._explainer = Explainer(labels)
         self._engine: Engine = make_engine(engine)
+        self._filter = report_filter(labels, threshold, self._engine.param_marker, weaker=weaker)
         try:
             self._registry = self._engine.register(
                 prepare_people(entries), self._engine.fresh_name("registry"), keep=True
@@ -84,7 +113,7 @@ class Matcher:
                 # one counts for more.
                 self._linker.table_management.compute_tf_table(column)
             self._compiled = (
-                CompiledCheck(self._engine, self._linker, self._registry, self.threshold or None)
+                CompiledCheck(self._engine, self._linker, self._registry)
                 if isinstance(self._engine, DuckDBEngine)
                 else None
             )
@@ -107,7 +136,12 @@ class Matcher:
         table = person if isinstance(person, pa.Table) else people_table([dict(person)])
         prepared = prepare_people(validate_people(table))
         try:
-            raw = self._compiled.run(prepared, self._columns(self._compiled.columns))
+            raw = self._compiled.run(
+                prepared,
+                self._columns(self._compiled.columns),
+                self._filter.sql,
+                self._filter.params,
+            )
         except duckdb.Error as exc:
             raise EngineError(f"checking failed on duckdb: {exc}", self._compiled.sql) from exc
         found = self._results(raw)
@@ -118,6 +152,7 @@ class Matcher:
                 match_probability=row["match_probability"],
                 match_weight=row["match_weight"],
                 explanation=row["explanation"],
+                strength=row["strength"],
             )
             for row in found.to_pylist()
         ]
@@ -132,8 +167,9 @@ class Matcher:
             predictions = self._linker.inference.predict_between(
                 frame,
                 self._registry,
+                # Weaker candidates lie below the threshold: the report filter picks the pairs.
                 # A threshold of 0 asks for every pair the blocking rules find.
-                threshold_match_probability=self.threshold or None,
+                threshold_match_probability=None if self.weaker else self.threshold or None,
                 warning_mode="never",
             )
         except SplinkException as exc:
@@ -142,7 +178,8 @@ class Matcher:
             self._engine.drop(frame)
         try:
             columns = self._columns([c.name for c in predictions.columns])
-            return self._results(self._engine.to_arrow(predictions, columns))
+            raw = self._engine.to_arrow(predictions, columns, self._filter.sql, self._filter.params)
+            return self._results(raw)
         finally:
             predictions.drop_table_from_database_and_remove_from_cache()
 
@@ -154,6 +191,7 @@ class Matcher:
             "match_weight",
             *self._explainer.columns,
             *self._explainer.tf_columns(available),
+            *self._filter.columns,
         ]
 
     def _results(self, raw: pa.Table) -> pa.Table:
@@ -168,9 +206,8 @@ class Matcher:
                 ),
                 "match_probability": raw.column("match_probability").cast(pa.float64()),
                 "match_weight": raw.column("match_weight").cast(pa.float64()),
-                "explanation": pa.array(
-                    [self._explainer.explain(row) for row in rows], type=pa.string()
-                ),
+                "explanation": pa.array([self._explain(row) for row in rows], type=pa.string()),
+                "strength": pa.array([self._strength(row) for row in rows], type=pa.string()),
             },
             schema=SCREEN_SCHEMA,
         )
@@ -183,6 +220,16 @@ class Matcher:
             ],
         )
         return table.take(order)
+
+    def _strength(self, row: Mapping[str, Any]) -> str:
+        # The report filter let a pair below the threshold through only for its names.
+        return LIKELY if row["match_probability"] >= self.threshold else WEAKER
+
+    def _explain(self, row: Mapping[str, Any]) -> str:
+        why = self._explainer.explain(row)
+        if self._strength(row) == LIKELY:
+            return why
+        return WEAKER_PREFIX + "; ".join([why, *missing_notes(row)])
 
     def close(self) -> None:
         """Release the engine and its copy of the registry."""

@@ -251,7 +251,8 @@ COMPARISONS: tuple[Comparison, ...] = (
 # Each rule keeps recall for a corruption the others lose: a new surname or a nickname with a
 # surname typo (canonical given name and birth year), a mistyped or missing birth date
 # (surname and initial), typos in both names (birth date), swapped given name and surname,
-# and no birth date at all (given and middle name; birth year and the surname's start).
+# and no birth date at all (given and middle name; birth year and the surname's start; and a
+# nickname with another initial, Tony for Anthony, by surname and canonical given name).
 BLOCKING_RULES = (
     block_on("first_canon", "birth_year"),
     block_on("last_name", "first_initial"),
@@ -259,6 +260,7 @@ BLOCKING_RULES = (
     CustomRule("l.first_name = r.last_name AND l.last_name = r.first_name"),
     block_on("first_name", "middle_name"),
     block_on("birth_year", "substr(last_name, 1, 3)"),
+    block_on("last_name", "first_canon"),
 )
 
 
@@ -284,7 +286,7 @@ def _model_text(path: Path) -> str:
 
 
 def load_settings(path: Path = MODEL_PATH) -> dict[str, Any]:
-    """Return the trained model's settings, checked against the comparisons defined here."""
+    """Return the trained model's settings, checked against the model defined here."""
     try:
         settings: dict[str, Any] = json.loads(_model_text(path))
     except json.JSONDecodeError as exc:
@@ -300,10 +302,16 @@ def load_settings(path: Path = MODEL_PATH) -> dict[str, Any]:
         for c in settings.get("comparisons", [])
     ]
     expected = [(c.name, [(lv.label, lv.sql) for lv in c.levels]) for c in COMPARISONS]
-    if shipped != expected:
+    # Splink predicts with the blocking rules the file holds, not those written here.
+    rules = [rule.create_blocking_rule_dict("duckdb")["blocking_rule"] for rule in BLOCKING_RULES]
+    shipped_rules = [
+        rule.get("blocking_rule")
+        for rule in settings.get("blocking_rules_to_generate_predictions", [])
+    ]
+    if shipped != expected or shipped_rules != rules:
         raise ModelFileError(
-            f"the linkage model {path} does not fit the comparisons in model.py: "
-            "retrain it with `python -m custodes.linkage.train`"
+            f"the linkage model {path} does not fit the comparisons and blocking rules in "
+            "model.py: retrain it with `python -m custodes.linkage.train`"
         )
     for comparison in settings["comparisons"]:
         for level in comparison["comparison_levels"]:

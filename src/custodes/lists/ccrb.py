@@ -22,7 +22,14 @@ from custodes.lists.agencies import normalise_agency
 from custodes.lists.ccrb_snapshot import Allegation, LinkedOfficer, read_snapshot
 from custodes.lists.names import tidy_name
 from custodes.lists.reasons import categorise, most_serious
-from custodes.lists.records import ListFormatError, ListRead, ListRecord, Rejected, Service
+from custodes.lists.records import (
+    ListFormatError,
+    ListRead,
+    ListRecord,
+    Rejected,
+    Service,
+    oversized,
+)
 
 __all__ = ["NYPD", "PUBLISHER", "read_ccrb"]
 
@@ -31,6 +38,14 @@ NYPD = "New York City Police Department"
 # The letters' file names read "<case>_Tax<Tax ID>_RedactedDepartureLetter.pdf".
 _TAX_ID = re.compile(r"_Tax(\d+)_")
 _LETTER_FIELDS = ("CaseNumber", "FirstName", "LastName", "FileLink")
+# Where each record field comes from, for a rejected officer: the letters, or the snapshot.
+_FIELDS = {
+    "first_name": "FirstName",
+    "last_name": "LastName",
+    "source_ref": "FileLink",
+    "badge": "shield (complaints snapshot)",
+    "source": "(file name)",
+}
 # Columns of the penalties file this reader uses, by what they hold.
 _PENALTY_COLUMNS = {
     "complaint": "Complaint Id",
@@ -71,10 +86,15 @@ def read_ccrb(departures: Path, penalties: Path, snapshot: Path | None = None) -
         officers[letter.tax_id].append(letter)
     found = _read_penalties(penalties, set(officers))
     linked = _link(snapshot, officers, found) if snapshot else {}
-    records = [
-        _record(own, found.get(tax_id, []), linked.get(tax_id), source)
-        for tax_id, own in officers.items()
-    ]
+    records = []
+    for tax_id, own in officers.items():
+        record = _record(own, found.get(tax_id, []), linked.get(tax_id), source)
+        too_long = oversized(record)
+        if too_long is None:
+            records.append(record)
+        else:
+            field = _FIELDS.get(too_long[0], too_long[0])
+            rejected.append(Rejected(departures.name, record.line, field, too_long[1]))
     return ListRead(records=records, rejected=rejected, source=source)
 
 

@@ -1,4 +1,5 @@
-"""Read a CSV file in one of the registry formats: its columns by the spec's names, line by line."""
+"""CSV in the registry formats: read a file's columns by the spec's names, line by line; write
+cells from outside data so that a spreadsheet opening the file runs none of them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,21 @@ from typing import BinaryIO, Protocol
 
 from custodes.lists.records import ListFormatError, Rejected
 
-__all__ = ["Row", "read_rows"]
+__all__ = ["FORMULA_STARTS", "Row", "read_rows", "spreadsheet_safe"]
+
+#: What a spreadsheet takes a cell to be a formula (or, for tab and carriage return, a way to
+#: hide one) when the cell begins with it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Return a cell of outside text that a spreadsheet shows as text and never evaluates.
+
+    A name or reference from a roster or list such as `=HYPERLINK(...)` would otherwise run
+    when the results are opened; a leading apostrophe makes the cell text. Numbers custodes
+    formats itself (a negative match weight) are written as they are, not through this.
+    """
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 class _Reader(Protocol):
@@ -41,21 +56,60 @@ def read_rows(
     _check_mapping(path, columns, mapping)
     try:
         with path.open("rb") as handle:
-            reader = csv.reader(_text_lines(path, handle), strict=True)
-            yield from _rows(path, reader, columns, required, mapping)
+            lines = _TextLines(path, handle)
+            reader = csv.reader(lines, strict=True)
+            yield from _rows(path, reader, lines, columns, required, mapping)
     except FileNotFoundError:
         raise ListFormatError(f"{path}: no such file") from None
 
 
-def _text_lines(path: Path, handle: BinaryIO) -> Iterator[str]:
-    """Decode the file line by line, so that a byte that is not UTF-8 is found on its line."""
-    for number, raw in enumerate(handle, start=1):
+class _TextLines:
+    """Decode the file line by line, keeping the text of the row being read.
+
+    A byte that is not UTF-8 is found on its line; a field too long for the csv module is
+    found in the row's text, to name its column.
+    """
+
+    def __init__(self, path: Path, handle: BinaryIO) -> None:
+        self._path = path
+        self._lines = enumerate(handle, start=1)
+        self.row: list[str] = []
+
+    def __iter__(self) -> _TextLines:
+        return self
+
+    def __next__(self) -> str:
+        number, raw = next(self._lines)
         try:
-            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as error:
             raise ListFormatError(
-                f"{path.name}, line {number}: not UTF-8 text ({error.reason})"
+                f"{self._path.name}, line {number}: not UTF-8 text ({error.reason})"
             ) from None
+        self.row.append(text)
+        return text
+
+
+def _long_field(text: str, limit: int) -> int | None:
+    """Return the index of the first field of a row's text longer than `limit`, if any."""
+    index, length, quoted, i = 0, 0, False, 0
+    while i < len(text):
+        char = text[i]
+        if quoted and char == '"' and text[i + 1 : i + 2] == '"':
+            length, i = length + 1, i + 2  # a doubled quote is one quote in the field
+            continue
+        if char == '"':
+            quoted = not quoted
+        elif quoted or char not in ",\r\n":
+            length += 1
+        elif char == ",":
+            index, length = index + 1, 0
+        else:
+            return None  # the row ended
+        if length > limit:
+            return index
+        i += 1
+    return None
 
 
 def _check_mapping(path: Path, columns: tuple[str, ...], mapping: dict[str, str]) -> None:
@@ -73,13 +127,16 @@ def _check_mapping(path: Path, columns: tuple[str, ...], mapping: dict[str, str]
 def _rows(
     path: Path,
     reader: _Reader,
+    text: _TextLines,
     columns: tuple[str, ...],
     required: tuple[str, ...],
     mapping: dict[str, str],
 ) -> Iterator[Row | Rejected]:
     """Yield the rows after the header, numbered by the line each starts on."""
-    lines = _numbered(path, reader)
+    names: list[str] = []
+    lines = _numbered(path, reader, text, names)
     header_line, header = next(lines, (1, []))
+    names.extend(name.strip() for name in header)
     where = _where(path, [name.strip() for name in header], columns, required, mapping)
     others = [(i, name.strip()) for i, name in enumerate(header) if i not in where.values()]
     for line, cells in lines:
@@ -93,22 +150,44 @@ def _rows(
         yield Row(line, values, {name: cells[i].strip() for i, name in others if cells[i].strip()})
 
 
-def _numbered(path: Path, reader: _Reader) -> Iterator[tuple[int, list[str]]]:
+def _numbered(
+    path: Path, reader: _Reader, text: _TextLines, header: list[str]
+) -> Iterator[tuple[int, list[str]]]:
     """Yield each row with the line it starts on; a quoted field can span lines."""
     line_num = 0
     while True:
         start = line_num + 1
+        text.row.clear()
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            raise ListFormatError(
-                f"{path.name}, line {start}: cannot read the row ({error}); look for a stray "
-                "or unclosed double quote on this line"
-            ) from None
+            why = _unreadable(path, start, error, "".join(text.row), header)
+            raise ListFormatError(why) from None
         line_num = reader.line_num
         yield start, cells
+
+
+def _unreadable(path: Path, line: int, error: csv.Error, row: str, header: list[str]) -> str:
+    """Say why a row cannot be read: a field longer than any may be, or a stray quote."""
+    limit = csv.field_size_limit()
+    if "field larger than field limit" not in str(error):
+        return (
+            f"{path.name}, line {line}: cannot read the row ({error}); look for a stray or "
+            "unclosed double quote on this line"
+        )
+    index = _long_field(row, limit)
+    field = (
+        f"the field {header[index]!r}"
+        if index is not None and index < len(header) and header[index]
+        else "a field"
+    )
+    # The whole file is refused: a reader cannot tell where such a row ends.
+    return (
+        f"{path.name}, line {line}: {field} is longer than {limit:,} characters, more than "
+        "any field of a list or roster holds; nothing of the file was read"
+    )
 
 
 def _where(

@@ -12,6 +12,7 @@ from custodes.lists.csvtable import Row, read_rows
 from custodes.lists.names import middle_initials, split_last_name, tidy_name
 from custodes.lists.reasons import categorise
 from custodes.lists.records import (
+    LIMITS,
     LIST_TYPES,
     SEXES,
     STATUSES,
@@ -21,6 +22,7 @@ from custodes.lists.records import (
     RosterPerson,
     RosterRead,
     Service,
+    too_long,
 )
 from custodes.lists.values import EARLIEST_YEAR, LATEST_YEAR, iso_date, split_values
 
@@ -70,6 +72,13 @@ class _Fields:
     def text(self, column: str) -> str:
         """Return the field as written."""
         return self.row.values[column]
+
+    def fits(self, column: str, value: str, limit: int) -> str:
+        """Return the value, noting it if it is longer than the registry keeps."""
+        why = too_long(value, limit)
+        if why is not None:
+            self.fail(column, why)
+        return value
 
     def required(self, column: str, tidy: Callable[[str], str] = str.strip) -> str:
         """Return the field, noting it if it is empty."""
@@ -131,15 +140,22 @@ def read_generic(path: Path, mapping: dict[str, str] | None = None) -> ListRead:
     """Read a published list in the generic CSV format; mapping names the file's own columns."""
     records: list[ListRecord] = []
     rejected: list[Rejected] = []
-    for fields, person in _people(path, LIST_COLUMNS, _LIST_REQUIRED, mapping, rejected):
+    for fields, person in _people(
+        path, LIST_COLUMNS, _LIST_REQUIRED, mapping, rejected, LIMITS.source_ref
+    ):
         list_type = fields.choice("list_type", LIST_TYPES, str.lower, required=True)
         jurisdiction = fields.required("jurisdiction", str.upper)
+        fields.fits("jurisdiction", jurisdiction, LIMITS.jurisdiction)
         action_date = fields.date("action_date")
         status = fields.choice("status", STATUSES, str.lower) or _DEFAULT_STATUS
+        source = _source(path, fields.text("source"))
+        fields.fits("source", source, LIMITS.source)
         if fields.problems or person is None or list_type is None:
             rejected.extend(fields.problems)
             continue
-        records.append(_record(path, fields, person, list_type, jurisdiction, action_date, status))
+        records.append(
+            _record(fields, person, list_type, jurisdiction, action_date, status, source)
+        )
     return ListRead(records=records, rejected=rejected, source=path.name)
 
 
@@ -147,11 +163,14 @@ def read_roster(path: Path, mapping: dict[str, str] | None = None) -> RosterRead
     """Read a roster of people to screen; mapping names the file's own columns."""
     people: list[RosterPerson] = []
     rejected: list[Rejected] = []
-    for fields, person in _people(path, ROSTER_COLUMNS, _ROSTER_REQUIRED, mapping, rejected):
+    for fields, person in _people(
+        path, ROSTER_COLUMNS, _ROSTER_REQUIRED, mapping, rejected, LIMITS.person_ref
+    ):
+        agency = normalise_agency(person.agency_raw) if person else ""
+        fields.fits("agency", agency, LIMITS.agency)
         if fields.problems or person is None:
             rejected.extend(fields.problems)
             continue
-        agency = normalise_agency(person.agency_raw) or None
         people.append(
             RosterPerson(
                 person_ref=person.ref,
@@ -162,7 +181,7 @@ def read_roster(path: Path, mapping: dict[str, str] | None = None) -> RosterRead
                 birth_date=person.birth_date,
                 birth_year=person.birth_year,
                 sex=person.sex,
-                agency=agency,
+                agency=agency or None,
                 badges=person.badges,
                 line=fields.row.line,
                 extra=person.extra,
@@ -177,6 +196,7 @@ def _people(
     required: tuple[str, ...],
     mapping: Mapping[str, str] | None,
     rejected: list[Rejected],
+    ref_limit: int,
 ) -> Iterator[tuple[_Fields, _Person | None]]:
     """Yield each well-shaped row's fields and person; rows of the wrong shape go to rejected."""
     first_line: dict[str, int] = {}
@@ -185,7 +205,7 @@ def _people(
             rejected.append(row)
             continue
         fields = _Fields(path.name, row)
-        ref = fields.required("person_ref")
+        ref = fields.fits("person_ref", fields.required("person_ref"), ref_limit)
         if ref in first_line:
             fields.fail("person_ref", f"{ref!r} is already used on line {first_line[ref]}")
         elif ref:
@@ -204,39 +224,55 @@ def _person(fields: _Fields, ref: str) -> _Person | None:
     if birth_date and birth_year and birth_date.year != birth_year:
         fields.fail("birth_year", f"{birth_year} disagrees with birth_date {birth_date}")
     sex = fields.choice("sex", SEXES, str.upper)
+    middle_name = middle_initials(fields.text("middle_name"))
+    other_names = tuple(tidy_name(n) for n in split_values(fields.text("other_names")))
+    badges = split_values(fields.text("badge"))
+    # Each value as the registry would keep it, so that a reader's limit is the database's.
+    for column, value, limit in (
+        ("first_name", first_name, LIMITS.name),
+        ("middle_name", middle_name or "", LIMITS.name),
+        ("last_name", last_name, LIMITS.name),
+        *(("other_names", name, LIMITS.name) for name in other_names + bracketed),
+        ("agency", fields.text("agency"), LIMITS.agency),
+        *(("badge", badge, LIMITS.badge) for badge in badges),
+    ):
+        fields.fits(column, value, limit)
     if fields.problems:
         return None
     extra = dict(fields.row.extra)
     if suffix:
         extra["name_suffix"] = suffix
-    other_names = tuple(tidy_name(n) for n in split_values(fields.text("other_names")))
     return _Person(
         ref=ref,
         first_name=first_name,
-        middle_name=middle_initials(fields.text("middle_name")),
+        middle_name=middle_name,
         last_name=last_name,
         other_names=other_names + bracketed,
         birth_date=birth_date,
         birth_year=birth_year or (birth_date.year if birth_date else None),
         sex=sex,
         agency_raw=fields.text("agency"),
-        badges=split_values(fields.text("badge")),
+        badges=badges,
         extra=extra,
     )
 
 
+def _source(path: Path, publisher: str) -> str:
+    """Return where an entry came from: the file, and the publisher the row names."""
+    return f"{path.name} ({publisher})" if publisher else path.name
+
+
 def _record(
-    path: Path,
     fields: _Fields,
     person: _Person,
     list_type: str,
     jurisdiction: str,
     action_date: date | None,
     status: str,
+    source: str,
 ) -> ListRecord:
     """Build the list record of one well-formed row."""
     reason = fields.text("reason")
-    publisher = fields.text("source")
     return ListRecord(
         source_ref=person.ref,
         list_type=list_type,
@@ -253,7 +289,7 @@ def _record(
         reason_category=categorise(reason),
         action_date=action_date,
         status=status,
-        source=f"{path.name} ({publisher})" if publisher else path.name,
+        source=source,
         line=fields.row.line,
         extra=person.extra,
     )

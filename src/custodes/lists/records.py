@@ -8,9 +8,11 @@ from datetime import date
 from custodes.errors import CustodesError
 
 __all__ = [
+    "LIMITS",
     "LIST_TYPES",
     "SEXES",
     "STATUSES",
+    "FieldLimits",
     "ListFormatError",
     "ListRead",
     "ListRecord",
@@ -18,6 +20,8 @@ __all__ = [
     "RosterPerson",
     "RosterRead",
     "Service",
+    "oversized",
+    "too_long",
 ]
 
 #: What kind of list an entry comes from (docs: spec/registry-formats.md, generic list).
@@ -30,6 +34,33 @@ SEXES = ("F", "M", "X")
 
 class ListFormatError(CustodesError):
     """A published list cannot be read at all; the message names the file, field and row."""
+
+
+@dataclass(frozen=True)
+class FieldLimits:
+    """Hold the most characters each field of a list entry or roster person may have.
+
+    The registry's database columns are declared with these lengths, so a reader that rejects
+    a longer value (naming its file, line and field) is never overruled by the database.
+    """
+
+    name: int = 100  # a first, middle or last name, and each other name
+    person_ref: int = 64  # a roster's (or applicant's) own reference for a person
+    source_ref: int = 160  # a list's own record id
+    jurisdiction: int = 16
+    agency: int = 200
+    badge: int = 32
+    source: int = 255  # where an entry came from: the file's name and its publisher
+
+
+LIMITS = FieldLimits()
+
+
+def too_long(text: str, limit: int) -> str | None:
+    """Say why a value is too long for its field, or None when it fits."""
+    if len(text) <= limit:
+        return None
+    return f"is {len(text):,} characters long; the most the field holds is {limit:,}"
 
 
 @dataclass(frozen=True)
@@ -75,6 +106,32 @@ class ListRecord:
             raise ValueError(f"status {self.status!r} is not one of {STATUSES}")
         if self.sex is not None and self.sex not in SEXES:
             raise ValueError(f"sex {self.sex!r} is not one of {SEXES}")
+
+
+def oversized(record: ListRecord) -> tuple[str, str] | None:
+    """Return the first field of a record too long for the registry, and why; None if all fit.
+
+    Readers reject such a record's row, naming the field as their list names it.
+    """
+    values = [
+        ("source_ref", record.source_ref, LIMITS.source_ref),
+        ("jurisdiction", record.jurisdiction, LIMITS.jurisdiction),
+        ("first_name", record.first_name, LIMITS.name),
+        ("middle_name", record.middle_name or "", LIMITS.name),
+        ("last_name", record.last_name, LIMITS.name),
+        ("source", record.source, LIMITS.source),
+    ]
+    for service in record.services:
+        values += [
+            ("agency", service.agency_raw, LIMITS.agency),
+            ("agency", service.agency, LIMITS.agency),
+            ("badge", service.badge or "", LIMITS.badge),
+        ]
+    for name, text, limit in values:
+        why = too_long(text, limit)
+        if why is not None:
+            return name, why
+    return None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,14 @@ from typing import Protocol
 from custodes.lists.agencies import normalise_agency, split_agencies
 from custodes.lists.names import middle_initials, split_last_name, tidy_name
 from custodes.lists.reasons import categorise
-from custodes.lists.records import ListFormatError, ListRead, ListRecord, Rejected, Service
+from custodes.lists.records import (
+    ListFormatError,
+    ListRead,
+    ListRecord,
+    Rejected,
+    Service,
+    oversized,
+)
 from custodes.lists.values import cell_text, list_date, stable_ref
 
 __all__ = ["PUBLISHER", "SHEETS", "read_virginia"]
@@ -55,6 +62,14 @@ _OPTIONAL = {"reason"}
 # columns (a sheet can be formatted 16,384 columns wide).
 _HEADER_SEARCH_ROWS = 10
 _HEADER_SEARCH_COLUMNS = 12
+# The workbook's heading of the column each record field comes from, for rejected rows.
+_HEADINGS = {
+    "first_name": "First Name",
+    "middle_name": "Middle Initial",
+    "last_name": "Last Name",
+    "agency": "Agency",
+    "source": "(file name)",
+}
 _REINSTATED = re.compile(r"re-?instat", re.IGNORECASE)
 _DATE_IN_TEXT = re.compile(r"\d{1,2}[/-]\d{1,2}[/-]\d{4}")
 
@@ -226,7 +241,7 @@ def _record(
     # rows moving between editions.
     when = action_date or reinstated
     identity = (last_name, first_name, middle_name or "", agency_raw)
-    return ListRecord(
+    record = ListRecord(
         source_ref=stable_ref("us-va-dcjs", *identity, when.isoformat() if when else ""),
         list_type="decertification",
         jurisdiction="US-VA",
@@ -246,6 +261,10 @@ def _record(
         line=line,
         extra=_extra(sheet, cells, suffix, reinstated),
     )
+    found = oversized(record)
+    if found is not None:
+        return Rejected(sheet.label, line, _HEADINGS.get(found[0], found[0]), found[1])
+    return record
 
 
 def _extra(

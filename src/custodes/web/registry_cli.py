@@ -15,7 +15,7 @@ from custodes.errors import CustodesError
 from custodes.web.setup import django_setup
 
 if TYPE_CHECKING:
-    from custodes.web.registry.models import Screening
+    from custodes.web.registry.models import Candidate, Screening
 
 __all__ = ["registry_app"]
 
@@ -79,12 +79,30 @@ def import_cmd(
             highlight=False,
         )
     for screening in done.screenings:
-        console.print(
-            f"  screened roster {escape(str(screening.roster))}: "
-            f"{screening.candidates.count()} likely matches"
-        )
+        console.print(f"  screened roster {escape(str(screening.roster))}: {_counts(screening)}")
     if done.alerts:
         console.print(f"[yellow]{done.alerts} alerts raised to vetting.[/yellow]")
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _counts(screening: Screening) -> str:
+    """Say how many likely and weaker candidates a screening found, and how many kept a decision."""
+    from custodes.web.registry.models import Candidate
+
+    found = list(screening.candidates.values_list("strength", "status", "decided_on"))
+    likely = sum(1 for strength, _, _ in found if strength == Candidate.Strength.LIKELY)
+    text = (
+        f"{_plural(likely, 'likely match', 'likely matches')}, "
+        f"{_plural(len(found) - likely, 'weaker candidate', 'weaker candidates')} "
+        "(names agree, too little else known)"
+    )
+    carried = sum(1 for _, status, on in found if status != Candidate.Status.PENDING and on)
+    if carried:
+        text += f"; {_plural(carried, 'pair', 'pairs')} already decided kept the decision"
+    return text
 
 
 @registry_app.command("roster")
@@ -148,19 +166,34 @@ def _show(screening: Screening) -> None:
     candidates = list(screening.candidates.select_related("entry"))
     if not candidates:
         console.print(
-            f"No candidate above p={screening.threshold} in {screening.entries:,} entries "
-            f"({screening.seconds:.2f} s)."
+            f"No candidate above p={screening.threshold} and no entry whose names agree, in "
+            f"{screening.entries:,} entries ({screening.seconds:.2f} s)."
         )
         return
-    console.print(f"Screening {screening.pk}: {len(candidates)} candidates to review")
-    for c in candidates:
-        e = c.entry
+    console.print(f"Screening {screening.pk}: {_counts(screening)}, to review")
+    likely = [c for c in candidates if c.likely]
+    weaker = [c for c in candidates if not c.likely]
+    if not likely:
+        console.print(f"  No candidate above p={screening.threshold}.")
+    for c in likely:
+        _print_candidate(c, "")
+    if weaker:
         console.print(
-            f"  p={c.match_probability:.3f}  {escape(c.person_ref)} ~ entry {e.pk} "
-            f"{escape(e.full_name)}: {escape(e.jurisdiction)} {escape(e.list_type)} "
-            f"({escape(e.reason_category)})\n      why: {escape(c.explanation)}",
-            highlight=False,
+            f"  Weaker candidates, below p={screening.threshold} but the names agree "
+            "(too little else is known to say more):"
         )
+    for c in weaker:
+        _print_candidate(c, "weaker ")
+
+
+def _print_candidate(c: Candidate, mark: str) -> None:
+    e = c.entry
+    console.print(
+        f"  {mark}p={c.match_probability:.3f}  {escape(c.person_ref)} ~ entry {e.pk} "
+        f"{escape(e.full_name)}: {escape(e.jurisdiction)} {escape(e.list_type)} "
+        f"({escape(e.reason_category)})\n      why: {escape(c.explanation)}",
+        highlight=False,
+    )
 
 
 @registry_app.command("screen")
@@ -173,6 +206,7 @@ def screen_cmd(
     django_setup()
     # Imported here, not at the top: Splink is heavy and every `custodes` command loads this.
     from custodes.linkage.matcher import SCREEN_SCHEMA
+    from custodes.lists.csvtable import spreadsheet_safe
     from custodes.web.registry.actions import load_roster, screen_roster
 
     try:
@@ -188,19 +222,51 @@ def screen_cmd(
         writer = csv.writer(handle)
         writer.writerow(SCREEN_SCHEMA.names)  # spec/registry-formats.md's columns
         for c in rows:
+            # The roster's and the list's own references are outside text: a spreadsheet must
+            # not run them. The numbers are custodes' own, written as numbers.
             writer.writerow(
                 [
-                    c.person_ref,
+                    spreadsheet_safe(c.person_ref),
                     c.entry_id,
-                    c.entry.source_ref,
+                    spreadsheet_safe(c.entry.source_ref),
                     f"{c.match_probability:.6f}",
                     f"{c.match_weight:.4f}",
-                    c.explanation,
+                    spreadsheet_safe(c.explanation),
+                    c.strength,
                 ]
             )
     tmp.replace(out)  # a reader never sees half a file
     console.print(
         f"[green]ok[/green]: {screening.people:,} people screened against "
-        f"{screening.entries:,} entries in {screening.seconds:.1f} s: {rows.count()} candidate "
-        f"pairs written to {escape(str(out))}; roster {held.pk} held."
+        f"{screening.entries:,} entries in {screening.seconds:.1f} s: {_counts(screening)}; "
+        f"{rows.count()} candidate pairs written to {escape(str(out))}; roster {held.pk} held."
     )
+
+
+@registry_app.command("searched-for")
+def searched_for_cmd(
+    name: Annotated[str, typer.Argument(help="The name (or any words) to look for.")],
+) -> None:
+    """Say who searched the registry for these words, from the trail's keyed pseudonyms."""
+    django_setup()
+    from custodes.web.accounts.models import User
+    from custodes.web.registry.searches import search_terms, searches_for
+    from custodes.web.trail.chain import record
+
+    found = searches_for(name)
+    # Asking is itself recorded, by the pseudonyms asked about, never the name.
+    record(None, "searched-for", "registry", "", changes={"terms": search_terms(name)})
+    if not found:
+        console.print("No registry search on the trail included all of these words.")
+        return
+    users = dict(
+        User.objects.filter(pk__in={s.actor_id for s in found}).values_list("pk", "username")
+    )
+    console.print(f"{_plural(len(found), 'search', 'searches')} included all of these words:")
+    for s in found:
+        who = users.get(s.actor_id, "(no account)") if s.actor_id else "(no account)"
+        console.print(
+            f"  trail event {s.seq}, {s.at}: {escape(who)}; entries shown: "
+            f"{', '.join(str(e) for e in s.entries) or 'none'}",
+            highlight=False,
+        )

@@ -64,22 +64,27 @@ def screenings_for_user(user: User) -> list[Screening]:
 
 
 def get_screening_for_user(user: User, pk: int) -> Screening:
-    """Return the screening if the user may review matches, recording the read; 404 otherwise."""
+    """Return the screening if the user may review matches; 404 otherwise.
+
+    Its page records the read, with the candidates it showed: who looked at matches about
+    staff is itself a record the trail must keep.
+    """
     if not may_review(user):
         raise Refused("screening", pk, "does not review matches")
     try:
-        screening = Screening.objects.select_related("roster", "list_import").get(pk=pk)
+        return Screening.objects.select_related("roster", "list_import").get(pk=pk)
     except Screening.DoesNotExist:
         raise Refused("screening", pk, "no such screening") from None
-    # Who looked at matches about staff is itself a record the trail must keep.
-    record(user.pk, "read", "screening", screening.pk)
-    return screening
 
 
 def candidates_for_user(
     user: User, screening: Screening | None = None, status: str | None = None
 ) -> list[Candidate]:
-    """Return the candidates the user may review, most likely first."""
+    """Return the candidates the user may review, newest screening and most likely first.
+
+    Across screenings, a pair (force, person_ref, entry) waiting for review is listed once, as
+    its newest candidate: deciding it decides the older ones too.
+    """
     if not may_review(user):
         return []
     found = Candidate.objects.select_related("entry", "screening", "roster_person")
@@ -87,9 +92,21 @@ def candidates_for_user(
         found = found.filter(screening=screening)
     if status is not None:
         found = found.filter(status=status)
-    return _visible(
+    visible = _visible(
         user, found.order_by("-screening__run_at", "-match_probability", "pk"), org_chart()
     )
+    if screening is not None:
+        return visible
+    waiting: set[tuple[str, str, int]] = set()
+    listed = []
+    for candidate in visible:
+        if candidate.status == Candidate.Status.PENDING and candidate.force:
+            pair = (candidate.force, candidate.person_ref, candidate.entry_id)
+            if pair in waiting:
+                continue
+            waiting.add(pair)
+        listed.append(candidate)
+    return listed
 
 
 def get_candidate_for_user(user: User, pk: int, purpose: str = "read") -> Candidate:

@@ -1,7 +1,10 @@
 """Every write to the registry: importing lists and rosters, checks, screens and decisions.
 
 Each action is atomic and on the trail. Importing a list screens every current roster against
-the entries it added or changed, and raises an alert to vetting for each likely match.
+the entries it added or changed, and raises an alert to vetting for each candidate found,
+likely or weaker (marked so). A pair (the roster's force, person_ref, entry) already decided
+is not raised again: while the details compared are those it was decided on, a new candidate
+of the pair carries the decision, naming the candidate it was made on.
 """
 
 from __future__ import annotations
@@ -23,14 +26,19 @@ from django.utils import timezone
 from custodes.errors import CustodesError
 from custodes.linkage.schema import people_table
 from custodes.lists import ListRead, ListRecord, read_ccrb, read_generic, read_roster, read_virginia
+from custodes.lists.records import LIMITS, too_long
 from custodes.web.accounts.models import User
 from custodes.web.alerts.models import Alert
+from custodes.web.need_to_know import conflict
+from custodes.web.orgchart import org_chart
 from custodes.web.registry.access import IMPORT_ROLES, get_candidate_for_user, may_review
 from custodes.web.registry.matching import (
     THRESHOLD,
     forget_matcher,
+    listed_details,
     registry_matcher,
     roster_person,
+    shown,
 )
 from custodes.web.registry.models import (
     Candidate,
@@ -45,6 +53,7 @@ from custodes.web.trail.chain import record
 
 __all__ = [
     "ImportOutcome",
+    "RegistryCheckError",
     "RegistryImportError",
     "check_applicant",
     "decide_candidate",
@@ -56,6 +65,10 @@ __all__ = [
 
 class RegistryImportError(CustodesError):
     """A list or roster that cannot be taken in; nothing of it was stored."""
+
+
+class RegistryCheckError(CustodesError):
+    """An applicant's details that cannot be checked as given; nothing was stored."""
 
 
 @dataclass(frozen=True)
@@ -208,21 +221,59 @@ def _screen_held_rosters(
     for roster in Roster.objects.filter(current=True).order_by("pk"):
         screening, found = _screen(actor, roster, Screening.Kind.NEW_LIST, imported, new)
         screenings.append(screening)
+        # A pair already decided carries its decision; one already waiting with an open alert
+        # is already in front of vetting.
+        waiting = _alerted_pairs(roster.force, found)
         for candidate in found:
+            if candidate.status != Candidate.Status.PENDING:
+                continue
+            if (candidate.person_ref, candidate.entry_id) in waiting:
+                continue
             Alert.objects.create(
                 kind=Alert.Kind.REGISTRY_MATCH,
                 about_user=candidate.subject,
                 subject_type="registry-candidate",
                 subject_id=str(candidate.pk),
-                summary=(
-                    f"{roster.force} {candidate.person_ref} may be {candidate.entry.full_name} "
-                    f"({candidate.entry.jurisdiction} {candidate.entry.list_type}, "
-                    f"p={candidate.match_probability:.2f})"
-                )[:300],
+                summary=_alert_summary(roster, candidate),
                 raised_at=timezone.now(),
             )
             alerts += 1
     return screenings, alerts
+
+
+def _alert_summary(roster: Roster, candidate: Candidate) -> str:
+    entry = candidate.entry
+    listed = f"{entry.jurisdiction} {entry.list_type}, p={candidate.match_probability:.2f}"
+    text = f"{roster.force} {candidate.person_ref} may be {entry.full_name} ({listed})"
+    if not candidate.likely:
+        # A weaker candidate still goes to vetting, or a list naming a member of staff with
+        # no birth date would raise nothing; it says plainly how little it rests on.
+        text = f"Weaker (names agree, little else known): {text}"
+    return text[:300]
+
+
+def _alerted_pairs(force: str, found: list[Candidate]) -> set[tuple[str, int]]:
+    """Return the pairs among those found that wait, on an earlier candidate, with an alert."""
+    pairs = {(c.person_ref, c.entry_id) for c in found}
+    earlier = Candidate.objects.filter(
+        force=force,
+        status=Candidate.Status.PENDING,
+        person_ref__in={ref for ref, _ in pairs},
+        entry_id__in={entry for _, entry in pairs},
+    ).exclude(pk__in=[c.pk for c in found])
+    open_alerts = set(
+        Alert.objects.filter(
+            kind=Alert.Kind.REGISTRY_MATCH,
+            subject_type="registry-candidate",
+            subject_id__in=[str(pk) for pk in earlier.values_list("pk", flat=True)],
+            status=Alert.Status.OPEN,
+        ).values_list("subject_id", flat=True)
+    )
+    return {
+        (c.person_ref, c.entry_id)
+        for c in earlier.only("pk", "person_ref", "entry_id")
+        if str(c.pk) in open_alerts and (c.person_ref, c.entry_id) in pairs
+    }
 
 
 def _screen(
@@ -242,6 +293,8 @@ def _screen(
             else matcher.screen(people_table(roster_person(p) for p in people.values()))
         )
     rows = [r for r in found.to_pylist() if only is None or r["entry_id"] in only]
+    listed = listed_details({int(r["entry_id"]) for r in rows})
+    decided = _decisions(roster.force, {(r["person_ref"], int(r["entry_id"])) for r in rows})
     screening = Screening.objects.create(
         kind=kind,
         roster=roster,
@@ -259,32 +312,81 @@ def _screen(
         )
     )
     candidates = Candidate.objects.bulk_create(
-        Candidate(
-            screening=screening,
-            entry_id=int(r["entry_id"]),
-            roster_person=people[r["person_ref"]],
-            person_ref=r["person_ref"],
-            person=_shown(roster_person(people[r["person_ref"]])),
-            subject_id=accounts.get(r["person_ref"]),
-            match_probability=r["match_probability"],
-            match_weight=r["match_weight"],
-            explanation=r["explanation"],
+        _carried(
+            Candidate(
+                screening=screening,
+                entry_id=int(r["entry_id"]),
+                roster_person=people[r["person_ref"]],
+                force=roster.force,
+                person_ref=r["person_ref"],
+                person=shown(roster_person(people[r["person_ref"]])),
+                listed=listed[int(r["entry_id"])],
+                subject_id=accounts.get(r["person_ref"]),
+                match_probability=r["match_probability"],
+                match_weight=r["match_weight"],
+                explanation=r["explanation"],
+                strength=r["strength"],
+            ),
+            decided.get((r["person_ref"], int(r["entry_id"]))),
         )
         for r in rows
     )
+    carried = [[c.pk, c.decided_on_id] for c in candidates if c.carried]
     record(
         _actor_id(actor),
         f"registry-{kind}",
         "screening",
         screening.pk,
-        changes={"roster": roster.pk, "people": len(people), "candidates": len(candidates)},
+        changes={
+            "roster": roster.pk,
+            "people": len(people),
+            "candidates": len(candidates),
+            "weaker": sum(1 for c in candidates if not c.likely),
+            # Each [new candidate, candidate the pair was decided on]: the decision carried.
+            "carried": carried,
+        },
     )
     # bulk_create leaves related objects unloaded; the alerts above read the entry.
     return screening, list(Candidate.objects.filter(screening=screening).select_related("entry"))
 
 
-def _shown(person: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in person.items()}
+def _decisions(force: str, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], Candidate]:
+    """Return the latest decided candidate of each pair that has one."""
+    if not pairs:
+        return {}
+    found = (
+        Candidate.objects.filter(
+            force=force,
+            person_ref__in={ref for ref, _ in pairs},
+            entry_id__in={entry for _, entry in pairs},
+        )
+        .exclude(status=Candidate.Status.PENDING)
+        .order_by("-screening__run_at", "-pk")
+    )
+    latest: dict[tuple[str, int], Candidate] = {}
+    for candidate in found:
+        pair = (candidate.person_ref, candidate.entry_id)
+        if pair in pairs:
+            latest.setdefault(pair, candidate)
+    return latest
+
+
+def _carried(candidate: Candidate, decided: Candidate | None) -> Candidate:
+    """Carry a pair's decision to a new candidate while the details compared are the same."""
+    if decided is None:
+        return candidate
+    # The candidate the reviewer decided, however many screens ago.
+    candidate.decided_on_id = decided.decided_on_id if decided.carried else decided.pk
+    # Anything compared that has changed since (a new surname, a birth date added to the
+    # list) may change the answer: the pair waits for a reviewer again, who sees the earlier
+    # decision beside it. Details not kept (found before they were) count as unchanged.
+    if decided.person != candidate.person or decided.listed not in (None, candidate.listed):
+        return candidate
+    candidate.status = decided.status
+    candidate.decided_by_id = decided.decided_by_id
+    candidate.decided_at = decided.decided_at
+    candidate.decision_reason = decided.decision_reason
+    return candidate
 
 
 @transaction.atomic
@@ -340,6 +442,7 @@ def check_applicant(actor: User | None, applicant: dict[str, Any]) -> Screening:
     if actor is not None and not may_review(actor):
         raise PermissionDenied("only vetting staff run hiring checks")
     person = {**applicant, "record_id": str(applicant.get("record_id") or "applicant")}
+    _fits(person)
     table = people_table([person])  # refuses a malformed applicant, naming the field
     started = time.perf_counter()
     with registry_matcher() as matcher:
@@ -354,15 +457,18 @@ def check_applicant(actor: User | None, applicant: dict[str, Any]) -> Screening:
         entries=entries,
         seconds=round(time.perf_counter() - started, 3),
     )
+    listed = listed_details(int(c.registry_id) for c in found)
     Candidate.objects.bulk_create(
         Candidate(
             screening=screening,
             entry_id=int(c.registry_id),
             person_ref=person["record_id"],
-            person=_shown(person),
+            person=shown(person),
+            listed=listed[int(c.registry_id)],
             match_probability=c.match_probability,
             match_weight=c.match_weight,
             explanation=c.explanation,
+            strength=c.strength,
         )
         for c in found
     )
@@ -371,9 +477,22 @@ def check_applicant(actor: User | None, applicant: dict[str, Any]) -> Screening:
         "registry-check",
         "screening",
         screening.pk,
-        changes={"candidates": len(found)},
+        changes={"candidates": len(found), "weaker": sum(1 for c in found if not c.likely)},
     )
     return screening
+
+
+def _fits(person: dict[str, Any]) -> None:
+    """Refuse an applicant's reference or name longer than the registry keeps."""
+    values = [("reference", person["record_id"], LIMITS.person_ref)]
+    values += [(k, person.get(k) or "", LIMITS.name) for k in _NAME_FIELDS]
+    for field, value, limit in values:
+        why = too_long(str(value), limit)
+        if why is not None:
+            raise RegistryCheckError(f"{field.replace('_', ' ')} {why}")
+
+
+_NAME_FIELDS = ("first_name", "middle_name", "last_name")
 
 
 @transaction.atomic
@@ -390,15 +509,57 @@ def decide_candidate(actor: User, candidate: Candidate, *, same: bool, reason: s
     locked.decided_by, locked.decided_at = actor, timezone.now()
     locked.decision_reason = reason.strip()
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    Alert.objects.filter(
-        kind=Alert.Kind.REGISTRY_MATCH, subject_type="registry-candidate", subject_id=str(locked.pk)
-    ).update(status=Alert.Status.CLOSED)
+    action = "registry-confirm" if same else "registry-reject"
     record(
         actor.pk,
-        "registry-confirm" if same else "registry-reject",
+        action,
         "registry-candidate",
         locked.pk,
         reason=locked.decision_reason,
         changes={"status": [Candidate.Status.PENDING.value, locked.status]},
     )
+    decided = [locked.pk]
+    # The same pair found by earlier screens, still waiting: one answer decides them all, and
+    # each is on the trail as decided with this one.
+    chart = org_chart()
+    for twin in _pending_twins(locked):
+        if conflict(actor.pk, twin.subject_id, chart) is not None:
+            continue
+        twin.status, twin.decided_on = locked.status, locked
+        twin.decided_by, twin.decided_at = actor, locked.decided_at
+        twin.decision_reason = locked.decision_reason
+        twin.save(
+            update_fields=["status", "decided_by", "decided_at", "decision_reason", "decided_on"]
+        )
+        record(
+            actor.pk,
+            action,
+            "registry-candidate",
+            twin.pk,
+            reason=locked.decision_reason,
+            changes={"status": [Candidate.Status.PENDING.value, twin.status], "with": locked.pk},
+        )
+        decided.append(twin.pk)
+    Alert.objects.filter(
+        kind=Alert.Kind.REGISTRY_MATCH,
+        subject_type="registry-candidate",
+        subject_id__in=[str(pk) for pk in decided],
+    ).update(status=Alert.Status.CLOSED)
     return locked
+
+
+def _pending_twins(candidate: Candidate) -> list[Candidate]:
+    """Return, locked, the other pending candidates of a roster candidate's pair."""
+    if not candidate.force:
+        return []  # an applicant check's reference names no one for certain
+    return list(
+        Candidate.objects.select_for_update()
+        .filter(
+            force=candidate.force,
+            person_ref=candidate.person_ref,
+            entry_id=candidate.entry_id,
+            status=Candidate.Status.PENDING,
+        )
+        .exclude(pk=candidate.pk)
+        .order_by("pk")
+    )

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.db import models
 
+from custodes.lists.records import LIMITS
 from custodes.web.registry.models import Entry
 
 __all__ = ["CheckForm", "DecisionForm", "SearchForm"]
@@ -66,10 +67,10 @@ def _text(
 class CheckForm(forms.Form):
     """The details of one applicant to check against the registry."""
 
-    reference = _text("Your reference", 64, help_text="e.g. the application number")
-    first_name = _text("First name", 100, required=True)
-    middle_name = _text("Middle name", 100)
-    last_name = _text("Last name", 100, required=True)
+    reference = _text("Your reference", LIMITS.person_ref, help_text="e.g. the application number")
+    first_name = _text("First name", LIMITS.name, required=True)
+    middle_name = _text("Middle name", LIMITS.name)
+    last_name = _text("Last name", LIMITS.name, required=True)
     other_names = _text("Other names", 500, help_text="earlier or married names, ;-separated")
     birth_date = forms.DateField(
         label="Birth date",
@@ -85,7 +86,7 @@ class CheckForm(forms.Form):
         widget=forms.NumberInput(attrs={"autocomplete": "off"}),
     )
     sex = forms.ChoiceField(choices=SEXES, required=False)
-    agency = _text("Agency", 200, help_text="the force or agency they served in, if any")
+    agency = _text("Agency", LIMITS.agency, help_text="the force or agency they served in, if any")
     badges = _text("Badge numbers", 200, help_text=";-separated")
 
     def clean(self) -> dict[str, Any]:

@@ -18,8 +18,10 @@ __all__ = [
     "THRESHOLD",
     "entry_person",
     "forget_matcher",
+    "listed_details",
     "registry_matcher",
     "roster_person",
+    "shown",
 ]
 
 # Candidates below this are not shown: a reviewer's time goes to pairs likelier than not.
@@ -57,13 +59,26 @@ def roster_person(person: RosterPerson) -> dict[str, Any]:
     return _person(person.person_ref, person, person.agency, list(person.badges))
 
 
+def _matched(entry: Entry) -> dict[str, Any]:
+    # An entry's services are prefetched: its badges, and its last agency as the current one.
+    services = list(entry.services.all())
+    badges = [s.badge for s in services if s.badge]
+    return entry_person(entry, badges, services[-1].agency if services else "")
+
+
 def _registry(entries: Iterable[Entry]) -> pa.Table:
-    records = []
-    for entry in entries:
-        services = list(entry.services.all())
-        badges = [s.badge for s in services if s.badge]
-        records.append(entry_person(entry, badges, services[-1].agency if services else ""))
-    return people_table(records)
+    return people_table(_matched(entry) for entry in entries)
+
+
+def shown(person: dict[str, Any]) -> dict[str, Any]:
+    """Return matcher fields as they are kept beside a candidate: dates as text."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in person.items()}
+
+
+def listed_details(entry_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Return each entry's details as the matcher compares them, by entry id."""
+    entries = Entry.objects.prefetch_related("services").filter(pk__in=list(entry_ids))
+    return {entry.pk: shown(_matched(entry)) for entry in entries}
 
 
 def forget_matcher() -> None:

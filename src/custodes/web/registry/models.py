@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from custodes.linkage.tiers import LIKELY, WEAKER
 from custodes.lists import LIST_TYPES, REASON_CATEGORIES, STATUSES
+from custodes.lists.records import LIMITS
 
 __all__ = ["Candidate", "Entry", "ListImport", "Roster", "RosterPerson", "Screening", "Service"]
 
@@ -48,12 +50,12 @@ class Entry(models.Model):
 
     # The list's source and its own record id: what makes a re-import find the same entry.
     key = models.CharField(max_length=200, unique=True)
-    source_ref = models.CharField(max_length=160)
+    source_ref = models.CharField(max_length=LIMITS.source_ref)
     list_type = models.CharField(max_length=32, choices=_choices(LIST_TYPES))
-    jurisdiction = models.CharField(max_length=16)
-    first_name = models.CharField(max_length=100)
-    middle_name = models.CharField(max_length=100, blank=True, default="")
-    last_name = models.CharField(max_length=100)
+    jurisdiction = models.CharField(max_length=LIMITS.jurisdiction)
+    first_name = models.CharField(max_length=LIMITS.name)
+    middle_name = models.CharField(max_length=LIMITS.name, blank=True, default="")
+    last_name = models.CharField(max_length=LIMITS.name)
     other_names = models.JSONField(default=list, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -62,7 +64,7 @@ class Entry(models.Model):
     reason_category = models.CharField(max_length=32, choices=_choices(REASON_CATEGORIES))
     action_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=_choices(STATUSES))
-    source = models.CharField(max_length=255)
+    source = models.CharField(max_length=LIMITS.source)
     extra = models.JSONField(default=dict, blank=True)
     # SHA-256 of everything above: a re-import compares it and changes nothing if it is equal.
     content = models.CharField(max_length=64)
@@ -87,9 +89,9 @@ class Service(models.Model):
     """An agency the listed person served in, with their badge or shield number there."""
 
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="services")
-    agency = models.CharField(max_length=200)
-    agency_raw = models.CharField(max_length=200)
-    badge = models.CharField(max_length=32, blank=True, default="")
+    agency = models.CharField(max_length=LIMITS.agency)
+    agency_raw = models.CharField(max_length=LIMITS.agency)
+    badge = models.CharField(max_length=LIMITS.badge, blank=True, default="")
     start = models.DateField(null=True, blank=True)
     end = models.DateField(null=True, blank=True)
 
@@ -123,15 +125,16 @@ class RosterPerson(models.Model):
     """One person on a held roster, in the roster format's fields."""
 
     roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="people")
-    person_ref = models.CharField(max_length=64)  # the force's own id: its staff user id
-    first_name = models.CharField(max_length=100)
-    middle_name = models.CharField(max_length=100, blank=True, default="")
-    last_name = models.CharField(max_length=100)
+    # The force's own id: its staff user id.
+    person_ref = models.CharField(max_length=LIMITS.person_ref)
+    first_name = models.CharField(max_length=LIMITS.name)
+    middle_name = models.CharField(max_length=LIMITS.name, blank=True, default="")
+    last_name = models.CharField(max_length=LIMITS.name)
     other_names = models.JSONField(default=list, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     sex = models.CharField(max_length=1, blank=True, default="")
-    agency = models.CharField(max_length=200, blank=True, default="")
+    agency = models.CharField(max_length=LIMITS.agency, blank=True, default="")
     badges = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -176,12 +179,23 @@ class Screening(models.Model):
 
 
 class Candidate(models.Model):
-    """A registry entry that may be the person checked, until a person confirms or rejects it."""
+    """A registry entry that may be the person checked, until a person confirms or rejects it.
+
+    A likely match reached the matcher's threshold; a weaker candidate did not, but its names
+    agree and nothing else compared says it is someone else: it is shown, marked, rather than
+    let a check with little information come back clean. A roster person is checked again at
+    every screen: the same person (force and person_ref) and entry make a pair, and a decision
+    on a pair is carried to its later candidates while the details compared stay the same.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", "To review"
         CONFIRMED = "confirmed", "Confirmed: same person"
         REJECTED = "rejected", "Rejected: not the same person"
+
+    class Strength(models.TextChoices):
+        LIKELY = LIKELY, "Likely match"
+        WEAKER = WEAKER, "Weaker: the names agree, little else is known"
 
     screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="candidates")
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="candidates")
@@ -189,8 +203,13 @@ class Candidate(models.Model):
     roster_person = models.ForeignKey(
         RosterPerson, null=True, blank=True, on_delete=models.PROTECT, related_name="candidates"
     )
-    person_ref = models.CharField(max_length=64)
+    # The roster's force: with person_ref and entry, the pair a decision is about. Empty for an
+    # applicant check, whose reference is the checker's own and names no one for certain.
+    force = models.CharField(max_length=32, blank=True, default="")
+    person_ref = models.CharField(max_length=LIMITS.person_ref)
     person = models.JSONField()  # the checked person's details, as matched
+    # The entry's details as matched (null: found before they were kept).
+    listed = models.JSONField(null=True, blank=True)
     # The custodes account of the person checked, when the roster is the viewer's own force:
     # need-to-know keeps it from them and their chain.
     subject = models.ForeignKey(
@@ -199,12 +218,19 @@ class Candidate(models.Model):
     match_probability = models.FloatField()
     match_weight = models.FloatField()
     explanation = models.TextField()
+    strength = models.CharField(max_length=8, choices=Strength.choices, default=Strength.LIKELY)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True, default="")
+    # The candidate on which the pair was decided: this one's decision was carried from it
+    # (decided_by, _at and reason are that decision's), or, while this one is pending, it
+    # was decided on details that have changed since.
+    decided_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["screening", "-match_probability", "pk"]
@@ -213,7 +239,20 @@ class Candidate(models.Model):
                 fields=["screening", "person_ref", "entry"], name="candidate_once_per_screening"
             ),
         ]
-        indexes = [models.Index(fields=["status", "screening"])]
+        indexes = [
+            models.Index(fields=["status", "screening"]),
+            models.Index(fields=["force", "person_ref", "entry"], name="candidate_pair"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_ref} ~ entry {self.entry_id} ({self.match_probability:.2f})"
+
+    @property
+    def likely(self) -> bool:
+        """Say whether the match probability reached the threshold."""
+        return self.strength == self.Strength.LIKELY
+
+    @property
+    def carried(self) -> bool:
+        """Say whether the decision shown was made on an earlier candidate of the pair."""
+        return self.decided_on_id is not None and self.status != self.Status.PENDING

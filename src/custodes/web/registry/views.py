@@ -35,6 +35,8 @@ from custodes.web.registry.actions import (
 )
 from custodes.web.registry.forms import CheckForm, DecisionForm, SearchForm
 from custodes.web.registry.models import Candidate, Entry, ListImport, Roster, Screening
+from custodes.web.registry.searches import SEARCH_ACTION, SEARCH_SUBJECT, search_terms
+from custodes.web.trail.chain import record
 from custodes.web.trail.refused import Refused
 
 __all__ = [
@@ -51,6 +53,8 @@ __all__ = [
 
 PAGE = 50
 IMPORTS_SHOWN = 20
+# The most of a search box's text made into pseudonyms for the trail.
+SEARCH_TEXT_KEPT = 1000
 FILTERS = ("jurisdiction", "list_type", "reason_category", "status")
 # The two decisions on a candidate, as they appear in URLs: the button's words, the label of
 # its reason, whether it says "the same person", and what the reviewer is told once it is done.
@@ -133,12 +137,25 @@ def search(request: HttpRequest) -> HttpResponse:
     _require_registry(user)
     jurisdictions = Entry.objects.order_by("jurisdiction").values_list("jurisdiction", flat=True)
     form = SearchForm(request.GET, jurisdictions=list(jurisdictions.distinct()))
-    context = {
-        "form": form,
-        "page": Paginator(_found(form), PAGE).get_page(request.GET.get("page")),
-        "imports": ListImport.objects.select_related("imported_by")[:IMPORTS_SHOWN],
-        "imports_shown": IMPORTS_SHOWN,
-    }
+    page = Paginator(_found(form), PAGE).get_page(request.GET.get("page"))
+    imports = list(ListImport.objects.select_related("imported_by")[:IMPORTS_SHOWN])
+    data = form.cleaned_data
+    record(
+        user.pk,
+        SEARCH_ACTION,
+        SEARCH_SUBJECT,
+        "",
+        changes={
+            # What was typed, as pseudonyms even where the form refused it: a search for a
+            # name says who the searcher was looking for, and may be anyone's name.
+            "terms": search_terms(request.GET.get("q", "")[:SEARCH_TEXT_KEPT]),
+            "filters": {name: data[name] for name in FILTERS if data.get(name)},
+            "page": page.number,
+            "entries": [entry.pk for entry in page.object_list],
+            "imports": [imported.pk for imported in imports],
+        },
+    )
+    context = {"form": form, "page": page, "imports": imports, "imports_shown": IMPORTS_SHOWN}
     return _page(request, "registry/search.html", context)
 
 
@@ -147,7 +164,11 @@ def search(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one list import and every row it rejected, with line and why; 404 otherwise."""
     user = request_user(request)
-    return _page(request, "registry/import.html", {"imported": _get_import_for_user(user, pk)})
+    imported = _get_import_for_user(user, pk)
+    record(
+        user.pk, "read", "list-import", imported.pk, changes={"rejected": len(imported.rejected)}
+    )
+    return _page(request, "registry/import.html", {"imported": imported})
 
 
 @staff_view
@@ -157,6 +178,8 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     entry = get_entry_for_user(user, pk)
     candidates = [c for c in candidates_for_user(user) if c.entry_id == entry.pk]
+    shown = [c.pk for c in candidates]
+    record(user.pk, "read", "registry-entry", entry.pk, changes={"candidates": shown})
     context = {"entry": entry, "extra": sorted(entry.extra.items()), "candidates": candidates}
     return _page(request, "registry/entry.html", context)
 
@@ -177,24 +200,39 @@ def check(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             # No names in the message: messages may travel in a cookie.
-            found = screening.candidates.count()
             messages.success(
-                request,
-                f"Checked against {screening.entries:,} entries: "
-                + (
-                    f"{found} candidate{'s' if found != 1 else ''} to review."
-                    if found
-                    else f"no candidate above p={screening.threshold:.2f}."
-                ),
+                request, f"Checked against {screening.entries:,} entries: {_found_text(screening)}"
             )
             return redirect("registry:screening", pk=screening.pk)
     return _page(request, "registry/check.html", {"form": form}, status=400)
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _found_text(screening: Screening) -> str:
+    """Say what a check found, likely and weaker, in words that name nobody."""
+    likely = screening.candidates.filter(strength=Candidate.Strength.LIKELY).count()
+    weaker = screening.candidates.filter(strength=Candidate.Strength.WEAKER).count()
+    weaker_text = _plural(weaker, "weaker candidate", "weaker candidates")
+    if likely:
+        text = f"{_plural(likely, 'likely candidate', 'likely candidates')} to review"
+        if weaker:
+            text += f", and {weaker_text} (the names agree; too little else is known)"
+        return f"{text}."
+    if weaker:
+        return (
+            f"no candidate above p={screening.threshold:.2f}, but {weaker_text} to review: "
+            "an entry whose names agree, with too little else known to say more."
+        )
+    return f"no candidate above p={screening.threshold:.2f}, and no entry whose names agree."
+
+
 @staff_view
 @require_http_methods(["GET"])
 def screening_queue(request: HttpRequest) -> HttpResponse:
-    """List the matches waiting for review, newest screening first, and the screenings."""
+    """List the matches waiting for review, likely then weaker, and the screenings."""
     user = request_user(request)
     _require_review(user)
     pending = candidates_for_user(user, status=Candidate.Status.PENDING)
@@ -204,8 +242,26 @@ def screening_queue(request: HttpRequest) -> HttpResponse:
     runners = dict(
         User.objects.filter(pk__in={s.run_by_id for s in screenings}).values_list("pk", "username")
     )
+    likely = Paginator([c for c in pending if c.likely], PAGE).get_page(request.GET.get("page"))
+    weaker = Paginator([c for c in pending if not c.likely], PAGE).get_page(
+        request.GET.get("weaker")
+    )
+    record(
+        user.pk,
+        "list",
+        "registry-queue",
+        "",
+        changes={
+            "page": likely.number,
+            "candidates": [c.pk for c in likely.object_list],
+            "weaker_page": weaker.number,
+            "weaker": [c.pk for c in weaker.object_list],
+            "screenings": [s.pk for s in screenings],
+        },
+    )
     context = {
-        "page": Paginator(pending, PAGE).get_page(request.GET.get("page")),
+        "page": likely,
+        "weaker": weaker,
         "screenings": [
             (s, runners.get(s.run_by_id) if s.run_by_id else None, to_review[s.pk])
             for s in screenings
@@ -270,6 +326,7 @@ def _screening_page(
 ) -> HttpResponse:
     candidates = candidates_for_user(user, screening)
     prefetch_related_objects([c.entry for c in candidates], "services")
+    prefetch_related_objects(candidates, "decided_by", "decided_on__decided_by")
     shown = [
         ShownCandidate(
             candidate=c,
@@ -279,9 +336,22 @@ def _screening_page(
         )
         for c in candidates
     ]
+    # Who looked at matches about staff, and at which, is itself a record the trail keeps.
+    record(
+        user.pk,
+        "read",
+        "screening",
+        screening.pk,
+        changes={"candidates": [c.pk for c in candidates]},
+    )
     # Shown above the candidates too: a match decided meanwhile has no forms to show them in.
     problems = [] if failed is None else [str(e) for e in failed[2].non_field_errors()]
-    context = {"screening": screening, "shown": shown, "problems": problems}
+    context = {
+        "screening": screening,
+        "shown": [item for item in shown if item.candidate.likely],
+        "weaker": [item for item in shown if not item.candidate.likely],
+        "problems": problems,
+    }
     return _page(request, "registry/screening.html", context, status=status)
 
 
@@ -334,9 +404,12 @@ def roster_list(request: HttpRequest) -> HttpResponse:
     """List the rosters held for screening, each with a button to screen it now."""
     user = request_user(request)
     _require_review(user)
-    rosters = Roster.objects.select_related("loaded_by").annotate(
-        size=Count("people", distinct=True), last_screened=Max("screenings__run_at")
+    rosters = list(
+        Roster.objects.select_related("loaded_by").annotate(
+            size=Count("people", distinct=True), last_screened=Max("screenings__run_at")
+        )
     )
+    record(user.pk, "list", "rosters", "", changes={"rosters": [r.pk for r in rosters]})
     return _page(request, "registry/rosters.html", {"rosters": rosters}, personal=False)
 
 
@@ -346,10 +419,17 @@ def roster_screen(request: HttpRequest, pk: int) -> HttpResponse:
     """Screen a held roster against the whole registry now; 404 unless the user may."""
     user = request_user(request)
     screening = screen_roster(user, get_roster_for_user(user, pk))
-    found = len(candidates_for_user(user, screening))
-    messages.success(
-        request,
+    found = candidates_for_user(user, screening)
+    waiting = [c for c in found if c.status == Candidate.Status.PENDING]
+    likely = sum(1 for c in waiting if c.likely)
+    text = (
         f"Screened {screening.people:,} people against {screening.entries:,} entries: "
-        f"{found} candidate{'s' if found != 1 else ''} for you to review.",
+        f"{_plural(likely, 'likely candidate', 'likely candidates')} and "
+        f"{_plural(len(waiting) - likely, 'weaker candidate', 'weaker candidates')} "
+        "for you to review"
     )
+    carried = len(found) - len(waiting)
+    if carried:
+        text += f"; {_plural(carried, 'pair', 'pairs')} already decided kept the decision"
+    messages.success(request, f"{text}.")
     return redirect("registry:screening", pk=screening.pk)
