@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from custodes.web.accounts.access import ACCOUNT_ADMIN_ROLES
 from custodes.web.accounts.models import User
 from custodes.web.alerts.access import ALERT_KINDS, ALERT_ROLES
 from custodes.web.cases.actions import CASE_ROLES
@@ -34,6 +35,7 @@ def links_for(user: User) -> list[Link]:
         ("Audit alerts", "alerts:audit-queue", role in ALERT_ROLES),
         ("Registry", "registry:search", role in REGISTRY_ROLES),
         ("Break-glass", "cases:break-glass", role in CASE_ROLES),
+        ("Accounts", "accounts:manage", role in ACCOUNT_ADMIN_ROLES),
     ]
     return [Link(label, reverse(name)) for label, name, allowed in pages if allowed]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-__all__ = ["Role", "User"]
+__all__ = ["Role", "SignInThrottle", "User"]
 
 
 class Role(models.TextChoices):
@@ -59,3 +59,33 @@ class User(AbstractUser):
                 User.objects.filter(pk=manager_id).values_list("line_manager_id", flat=True).first()
             )
         return chain
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins with one account name, or from one address, and any lock-out they caused."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", "Account name"
+        ADDRESS = "address", "Network address"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # An account name as a keyed pseudonym, never as typed (it may be a mistyped password);
+    # an address as the client's address (an IPv6 client's /64 network).
+    key = models.CharField(max_length=64)
+    # The account the name is, when it is one: so administrators see which accounts are locked.
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    failures = models.PositiveIntegerField(default=0)
+    counting_since = models.DateTimeField(null=True, blank=True)
+    # Lock-outs in a row: each one lasts twice as long as the last, up to a cap.
+    lockouts = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="signinthrottle_one_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
