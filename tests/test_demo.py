@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from custodes.signing import load_signing_key
+
 CUSTODES = str(Path(sys.executable).with_name("custodes"))
 
 
@@ -40,12 +42,32 @@ def test_the_demo_audits_a_force_and_fills_the_alert_queue_once(tmp_path: Path) 
     loaded = re.search(r"Alert queue: run 1, ([\d,]+) alerts, loaded\.", first)
     assert loaded, first[-3000:]
     assert (tmp_path / "demo" / "audit" / "report.html").stat().st_size > 100_000
+
+    # The run is signed with the demo's own key pair, kept out of the web app's data
+    # directory; the web app trusts only the public half, and recorded which key signed.
+    keys = tmp_path / "demo" / "keys"
+    private = keys / "audit-signing.key"
+    assert private.stat().st_mode & 0o777 == 0o600
+    key = load_signing_key(private)
+    assert (keys / "audit-signing.key.pub").read_text().strip() == key.public.line
+    assert f"Signed with audit key {key.key_id}" in first
+    assert (
+        (tmp_path / "demo" / "audit" / "manifest.sig")
+        .read_text()
+        .startswith(f"ed25519:{key.key_id}:")
+    )
+    assert not list((tmp_path / "web").rglob("*.key"))
     with sqlite3.connect(tmp_path / "web" / "custodes.sqlite3") as db:
         (alerts,) = db.execute("SELECT count(*) FROM alerts_auditalert").fetchone()
+        signer = db.execute("SELECT signed_by FROM alerts_auditrun").fetchone()
     assert alerts == int(loaded[1].replace(",", "")) > 0
+    assert signer == (key.key_id,)
 
     # Run again, as someone typing `make demo` twice would: the queue is not filled twice.
     again = _demo(tmp_path)
     assert "Alert queue: run 1, " in again and "alerts, already loaded." in again
+    # The same key signs the second run: the pair is made once and kept.
+    assert f"Signed with audit key {key.key_id}" in again
+    assert "Demo audit key pair" not in again
     with sqlite3.connect(tmp_path / "web" / "custodes.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM alerts_auditalert").fetchone() == (alerts,)

@@ -54,6 +54,22 @@ LIBRARIES = {
         "people_table",
         "validate_people",
     ],
+    "custodes.signing": [
+        "AUDIT_RUN",
+        "BadSignatureError",
+        "PublicKey",
+        "SigningError",
+        "SigningKey",
+        "TRAIL_CHECKPOINT",
+        "UntrustedKeyError",
+        "load_signing_key",
+        "parse_public_key",
+        "parse_public_keys",
+        "read_json",
+        "read_signing_key",
+        "verify",
+        "write_key_pair",
+    ],
 }
 
 
@@ -61,6 +77,7 @@ def test_importing_every_library_module_loads_no_django() -> None:
     code = (
         "import importlib, pkgutil, sys\n"
         "import custodes.audit, custodes.synth, custodes.crypto, custodes.lists, custodes.linkage\n"
+        "import custodes.signing\n"
         "for pkg in (custodes.audit, custodes.synth, custodes.lists, custodes.linkage):\n"
         "    for m in pkgutil.iter_modules(pkg.__path__):\n"
         "        importlib.import_module(f'{pkg.__name__}.{m.name}')\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,6 +16,7 @@ from custodes import __version__
 if TYPE_CHECKING:
     from custodes.audit.pipeline import Step
     from custodes.audit.run import AuditResult
+    from custodes.signing import SigningKey
     from custodes.synth import SynthResult
 
 app = typer.Typer(
@@ -29,6 +31,8 @@ app = typer.Typer(
 )
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
+# The demo's audit key pair, in the demo's own folder: never in the web app's data directory.
+DEMO_AUDIT_KEY = "audit-signing.key"
 
 
 def _register_web() -> None:
@@ -156,6 +160,15 @@ def audit(
             "a force's own vulnerability markers, say).",
         ),
     ] = None,
+    signing_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--signing-key",
+            help="The audit machine's private key (`custodes keys pair`), to sign the run for "
+            "the web app; by default CUSTODES_AUDIT_SIGNING_KEY_FILE. Unsigned runs are refused "
+            "by `custodes alerts import`.",
+        ),
+    ] = None,
 ) -> None:
     """Explain every look-up in an extract and rank the staff whose look-ups have no work reason."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -166,10 +179,14 @@ def audit(
 
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter("must be 'duckdb' or 'spark'", param_hint="--engine")
+    # The key is read first: a run that cannot be signed is found out before its work.
+    key = _audit_signing_key(signing_key)
     catalogue: Catalogue | None = None
+    rules_text: str | None = None
     if rules is not None:
         try:
-            catalogue = load_catalogue(rules.read_text(encoding="utf-8"))
+            rules_text = rules.read_text(encoding="utf-8")
+            catalogue = load_catalogue(rules_text)
         except (OSError, UnicodeDecodeError, CustodesError) as exc:
             errors.print(f"[red]error[/red]: {escape(str(rules))}: {escape(str(exc))}")
             raise typer.Exit(code=1) from None
@@ -189,6 +206,8 @@ def audit(
                 spark_master=spark_master,
                 memory_limit=memory_limit,
                 catalogue=catalogue,
+                rules_text=rules_text,
+                signing_key=key,
                 on_step=step,
             )
         except CustodesError as exc:
@@ -197,6 +216,40 @@ def audit(
             raise typer.Exit(code=1) from None
         progress.update(task, description="done", completed=1, total=1)
     _print_audit(result)
+
+
+def _audit_signing_key(path: Path | None) -> SigningKey | None:
+    """Return the key `--signing-key` names, else the one the environment gives; None if neither."""
+    from custodes.errors import CustodesError
+    from custodes.signing import load_signing_key, read_signing_key
+    from custodes.web.env import Env
+
+    try:
+        if path is not None:
+            return load_signing_key(path)
+        # The private key as PEM text, or (as it should be) a file: CUSTODES_..._KEY_FILE.
+        text = Env().secret("CUSTODES_AUDIT_SIGNING_KEY")
+        return read_signing_key(text, "CUSTODES_AUDIT_SIGNING_KEY") if text else None
+    except CustodesError as exc:
+        errors.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=1) from None
+
+
+def _print_signature(result: AuditResult) -> None:
+    from custodes.audit.manifest import MANIFEST, SIGNATURE
+
+    if result.signed_by is not None:
+        console.print(
+            f"Signed with audit key {result.signed_by}: {result.out / MANIFEST} lists every "
+            f"file's SHA-256, the extract's and the rules'; {SIGNATURE} signs it."
+        )
+        return
+    errors.print(
+        f"[yellow]warning[/yellow]: the run is not signed (no --signing-key, no "
+        f"CUSTODES_AUDIT_SIGNING_KEY_FILE): `custodes alerts import` will refuse it. "
+        f"{escape(str(result.out / MANIFEST))} still lists every file's SHA-256.",
+        highlight=False,
+    )
 
 
 def _print_audit(result: AuditResult) -> None:
@@ -216,6 +269,7 @@ def _print_audit(result: AuditResult) -> None:
     console.print(table)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.stage_seconds.items())
     console.print(f"stages: {timings}")
+    _print_signature(result)
 
 
 @app.command()
@@ -243,10 +297,12 @@ def demo(
     """Generate a synthetic force, audit it, make demo accounts and serve the alert queue."""
     from custodes.audit.run import run_audit
     from custodes.audit.validate import validate_extract
+    from custodes.errors import CustodesError
     from custodes.synth import SynthConfig, generate
     from custodes.web.commands import demo_accounts
     from custodes.web.commands import serve as run_server
 
+    key = _demo_signing_key(out / "keys")
     extract = out / "extract"
     console.rule("custodes demo: a synthetic force")
     with console.status("generating") as status:
@@ -269,15 +325,22 @@ def demo(
         audited = run_audit(
             extract,
             audit_dir,
+            signing_key=key,
             on_step=lambda s, n, m: status.update(f"{s.stage}: {s.name} ({n}/{m})"),
         )
     _print_audit(audited)
     console.print(f"Report for the analyst: {audit_dir / 'report.html'}")
     console.rule("custodes demo: the web application")
+    # Before Django starts: settings read the trusted keys once.
+    _trust_demo_key(key, out / "keys")
     demo_accounts()
     from custodes.web.demo import import_demo_run
 
-    imported = import_demo_run(audit_dir, extract)
+    try:
+        imported = import_demo_run(audit_dir, extract)
+    except CustodesError as exc:
+        errors.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=1) from None
     if imported is not None:
         run = imported.run
         how = "loaded" if imported.created else "already loaded"
@@ -288,6 +351,42 @@ def demo(
             "(cases) with the password above and the code from `custodes users code USERNAME`."
         )
         run_server("127.0.0.1", port, workers=2)
+
+
+def _demo_signing_key(folder: Path) -> SigningKey:
+    """Return the demo's audit key pair in `folder`, made on the first run."""
+    from custodes.errors import CustodesError
+    from custodes.signing import load_signing_key, write_key_pair
+
+    private = folder / DEMO_AUDIT_KEY
+    try:
+        if private.exists():
+            return load_signing_key(private)
+        key = write_key_pair(private)
+    except CustodesError as exc:
+        errors.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=1) from None
+    console.print(
+        f"Demo audit key pair: {private} (private, owner-only: it signs the audit's runs) and "
+        f"{private}.pub (public: the web app trusts it). Key id {key.key_id}."
+    )
+    return key
+
+
+def _trust_demo_key(key: SigningKey, folder: Path) -> None:
+    """Have the demo's web app trust the demo audit key, unless the operator chose keys."""
+    if os.environ.get("CUSTODES_AUDIT_TRUSTED_KEYS") or os.environ.get(
+        "CUSTODES_AUDIT_TRUSTED_KEYS_FILE"
+    ):
+        console.print(
+            "CUSTODES_AUDIT_TRUSTED_KEYS is set: the demo's run imports only if it lists the "
+            f"demo key {key.key_id} ({folder / DEMO_AUDIT_KEY}.pub)."
+        )
+        return
+    os.environ["CUSTODES_AUDIT_TRUSTED_KEYS"] = key.public.line
+    console.print(
+        f"The demo's web app trusts audit key {key.key_id} (CUSTODES_AUDIT_TRUSTED_KEYS)."
+    )
 
 
 _register_web()

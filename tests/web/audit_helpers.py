@@ -12,10 +12,20 @@ import pyarrow.parquet as pq
 import pytest
 from django.test import Client
 
+from custodes.audit.config import AuditConfig
+from custodes.audit.manifest import (
+    MANIFEST,
+    SIGNATURE,
+    extract_hashes,
+    rules_identity,
+    write_manifest,
+)
+from custodes.signing import SigningKey
 from custodes.web.accounts.actions import create_user
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.actions import import_audit_run
 from custodes.web.alerts.models import AuditAlert, AuditRun, ForceStaff
+from tests.signing_keys import AUDIT_KEY
 from tests.web.conftest import PASSWORD, Org
 
 __all__ = [
@@ -27,6 +37,7 @@ __all__ = [
     "import_run",
     "listed",
     "make_audit_folders",
+    "resign",
     "staff_around",
     "visible_to",
 ]
@@ -54,9 +65,25 @@ def make_audit_folders(tmp_path_factory: pytest.TempPathFactory) -> AuditFolders
 
         base = tmp_path_factory.mktemp("audit-run")
         generate(SynthConfig(staff=150, days=21, seed=5), base / "extract")
-        run_audit(base / "extract", base / "run-1")
+        run_audit(base / "extract", base / "run-1", signing_key=AUDIT_KEY)
         _made["run"] = AuditFolders(base / "extract", base / "run-1")
     return _made["run"]
+
+
+def resign(run: Path, extract: Path, key: SigningKey | None = AUDIT_KEY) -> None:
+    """Sign a run again over its files as they are now, as the holder of `key` could."""
+    # For tests that change a run's files to reach the import's checks behind the signature,
+    # and for attacks by someone holding a key of their own.
+    (run / MANIFEST).unlink()
+    (run / SIGNATURE).unlink(missing_ok=True)
+    write_manifest(
+        run,
+        extract=extract_hashes(extract),
+        rules=rules_identity(None, None),
+        config=AuditConfig(),
+        engine="duckdb",
+        key=key,
+    )
 
 
 def import_run(folders: AuditFolders) -> AuditRun:
@@ -107,6 +134,7 @@ def import_reorganised_run(
     # import reads past, makes them a run of their own.
     with (run / "explained.csv").open("a") as explained:
         explained.write("\n")
+    resign(run, extract)
     result = import_audit_run(None, run, extract)
     assert result.created
     return result.run

@@ -26,7 +26,14 @@ from custodes.web.accounts.models import Role
 from custodes.web.alerts.actions import AuditImportError, import_audit_run
 from custodes.web.alerts.models import AuditAlert, AuditEvidence, AuditRun, ForceStaff
 from custodes.web.trail.models import TrailEvent
-from tests.web.audit_helpers import AuditFolders, add_user, import_run, make_audit_folders
+from tests.signing_keys import AUDIT_KEY
+from tests.web.audit_helpers import (
+    AuditFolders,
+    add_user,
+    import_run,
+    make_audit_folders,
+    resign,
+)
 from tests.web.conftest import Org
 
 MODELS = (AuditRun, ForceStaff, AuditAlert, AuditEvidence, TrailEvent)
@@ -170,6 +177,7 @@ def test_a_corrupt_evidence_file_is_refused(
     """A file that is not Parquet stops the import before anything is written."""
     run = copy_run(audit_folders, tmp_path)
     (run / "evidence.parquet").write_bytes(b"not parquet at all")
+    resign(run, audit_folders.extract)
     with pytest.raises(
         AuditImportError, match=re.escape("evidence.parquet: cannot be read as Parquet")
     ):
@@ -184,6 +192,7 @@ def test_an_alerts_file_without_a_column_is_refused(
     run = copy_run(audit_folders, tmp_path)
     alerts = pq.read_table(run / "alerts.parquet")
     pq.write_table(alerts.drop_columns(["reasons"]), run / "alerts.parquet")
+    resign(run, audit_folders.extract)
     wanted = re.escape("alerts.parquet: not an audit output: no column reasons")
     with pytest.raises(AuditImportError, match=wanted):
         import_audit_run(None, run, audit_folders.extract)
@@ -198,6 +207,7 @@ def test_an_alerts_file_with_the_wrong_kind_of_column_is_refused(
     alerts = pq.read_table(run / "alerts.parquet")
     ranks = pa.array([str(r) for r in alerts.column("rank").to_pylist()], pa.string())
     pq.write_table(alerts.set_column(0, "rank", ranks), run / "alerts.parquet")
+    resign(run, audit_folders.extract)
     with pytest.raises(AuditImportError, match="column rank holds string"):
         import_audit_run(None, run, audit_folders.extract)
     assert nothing_imported()
@@ -215,6 +225,7 @@ def test_evidence_with_an_empty_event_id_is_refused(
     pq.write_table(
         evidence.set_column(at, "event_id", pa.array(ids, pa.string())), run / "evidence.parquet"
     )
+    resign(run, audit_folders.extract)
     with pytest.raises(AuditImportError, match="column event_id holds string with 1 empty"):
         import_audit_run(None, run, audit_folders.extract)
     assert nothing_imported()
@@ -226,8 +237,10 @@ def test_an_extract_without_staff_is_refused(
     """The org chart comes from the extract's staff table; without it there is no import."""
     extract = Path(shutil.copytree(audit_folders.extract, tmp_path / "extract"))
     (extract / "staff.parquet").unlink()
+    run = copy_run(audit_folders, tmp_path)
+    resign(run, extract)
     with pytest.raises(AuditImportError, match=r"no staff\.parquet or staff\.csv"):
-        import_audit_run(None, audit_folders.run, extract)
+        import_audit_run(None, run, extract)
     assert nothing_imported()
 
 
@@ -240,11 +253,13 @@ def test_alerts_about_staff_the_extract_lacks_are_refused(
     top = pq.read_table(audit_folders.run / "alerts.parquet").column("user_id")[0].as_py()
     keep = [u != top for u in staff.column("user_id").to_pylist()]
     pq.write_table(staff.filter(keep), extract / "staff.parquet")
+    run = copy_run(audit_folders, tmp_path)
+    resign(run, extract)
     wanted = re.escape(
         f"alerts.parquet: column user_id, row 1 (rank 1): {top} is not in the extract's staff table"
     )
     with pytest.raises(AuditImportError, match=wanted):
-        import_audit_run(None, audit_folders.run, extract)
+        import_audit_run(None, run, extract)
     assert nothing_imported()
 
 
@@ -285,6 +300,7 @@ def test_the_command_prints_counts_then_says_it_changed_nothing(
     assert f"{run.alert_count:,} alerts" in done.output
     assert f"{run.evidence_count:,} evidence rows" in done.output
     assert f"{run.staff_count:,} staff" in done.output
+    assert f"Signed by audit key {AUDIT_KEY.key_id}" in done.output
     again = cli("import", str(audit_folders.run), "--extract", str(audit_folders.extract))
     assert again.exit_code == 0, again.output
     assert f"Already imported as run {run.pk}" in again.output
@@ -306,7 +322,10 @@ def test_the_command_refuses_a_broken_folder(
 
 
 def refused(run: Path, extract: Path, *where: str) -> str:
-    """Import and return the refusal, checking it names each place given and wrote nothing."""
+    """Sign the changed run again, import it, and return the refusal naming each place given."""
+    # Signed again, as only the audit machine could, so that the checks behind the signature
+    # are what refuse it; and nothing may have been written.
+    resign(run, extract)
     with pytest.raises(AuditImportError) as refusal:
         import_audit_run(None, run, extract)
     message = str(refusal.value)
@@ -556,6 +575,7 @@ def test_a_system_itself_called_all_is_not_taken_for_the_totals(
     """The audit writes the totals last; a system called ALL comes before them."""
     run = copy_run(audit_folders, tmp_path)
     rewrite_explained(run, "CAD", "system", "ALL")
+    resign(run, audit_folders.extract)
     done = import_audit_run(None, run, audit_folders.extract)
     totals = pacsv.read_csv(run / "explained.csv").to_pylist()[-1]
     assert (done.run.look_ups, done.run.explained) == (totals["look_ups"], totals["explained"])
@@ -571,7 +591,7 @@ def test_staff_text_longer_than_the_web_app_keeps_is_refused(
     user = pq.read_table(extract / "staff.parquet").column("user_id")[2].as_py()
     rewrite_parquet(extract / "staff.parquet", "unit", set_value(2, "u" * 101))
     where = f"staff.parquet: column unit, row 3 (user_id {user}): 101 characters long"
-    refused(audit_folders.run, extract, where, "at most 100")
+    refused(copy_run(audit_folders, tmp_path), extract, where, "at most 100")
 
 
 def test_a_national_extract_of_many_forces_is_imported(
@@ -583,7 +603,9 @@ def test_a_national_extract_of_many_forces_is_imported(
         extract / "staff.parquet", "force", lambda old: [f"F{i:04d}" for i in range(len(old))]
     )
     forces = len(pq.read_table(extract / "staff.parquet"))
-    done = import_audit_run(None, audit_folders.run, extract)
+    run = copy_run(audit_folders, tmp_path)
+    resign(run, extract)
+    done = import_audit_run(None, run, extract)
     assert done.run.force == f"{forces} forces"
     assert done.run.staff.filter(force="F0002").count() == 1
 
@@ -594,6 +616,7 @@ def test_the_command_names_a_bad_value_without_a_traceback(
     """A rank the database would refuse is named, and the command says nothing was imported."""
     run = copy_run(audit_folders, tmp_path)
     rewrite_parquet(run / "alerts.parquet", "rank", set_value(0, -1))
+    resign(run, audit_folders.extract)
     done = cli("import", str(run), "--extract", str(audit_folders.extract))
     assert done.exit_code == 1
     assert isinstance(done.exception, SystemExit)

@@ -19,6 +19,7 @@ from custodes.audit.catalogue import EXPLANATION_KINDS, Catalogue, load_catalogu
 from custodes.audit.checks import VALIDATOR_KEYS
 from custodes.audit.config import AuditConfig
 from custodes.audit.engine import Engine, make_engine
+from custodes.audit.manifest import extract_hashes, rules_identity, write_manifest
 from custodes.audit.pipeline import (
     KEYED,
     Step,
@@ -33,6 +34,7 @@ from custodes.audit.summary import SignalStats, summarise
 from custodes.audit.validate import validate_extract
 from custodes.errors import CustodesError, EngineError
 from custodes.folders import swap_folder
+from custodes.signing import SigningKey
 
 __all__ = ["AuditResult", "run_audit"]
 
@@ -72,6 +74,8 @@ class AuditResult:
     top: list[dict[str, object]]
     notes: list[str]
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # The id of the key that signed the run's manifest; None for a run the web app refuses.
+    signed_by: str | None = None
 
     @property
     def explained_share(self) -> float:
@@ -103,14 +107,20 @@ def run_audit(
     engine: str = "duckdb",
     config: AuditConfig | None = None,
     catalogue: Catalogue | None = None,
+    rules_text: str | None = None,
+    signing_key: SigningKey | None = None,
     spark_master: str | None = None,
     memory_limit: str | None = None,
     on_step: Callable[[Step, int, int], None] | None = None,
     engine_instance: Engine | None = None,
 ) -> AuditResult:
     """Audit the extract in `extract`; write alerts, evidence, shares and report to `out`."""
+    # `rules_text` is the catalogue's text when it came from a file: the manifest records its
+    # SHA-256. With `signing_key` the manifest is signed, as the web app's import requires.
     config = config or AuditConfig()
-    catalogue = catalogue or load_catalogue()
+    rules = rules_identity(catalogue, rules_text)
+    if catalogue is None:
+        catalogue = load_catalogue(rules_text)
     extract, out = Path(extract), Path(out)
     # An extract that fails validation stops the run before any work, with every problem.
     started = time.perf_counter()
@@ -119,8 +129,22 @@ def run_audit(
     validation = time.perf_counter() - started
     if out.exists() and any(out.iterdir()) and not (out / "alerts.csv").exists():
         raise CustodesError(f"{out} is not empty and holds no earlier audit; not replacing it")
+    # Hashed before the engine reads a byte, so the manifest names the files the run read.
+    started = time.perf_counter()
+    made_from = extract_hashes(extract)
+    fingerprinting = time.perf_counter() - started
 
-    timings: dict[str, float] = {"validation": validation}
+    def seal(folder: Path) -> None:
+        write_manifest(
+            folder,
+            extract=made_from,
+            rules=rules,
+            config=config,
+            engine=eng.dialect.name,
+            key=signing_key,
+        )
+
+    timings: dict[str, float] = {"validation": validation, "fingerprint": fingerprinting}
     eng = engine_instance or make_engine(engine, spark_master, memory_limit)
     try:
         started = time.perf_counter()
@@ -161,12 +185,13 @@ def run_audit(
             for name in dead:
                 eng.drop(name)
         started = time.perf_counter()
-        result = _write_outputs(eng, config, catalogue, extract, out, notes)
+        result = _write_outputs(eng, config, catalogue, extract, out, notes, seal)
         timings["outputs"] = time.perf_counter() - started
     finally:
         if engine_instance is None:
             eng.close()
     result.stage_seconds = timings
+    result.signed_by = signing_key.key_id if signing_key is not None else None
     return result
 
 
@@ -254,6 +279,7 @@ def _write_outputs(
     extract: Path,
     out: Path,
     notes: list[str],
+    seal: Callable[[Path], None],
 ) -> AuditResult:
     """Fetch the results and write every output file into a fresh folder, then swap it in."""
     ranked = eng.fetch(
@@ -321,6 +347,8 @@ def _write_outputs(
             notes,
             config.drawn(staff),
         )
+        # The manifest last, over the finished files, before anyone can read them as a run.
+        seal(work)
         swap_folder(work, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)

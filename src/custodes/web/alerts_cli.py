@@ -35,7 +35,9 @@ def import_run(
         Path, typer.Option("--extract", help="The force extract the run was made from.")
     ],
 ) -> None:
-    """Load a run's alerts, evidence and the extract's org chart, all or nothing."""
+    """Load a signed run's alerts, evidence and the extract's org chart, all or nothing."""
+    # Signed by a key in CUSTODES_AUDIT_TRUSTED_KEYS, every file as signed and the extract the
+    # one it was made from, or refused before a file is read (custodes.audit.manifest).
     django_setup()
     from django.db import DatabaseError
 
@@ -61,5 +63,7 @@ def import_run(
         f"[green]ok[/green]: run {run.pk} ({escape(run.source)}, force {escape(run.force)}): "
         f"{run.alert_count:,} alerts, {run.evidence_count:,} evidence rows, "
         f"{run.staff_count:,} staff; {run.look_ups:,} look-ups, "
-        f"{100 * run.explained_share:.1f}% explained."
+        f"{100 * run.explained_share:.1f}% explained. Signed by audit key {run.signed_by}; "
+        f"extract {run.extract_fingerprint[:16]}…, "
+        f"{'packaged' if run.rules_packaged else 'own'} rules {run.rules_sha256[:16]}…."
     )

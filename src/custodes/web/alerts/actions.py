@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,7 +98,7 @@ def import_audit_run(actor: User | None, run_dir: Path, extract_dir: Path) -> Im
         raise PermissionDenied(f"{actor.get_role_display()} may not import audit runs")
     _refuse_row_security()
     # Read and check everything first: no file problem can surface half-way through the writes.
-    loaded = read_run(Path(run_dir), Path(extract_dir))
+    loaded = read_run(Path(run_dir), Path(extract_dir), settings.AUDIT_TRUSTED_KEYS)
     return _store(actor, loaded)
 
 
@@ -118,6 +119,10 @@ def _store(actor: User | None, loaded: LoadedRun) -> ImportResult:
         look_ups=loaded.look_ups,
         explained=loaded.explained,
         explained_share=loaded.explained / loaded.look_ups if loaded.look_ups else 1.0,
+        signed_by=loaded.signed.key_id,
+        extract_fingerprint=loaded.signed.extract_fingerprint,
+        rules_sha256=loaded.signed.rules.sha256,
+        rules_packaged=loaded.signed.rules.packaged,
     )
     ForceStaff.objects.bulk_create(
         (
@@ -182,6 +187,10 @@ def _store(actor: User | None, loaded: LoadedRun) -> ImportResult:
             "staff": run.staff_count,
             "alerts": run.alert_count,
             "evidence": run.evidence_count,
+            "signed_by": run.signed_by,
+            "extract": run.extract_fingerprint,
+            "rules": run.rules_sha256,
+            "made_at": loaded.signed.made_at,
         },
     )
     return ImportResult(run, created=True)
@@ -252,8 +261,12 @@ def escalate_audit_alert(actor: User, alert: AuditAlert, reason: str) -> AuditAl
 
 
 def case_reference(alert: AuditAlert) -> str:
-    """Return the reference of the case opened from `alert`: one per alert."""
-    return f"AUDIT-{alert.run_id}-{alert.rank:05d}"
+    """Return a new reference for a case opened from `alert`: the run and a random part.
+
+    Not the alert's rank: a rank names a place in the whole run, which need-to-know does not
+    show everyone, and a reference travels further than the queue.
+    """
+    return f"AUDIT-{alert.run_id}-{secrets.token_hex(3).upper()}"
 
 
 @transaction.atomic

@@ -62,6 +62,13 @@ class AuditRun(models.Model):
     look_ups = models.PositiveBigIntegerField()
     explained = models.PositiveBigIntegerField()
     explained_share = models.FloatField()
+    # Where the run came from, as its signed manifest says (custodes.audit.manifest): the key
+    # that signed it, the extract it was made from and the rules it used. Blank for runs
+    # imported before runs were signed.
+    signed_by = models.CharField(max_length=16, blank=True, default="", db_default="")
+    extract_fingerprint = models.CharField(max_length=64, blank=True, default="", db_default="")
+    rules_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
+    rules_packaged = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-imported_at"]

@@ -1,11 +1,16 @@
 """Read an audit run's output files and its extract's staff, refusing any value the web app
-could not keep as it stands; nothing here writes."""
+could not keep as it stands; nothing here writes.
+
+A run is read only once its signature, every file's hash and its extract have been checked
+(custodes.audit.manifest), and then from the checked copies, never the originals again.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +29,10 @@ from custodes.audit.extract import (
     locate_files,
     typed_select_sql,
 )
+from custodes.audit.manifest import ManifestError, VerifiedRun, verify_run
 from custodes.audit.schema import table
 from custodes.errors import CustodesError
+from custodes.signing import PublicKey
 from custodes.web.alerts.models import AuditAlert, AuditEvidence, AuditRun, ForceStaff
 
 __all__ = [
@@ -72,6 +79,7 @@ class StaffRow:
 class LoadedRun:
     source: str
     fingerprint: str
+    signed: VerifiedRun
     staff: dict[str, StaffRow]
     alerts: list[dict[str, Any]]
     evidence: pa.Table
@@ -79,10 +87,10 @@ class LoadedRun:
     explained: int
 
 
-def _fingerprint(run_dir: Path) -> str:
+def _fingerprint(copies: Path) -> str:
     digest = hashlib.sha256()
     for name in _FINGERPRINTED:
-        data = (run_dir / name).read_bytes()
+        data = (copies / name).read_bytes()
         # Name and length first, so no split of bytes between files gives the same digest.
         digest.update(f"{name}\x00{len(data)}\x00".encode())
         digest.update(data)
@@ -198,10 +206,11 @@ def _too_long(
     )
 
 
-def _read_parquet(path: Path, wanted: tuple[str, ...]) -> pa.Table:
+def _read_parquet(path: Path, wanted: tuple[str, ...], copy: Path) -> pa.Table:
+    """Read the checked `copy` of the file at `path`, naming `path` in any refusal."""
     try:
-        _columns(path, wanted, list(pq.read_schema(path).names))
-        read = pq.read_table(path, columns=list(wanted))
+        _columns(path, wanted, list(pq.read_schema(copy).names))
+        read = pq.read_table(copy, columns=list(wanted))
     except pa.ArrowException as exc:
         raise AuditImportError(f"{path}: cannot be read as Parquet: {exc}") from None
     for name in wanted:
@@ -399,11 +408,11 @@ def _count(path: Path, column: str, where: str, text: str, most: int) -> int:
     return int(text)
 
 
-def _explained_totals(path: Path) -> tuple[int, int]:
+def _explained_totals(path: Path, copy: Path) -> tuple[int, int]:
     # Read as text, so that a blank, a fraction or a word is named rather than guessed at.
     convert = pacsv.ConvertOptions(column_types=dict.fromkeys(EXPLAINED_COLUMNS, pa.string()))
     try:
-        read = pacsv.read_csv(path, convert_options=convert)
+        read = pacsv.read_csv(copy, convert_options=convert)
     except pa.ArrowException as exc:
         raise AuditImportError(f"{path}: cannot be read as CSV: {exc}") from None
     _columns(path, EXPLAINED_COLUMNS, list(read.column_names))
@@ -453,16 +462,18 @@ def _explained_totals(path: Path) -> tuple[int, int]:
 _STAFF_COLUMNS = ("user_id", "force", "unit", "line_manager_id")
 
 
-def _read_staff(extract_dir: Path) -> dict[str, StaffRow]:
+def _read_staff(extract_dir: Path, copies: Path) -> dict[str, StaffRow]:
+    """Read the staff table from the checked `copies` of the extract in `extract_dir`."""
     try:
-        path = locate_files(extract_dir).files.get("staff")
+        copy = locate_files(copies).files.get("staff")
     except CustodesError as exc:
         raise AuditImportError(str(exc)) from None
-    if path is None:
+    if copy is None:
         raise AuditImportError(f"{extract_dir}: not a force extract: no staff.parquet or staff.csv")
+    path = extract_dir / copy.name
     con = connect()
     try:
-        source = inspect_file(con, table("staff"), path)
+        source = inspect_file(con, table("staff"), copy)
         typed = typed_select_sql(source)
         rows = con.sql(
             f"SELECT user_id, force, unit, line_manager_id FROM ({typed})"  # noqa: S608 - spec names only
@@ -470,7 +481,7 @@ def _read_staff(extract_dir: Path) -> dict[str, StaffRow]:
     except CustodesError as exc:
         raise AuditImportError(str(exc)) from None
     except duckdb.Error as exc:
-        raise AuditImportError(engine_message(exc, path)) from None
+        raise AuditImportError(f"{path}: {engine_message(exc, copy)}") from None
     finally:
         con.close()
     limits = {name: _max_length(ForceStaff, name) for name in _STAFF_COLUMNS}
@@ -501,8 +512,8 @@ def run_force(staff: dict[str, StaffRow]) -> str:
     return codes if len(codes) <= _max_length(AuditRun, "force") else f"{len(forces)} forces"
 
 
-def read_run(run_dir: Path, extract_dir: Path) -> LoadedRun:
-    """Read and cross-check a run's outputs and its extract's staff; write nothing."""
+def read_run(run_dir: Path, extract_dir: Path, trusted: Sequence[PublicKey]) -> LoadedRun:
+    """Check a run's signature, files and extract, then read and cross-check it; write nothing."""
     if not run_dir.is_dir():
         raise AuditImportError(f"{run_dir}: no such folder")
     missing = [name for name in OUTPUT_FILES if not (run_dir / name).is_file()]
@@ -510,11 +521,32 @@ def read_run(run_dir: Path, extract_dir: Path) -> LoadedRun:
         raise AuditImportError(
             f"{run_dir}: not an audit output folder: {', '.join(missing)} missing"
         )
+    # A folder of this process's own (mode 0700): the copies checked are the copies read.
+    with tempfile.TemporaryDirectory(prefix="custodes-import-") as private:
+        try:
+            signed = verify_run(
+                run_dir,
+                extract_dir,
+                trusted,
+                Path(private),
+                outputs=OUTPUT_FILES,
+                extract_copies=("staff",),
+            )
+        except ManifestError as exc:
+            raise AuditImportError(str(exc)) from None
+        return _read_checked(run_dir, extract_dir, signed)
+
+
+def _read_checked(run_dir: Path, extract_dir: Path, signed: VerifiedRun) -> LoadedRun:
+    """Read and cross-check a run's checked copies, naming the original files in refusals."""
     alerts_path, evidence_path = run_dir / "alerts.parquet", run_dir / "evidence.parquet"
-    checked = _check_alerts(alerts_path, _read_parquet(alerts_path, ALERT_COLUMNS))
-    evidence = _read_parquet(evidence_path, EVIDENCE_COLUMNS)
-    look_ups, explained = _explained_totals(run_dir / "explained.csv")
-    staff = _read_staff(extract_dir)
+    copies = signed.outputs
+    checked = _check_alerts(
+        alerts_path, _read_parquet(alerts_path, ALERT_COLUMNS, copies / "alerts.parquet")
+    )
+    evidence = _read_parquet(evidence_path, EVIDENCE_COLUMNS, copies / "evidence.parquet")
+    look_ups, explained = _explained_totals(run_dir / "explained.csv", copies / "explained.csv")
+    staff = _read_staff(extract_dir, signed.extract)
     alerted = [str(u) for u in checked.column("user_id").to_pylist()]
     strangers = [user for user in alerted if user not in staff]
     if strangers:
@@ -529,7 +561,8 @@ def read_run(run_dir: Path, extract_dir: Path) -> LoadedRun:
     alerts = checked.to_pylist()
     return LoadedRun(
         source=run_dir.resolve().name,
-        fingerprint=_fingerprint(run_dir),
+        fingerprint=_fingerprint(copies),
+        signed=signed,
         staff=staff,
         alerts=alerts,
         evidence=evidence,

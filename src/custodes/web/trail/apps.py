@@ -9,3 +9,7 @@ class TrailConfig(AppConfig):
     name = "custodes.web.trail"
     label = "trail"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Register the deployment checks on where the keys are kept."""
+        from custodes.web import checks  # noqa: F401 - registers on import
