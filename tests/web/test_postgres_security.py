@@ -16,7 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from psycopg import sql
+from typer.testing import CliRunner
 
+from custodes.cli import app
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.access import ALERT_KINDS, ALERT_ROLES, alerts_for_user
 from custodes.web.alerts.models import Alert
@@ -33,8 +35,10 @@ from custodes.web.cases.actions import (
 from custodes.web.cases.models import Case, CaseAccess, CaseParty
 from custodes.web.cases.parties import add_party
 from custodes.web.orgchart import org_chart
-from custodes.web.trail.chain import record, verify
+from custodes.web.trail.access import TRAIL_ROLES, may_read_trail
+from custodes.web.trail.chain import TrailHiddenError, record, verify
 from custodes.web.trail.export import ExportError, export_trail
+from custodes.web.trail.models import TrailEvent
 from tests.web.conftest import Org
 
 pytestmark = [
@@ -43,7 +47,7 @@ pytestmark = [
 ]
 
 APP_ROLE: str = settings.DB_APP_ROLE
-TABLES = ("cases_case", "cases_caseaccess", "cases_caseparty", "alerts_alert")
+TABLES = ("cases_case", "cases_caseaccess", "cases_caseparty", "alerts_alert", "trail_trailevent")
 REASON = "Urgent safeguarding check on a repeat caller"
 
 
@@ -146,10 +150,10 @@ def test_with_no_user_the_app_role_sees_nothing(org: Org, party: CaseParty) -> N
     assert all(rows(t) > 0 for t in TABLES)
     with as_app(None) as cursor:
         # An empty setting, as a request without a signed-in user leaves it, is no one.
-        assert [rows(t) for t in TABLES] == [0, 0, 0, 0]
+        assert [rows(t) for t in TABLES] == [0, 0, 0, 0, 0]
         assert not Case.objects.exists() and not Alert.objects.exists()
         cursor.execute("SELECT set_config('custodes.user_id', NULL, true)")
-        assert [rows(t) for t in TABLES] == [0, 0, 0, 0]
+        assert [rows(t) for t in TABLES] == [0, 0, 0, 0, 0]
 
 
 def test_the_outsider_the_subject_and_their_manager_see_nothing_of_the_case(
@@ -331,7 +335,9 @@ def test_the_alert_kinds_of_the_database_are_those_of_the_app() -> None:
 def test_the_trail_is_refused_to_the_app_role_even_in_replica_mode(org: Org) -> None:
     with as_app(org.owner) as cursor:
         record(org.owner.pk, "read", "case", org.case.pk)  # appending is allowed
-        assert verify() == []
+        # Row-level security hides the rows: a check of none is refused, not passed.
+        with pytest.raises(TrailHiddenError, match="row-level security hides"):
+            verify()
         for statement in (
             "UPDATE trail_trailevent SET action = 'x'",
             "DELETE FROM trail_trailevent",
@@ -430,11 +436,14 @@ def test_the_database_decides_exactly_as_decide(db: None, seed: int) -> None:
                 ),
             )
     for _ in range(12):
+        # Some about a case, which need-to-know on the case's subject then hides too.
+        about_case = rng.choice([None, *cases])
         Alert.objects.create(
             kind=Alert.Kind.BREAK_GLASS,
             about_user=rng.choice([None, *users]),
             subject_type="case",
-            subject_id="x",
+            subject_id="x" if about_case is None else str(about_case.pk),
+            case=about_case,
             summary="s",
             raised_at=now,
         )
@@ -519,3 +528,93 @@ def test_a_local_user_setting_ends_with_its_transaction(org: Org) -> None:
     assert current_user_setting() in ("", None)
     with connected_as_app():
         assert Case.objects.count() == 0
+
+
+def test_the_subjects_manager_cannot_break_the_glass_even_in_sql(org: Org) -> None:
+    """The subject's line manager, asking the database directly, finds no case to break into
+    and may not write a break-glass access row to it; someone with no conflict may."""
+    boss = make_user("boss", Role.PSD_INVESTIGATOR, "psd-9")
+    org.subject.line_manager = boss
+    org.subject.save(update_fields=["line_manager"])
+    later = timezone.now() + dt.timedelta(hours=1)
+    insert = (
+        "INSERT INTO cases_caseaccess"
+        " (case_id, user_id, kind, reason, granted_by_id, granted_at, expires_at)"
+        " VALUES (%s, %s, 'break-glass', 'x', %s, now(), %s)"
+    )
+    for user in (boss, org.subject):
+        with as_app(user) as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM custodes_break_glass_case(%s)", [org.case.reference]
+            )
+            assert cursor.fetchone() == (0,), user
+            assert "row-level security" in refused(
+                cursor, insert, [org.case.pk, user.pk, user.pk, later]
+            )
+        with as_app(user), pytest.raises(PermissionDenied):
+            break_glass(user, org.case.reference, REASON)
+    with as_app(org.outsider) as cursor:
+        cursor.execute("SELECT count(*) FROM custodes_break_glass_case(%s)", [org.case.reference])
+        assert cursor.fetchone() == (1,)
+        cursor.execute(insert, [org.case.pk, org.outsider.pk, org.outsider.pk, later])
+
+
+def test_a_break_glass_alert_is_hidden_from_those_too_close_to_the_cases_subject(
+    org: Org,
+) -> None:
+    """The alert names the case: the database hides it from the subject's colleagues as the
+    application does, though none of them is the alert's own subject."""
+    analyst = make_user("analyst", Role.CC_ANALYST, "response-north-1")  # the subject's unit
+    elsewhere = make_user("elsewhere", Role.CC_ANALYST, "acu-north")
+    break_glass(org.outsider, org.case.reference, REASON)
+    alert = Alert.objects.get()
+    assert alert.case_id == org.case.pk
+    with as_app(analyst):
+        assert not Alert.objects.exists()
+    assert alerts_for_user(analyst) == []
+    with as_app(elsewhere):
+        assert list(Alert.objects.values_list("pk", flat=True)) == [alert.pk]
+    assert [a.pk for a in alerts_for_user(elsewhere)] == [alert.pk]
+
+
+def test_the_trail_shows_its_rows_only_to_those_who_audit_custodes_users(org: Org) -> None:
+    """As the application's role, an investigator or a lead reads no one's trail events (who
+    signed in, who read which case); they still append; an oversight reviewer reads them."""
+    reviewer = make_user("reviewer", Role.OVERSIGHT_REVIEWER, "oversight")
+    assert may_read_trail(reviewer) and not may_read_trail(org.lead)
+    total = TrailEvent.objects.count()
+    assert total > 0
+    for user in (org.owner, org.lead, org.outsider, None):
+        with as_app(user):
+            assert TrailEvent.objects.count() == 0, user
+            if user is not None:
+                record(user.pk, "read", "case", org.case.pk)
+    with as_app(reviewer):
+        assert TrailEvent.objects.count() == total
+        record(reviewer.pk, "read", "case", org.case.pk)
+    assert TrailEvent.objects.count() == total  # each as_app block was taken back
+    assert verify() == []
+    with as_app(org.owner):
+        for n in range(3):
+            record(org.owner.pk, "read", "case", org.case.pk, changes={"n": n})
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+            assert verify() == []
+            transaction.set_rollback(True)
+
+
+def test_the_trail_roles_of_the_database_are_those_of_the_app() -> None:
+    migration = importlib.import_module(
+        "custodes.web.dbsecurity.migrations.0008_conflicts_and_trail"
+    )
+    assert set(migration.TRAIL_ROLES) == {r.value for r in TRAIL_ROLES}
+
+
+def test_trail_verify_as_the_app_role_is_refused_not_passed(org: Org) -> None:
+    """An operator who runs `custodes trail verify` with the web app's DATABASE_URL is told to
+    use the owner's, instead of "ok: 0 events checked"."""
+    with as_app(org.lead):
+        done = CliRunner().invoke(app, ["trail", "verify"])
+    assert done.exit_code == 1
+    assert "row-level security hides the trail's rows" in done.output
+    assert "events checked" not in done.output

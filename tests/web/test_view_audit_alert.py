@@ -12,7 +12,6 @@ from django.utils.html import escape
 from custodes.audit.catalogue import load_catalogue
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.actions import (
-    case_reference,
     dismiss_audit_alert,
     escalate_audit_alert,
     open_case_from_audit_alert,
@@ -203,7 +202,7 @@ def test_a_dismissed_alert_cannot_be_reopened_by_another_action(
         response = triage(client, alert, action)
         assert response.status_code == 400
         assert "already dismissed" in response.content.decode()
-    assert not Case.objects.filter(reference=case_reference(alert)).exists()
+    assert not Case.objects.filter(audit_alerts=alert).exists()
 
 
 def test_a_post_without_the_csrf_token_is_refused(
@@ -230,10 +229,10 @@ def test_opening_a_case_about_a_custodes_user(org: Org, alert: AuditAlert, analy
     account = add_user(org, "pc-jones", Role.INTAKE_HANDLER, "response-west", alert.force_user_id)
     client = org.client(analyst)
     assert triage(client, alert, "open-case", reason="").status_code == 400
-    assert not Case.objects.filter(reference=case_reference(alert)).exists()
+    assert not Case.objects.filter(audit_alerts=alert).exists()
     response = triage(client, alert, "open-case")
     assert response.status_code == 302
-    case = Case.objects.get(reference=case_reference(alert))
+    case = Case.objects.get(audit_alerts=alert)
     assert response["Location"] == f"/cases/{case.reference}/"
     assert (case.subject, case.opened_by) == (account, analyst)
     assert case.title.startswith("Access audit: ")
@@ -252,7 +251,7 @@ def test_opening_a_case_with_no_custodes_account(
 ) -> None:
     """A subject without a custodes account gives a case with no subject account."""
     open_case_from_audit_alert(analyst, alert, REASON)
-    assert Case.objects.get(reference=case_reference(alert)).subject is None
+    assert Case.objects.get(audit_alerts=alert).subject is None
 
 
 def test_when_open_case_refuses_nothing_changes(
@@ -283,7 +282,7 @@ def test_the_actions_refuse_those_too_close_even_when_called_directly(
     with pytest.raises(PermissionDenied):
         dismiss_audit_alert(org.outsider, alert, REASON)
     assert fresh(alert).status == AuditAlert.Status.NEW
-    assert not Case.objects.filter(reference=case_reference(alert)).exists()
+    assert not Case.objects.filter(audit_alerts=alert).exists()
 
 
 def case_page(client: Client, case: Case) -> int:

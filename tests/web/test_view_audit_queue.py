@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,33 @@ def test_only_get_is_allowed(org: Org, run: AuditRun) -> None:
     assert client.post(QUEUE).status_code == 403
     token = client.cookies["csrftoken"].value
     assert client.post(QUEUE, {"csrfmiddlewaretoken": token}).status_code == 405
+
+
+def numbers(client: Client, status: str = "all") -> list[int]:
+    """Return the numbers the queue shows in its first column, over all its pages."""
+    found: list[int] = []
+    page = 1
+    while True:
+        text = client.get(QUEUE, {"status": status, "page": str(page)}).content.decode()
+        found += [int(n) for n in re.findall(r'href="/alerts/audit/\d+/">(\d+)</a>', text)]
+        if "Next</a>" not in text:
+            return found
+        page += 1
+
+
+def test_the_numbers_do_not_show_where_alerts_about_the_viewer_are_hidden(
+    org: Org, run: AuditRun
+) -> None:
+    """The subject of the top alert sees the queue numbered 1, 2, 3 … with no gap where their
+    own alert (or their chain's, or their unit's) is hidden; the alert pages say the same."""
+    alert = top(run)
+    client = analyst_client(org, alert.force_user_id)
+    pks = listed(client, "all")
+    assert alert.pk not in pks
+    ranks = dict(AuditAlert.objects.filter(run=run).values_list("pk", "rank"))
+    hidden = len(ranks) - len(pks)
+    assert hidden >= 1
+    assert numbers(client) == list(range(1, len(pks) + 1))
+    second = client.get(f"/alerts/audit/{pks[0]}/").content.decode()
+    assert f"Audit alert 1 of the {len(pks)} you may see" in second
+    assert f"rank {ranks[pks[0]]}" not in second

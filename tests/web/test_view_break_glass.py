@@ -185,3 +185,53 @@ def test_break_glass_access_expires(org: Org) -> None:
         assert timezone.now() == after
         assert client.get(case_url).status_code == 404
         assert org.case.reference not in client.get("/cases/").content.decode()
+
+
+def refused_tries(user: User) -> list[TrailEvent]:
+    """Return the refused break-glass tries the trail holds for `user`."""
+    return list(
+        TrailEvent.objects.filter(actor_id=user.pk, action="refused", subject_type="case-reference")
+    )
+
+
+def test_no_one_too_close_to_the_subject_can_break_the_glass(org: Org) -> None:
+    """The subject's line manager, a colleague in their unit and the subject themselves are
+    refused (GET 404, and break-glass refused too), as if there were no such case; only
+    someone absent from the case with no conflict may break in. Each refusal is recorded."""
+    # A case about the colleague (psd-1, managed by the lead), opened by the outsider.
+    case = open_case(org.outsider, "PSD-2025-0042", "Look-ups of a neighbour", org.colleague)
+    for user in (org.lead, org.owner, org.colleague):
+        client = org.client(user)
+        assert client.get(f"/cases/{case.reference}/").status_code == 404, user.username
+        response = glass(client, case.reference)
+        assert response.status_code == 200, user.username
+        assert REFUSED in response.content.decode(), user.username
+        assert client.get(f"/cases/{case.reference}/").status_code == 404, user.username
+        assert [e.subject_id for e in refused_tries(user)] == [case.reference], user.username
+    assert nothing_broken(case)
+    # Someone with no conflict, not on the case, may still break in.
+    analyst = stranger(org)
+    assert glass(org.client(analyst), case.reference).status_code == 302
+    assert CaseAccess.objects.filter(case=case, kind=CaseAccess.Kind.BREAK_GLASS).count() == 1
+
+
+def test_the_subject_never_learns_of_break_glass_on_their_case(org: Org) -> None:
+    """A counter-corruption analyst who is the subject of a case, their unit mate and their
+    manager are not shown the break-glass alert that names it; the lead with no conflict is."""
+    head = add_user(org, "acu-head", Role.CC_ANALYST, "acu-intelligence")
+    subject = add_user(org, "acu-subject", Role.CC_ANALYST, "acu-intelligence-2", head)
+    mate = add_user(org, "acu-mate", Role.CC_ANALYST, "acu-intelligence-2")
+    case = open_case(org.owner, "PSD-2025-0080", "Look-ups of an ex-partner", subject)
+    analyst = stranger(org)
+    assert glass(org.client(analyst), case.reference).status_code == 302
+    alert = Alert.objects.get(kind=Alert.Kind.BREAK_GLASS)
+    for user in (subject, mate, head):
+        client = org.client(user)
+        for page in ("/", "/alerts/"):
+            text = client.get(page).content.decode()
+            assert case.reference not in text, (user.username, page)
+            assert alert.summary not in text, (user.username, page)
+    assert alert.case == case
+    lead = org.client(org.lead)
+    assert alert.summary in lead.get("/alerts/").content.decode()
+    assert '<strong class="count">1</strong> break-glass use' in lead.get("/").content.decode()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.test import Client
 
-from custodes.web.cases.actions import add_member
-from tests.web.conftest import Org
+from custodes.web.accounts.actions import create_user
+from custodes.web.accounts.models import Role
+from custodes.web.cases.actions import add_member, break_glass
+from custodes.web.views import Waiting
+from tests.web.conftest import PASSWORD, Org
 
 HOME = "/"
 
@@ -49,9 +52,27 @@ def test_the_subject_and_their_manager_never_see_the_case(org: Org) -> None:
 
 
 def test_alerts_appear_only_for_counter_corruption_staff(org: Org) -> None:
-    """The lead's home page has the alert queue; an investigator's has none."""
-    assert "Open alerts" in page(org.client(org.lead))
-    assert "Open alerts" not in page(org.client(org.owner))
+    """The lead's home page counts the break-glass uses waiting and lists them; an
+    investigator's has neither."""
+    lead = org.client(org.lead)
+    assert '<strong class="count">0</strong> break-glass uses to look at' in page(lead)
+    assert "Open alerts" not in page(lead)
+    analyst, _ = create_user(
+        None, "stranger", PASSWORD, role=Role.CC_ANALYST, force="XF", unit="acu-north"
+    )
+    break_glass(analyst, org.case.reference, "Safeguarding check on a repeat caller tonight")
+    text = page(lead)
+    assert '<strong class="count">1</strong> break-glass use to look at' in text
+    assert "Open alerts" in text
+    assert f"stranger used break-glass on case {org.case.reference}" in text
+    owner = page(org.client(org.owner))
+    assert "Open alerts" not in owner
+    assert "break-glass use" not in owner
+
+
+def test_work_waiting_is_counted_with_thousands_separated(org: Org) -> None:
+    """A count of thousands is written as a reader expects, 1,478 not 1478."""
+    assert Waiting(1478, "new access-audit alerts", "/alerts/audit/").shown == "1,478"
 
 
 def test_not_signed_in_is_sent_to_sign_in(db: None) -> None:

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from pathlib import Path
 
 import dj_database_url
 
+from custodes.signing import SigningError, parse_public_keys
 from custodes.web.env import ConfigError, Env
 from custodes.web.secrets import load_secret
 
 env = Env()
 
+
+def _owner_only(path: Path, mode: int) -> None:
+    """Give `path` exactly `mode` (owner-only), or stop start-up saying why not."""
+    try:
+        if stat.S_IMODE(path.stat().st_mode) != mode:
+            path.chmod(mode)
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be made owner-only: {exc.strerror}") from None
+
+
 MODE = env.choice("CUSTODES_MODE", "development", ("development", "production", "test"))
 PRODUCTION = MODE == "production"
 DATA_DIR = Path(env.string("CUSTODES_DATA_DIR", str(Path.cwd() / "var" / "web"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Owner-only: it holds the development database (session keys among it) and secrets.
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+_owner_only(DATA_DIR, 0o700)
 
 SECRET_KEY = load_secret(env, "CUSTODES_SECRET_KEY", DATA_DIR, PRODUCTION, nbytes=48)
 # Field-encryption keys: "version:base64key" pairs, comma-separated; the highest version encrypts.
@@ -25,6 +40,17 @@ PSEUDONYM_KEY = load_secret(env, "CUSTODES_PSEUDONYM_KEY", DATA_DIR, PRODUCTION)
 TRAIL_KEY = load_secret(env, "CUSTODES_TRAIL_KEY", DATA_DIR, PRODUCTION)
 if ":" not in FIELD_KEYS:
     FIELD_KEYS = f"1:{FIELD_KEYS}"
+# Public keys only: the audit runs `alerts import` accepts, and the trail checkpoints `trail
+# verify --checkpoint` accepts, are those signed by a private key held away from the web app.
+try:
+    AUDIT_TRUSTED_KEYS = parse_public_keys(
+        env.secret("CUSTODES_AUDIT_TRUSTED_KEYS"), "CUSTODES_AUDIT_TRUSTED_KEYS"
+    )
+    CHECKPOINT_TRUSTED_KEYS = parse_public_keys(
+        env.secret("CUSTODES_CHECKPOINT_TRUSTED_KEYS"), "CUSTODES_CHECKPOINT_TRUSTED_KEYS"
+    )
+except SigningError as exc:
+    raise ConfigError(str(exc)) from None
 
 DEBUG = env.boolean("CUSTODES_DEBUG", False)
 if PRODUCTION and DEBUG:
@@ -35,11 +61,19 @@ ALLOWED_HOSTS = env.items(
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ConfigError("CUSTODES_ALLOWED_HOSTS must be set in production mode")
 
-DATABASE_URL = env.string("DATABASE_URL", f"sqlite:///{DATA_DIR / 'custodes.sqlite3'}")
+# A secret too (it may hold the role's password): DATABASE_URL or DATABASE_URL_FILE.
+DATABASE_URL = env.secret("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'custodes.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
+    _sqlite = Path(str(DATABASES["default"]["NAME"]))
+    if str(_sqlite) not in ("", ":memory:"):
+        # Made empty (a valid database) before SQLite makes it world-readable; journals and
+        # write-ahead logs take the database file's mode.
+        if not _sqlite.exists():
+            os.close(os.open(_sqlite, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        _owner_only(_sqlite, 0o600)
 # The role the application connects as on PostgreSQL: not the tables' owner, so RLS binds it.
 DB_APP_ROLE = env.string("CUSTODES_DB_APP_ROLE", "custodes_app")
 
@@ -51,7 +85,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "axes",
     "custodes.web.accounts",
     "custodes.web.trail",
     "custodes.web.alerts",
@@ -73,7 +106,6 @@ MIDDLEWARE = [
     "custodes.web.middleware.DatabaseUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "custodes.web.urls"
@@ -108,21 +140,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 
-# Login throttling: five failures lock the account name out; the lock-out expires.
-AXES_FAILURE_LIMIT = env.integer("CUSTODES_LOGIN_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = dt.timedelta(
-    minutes=env.integer("CUSTODES_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Sign-in throttling (custodes.web.accounts.throttle): failures lock the account name tried,
+# for a time that doubles with each lock-out in a row up to a cap. An address is locked only
+# at a far higher ceiling, so one person behind a shared proxy cannot lock out the rest.
+LOGIN_FAILURE_LIMIT = env.integer("CUSTODES_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_LOCKOUT = dt.timedelta(minutes=env.integer("CUSTODES_LOGIN_LOCKOUT_MINUTES", 5, minimum=1))
+LOGIN_LOCKOUT_MAX = dt.timedelta(
+    minutes=env.integer("CUSTODES_LOGIN_LOCKOUT_MAX_MINUTES", 60, minimum=1)
 )
-# Lock an account name tried from anywhere, and an address trying many names.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_VERBOSE = False
+if LOGIN_LOCKOUT_MAX < LOGIN_LOCKOUT:
+    raise ConfigError("CUSTODES_LOGIN_LOCKOUT_MAX_MINUTES is below CUSTODES_LOGIN_LOCKOUT_MINUTES")
+LOGIN_ADDRESS_FAILURE_LIMIT = env.integer("CUSTODES_LOGIN_ADDRESS_FAILURE_LIMIT", 100, minimum=2)
+if LOGIN_ADDRESS_FAILURE_LIMIT <= LOGIN_FAILURE_LIMIT:
+    raise ConfigError(
+        "CUSTODES_LOGIN_ADDRESS_FAILURE_LIMIT must be above CUSTODES_LOGIN_FAILURE_LIMIT: "
+        "everyone behind one proxy shares an address"
+    )
+# How many proxies in front of the app append the address they saw to X-Forwarded-For. 0
+# ignores the header, which anyone can send; with N the client is the Nth entry from the right.
+TRUSTED_PROXY_HOPS = env.integer("CUSTODES_TRUSTED_PROXY_HOPS", 0)
 
 # Idle sessions end: every request pushes the expiry on, so only idleness runs it out.
 SESSION_COOKIE_AGE = env.integer("CUSTODES_SESSION_IDLE_SECONDS", 900, minimum=60)
@@ -169,5 +207,4 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"axes": {"handlers": ["console"], "level": "WARNING"}},
 }

@@ -10,6 +10,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from custodes.web.accounts.access import (
+    ACCOUNT_ADMIN_ROLES,
+    locked_accounts,
+    locked_addresses,
+    without_force_user_id,
+)
 from custodes.web.accounts.models import User
 from custodes.web.alerts.access import (
     ALERT_KINDS,
@@ -34,6 +40,11 @@ class Waiting:
     count: int
     what: str
     url: str
+
+    @property
+    def shown(self) -> str:
+        """Return the count as the page writes it, with thousands separated."""
+        return f"{self.count:,}"
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -62,6 +73,19 @@ def waiting_for(user: User, alerts: list[Alert]) -> list[Waiting]:
         n = len(candidates_for_user(user, status=Candidate.Status.PENDING))
         what = _plural(n, "match to review", "matches to review")
         found.append(Waiting(n, what, reverse("registry:screenings")))
+    if user.role in ACCOUNT_ADMIN_ROLES:
+        accounts = reverse("accounts:manage")
+        for n, one, many, anchor in (
+            (len(locked_accounts()), "locked account", "locked accounts", "locked"),
+            (len(locked_addresses()), "locked address", "locked addresses", "locked"),
+            (
+                without_force_user_id().count(),
+                "counter-corruption account without a force user id",
+                "counter-corruption accounts without a force user id",
+                "accounts",
+            ),
+        ):
+            found.append(Waiting(n, _plural(n, one, many), f"{accounts}#{anchor}"))
     return found
 
 
@@ -75,7 +99,6 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "cases": cases,
         "alerts": alerts,
-        "alerts_shown": user.role in ALERT_KINDS,
         "waiting": waiting_for(user, alerts),
     }
     # What the page showed, by id: case titles and alert summaries are sensitive reading.

@@ -23,6 +23,7 @@ __all__ = [
     "audit_conflict",
     "get_audit_alert_for_user",
     "may_review_audit_alerts",
+    "positions",
     "read_evidence",
     "subject_account",
 ]
@@ -37,13 +38,28 @@ ALERT_KINDS: dict[str, set[str]] = {
 
 
 def alerts_for_user(user: User) -> list[Alert]:
-    """Return the open alerts `user` may see, newest first."""
+    """Return the open alerts `user` may see, newest first.
+
+    An alert obeys need-to-know like the records it is about: one about a member of staff is
+    kept from them, their chain and their unit, and one about a case (break-glass) is also
+    kept from whoever is too close to the case's subject, since it names the case.
+    """
     kinds = ALERT_KINDS.get(user.role, set())
-    if not kinds:
+    if not user.is_active or not kinds:
         return []
-    chart = org_chart()
-    alerts: QuerySet[Alert] = Alert.objects.filter(status=Alert.Status.OPEN, kind__in=kinds)
-    return [a for a in alerts if conflict(user.pk, a.about_user_id, chart) is None]
+    charts = AuditCharts()
+    alerts: QuerySet[Alert] = Alert.objects.filter(
+        status=Alert.Status.OPEN, kind__in=kinds
+    ).select_related("case")
+    return [
+        a
+        for a in alerts
+        if conflict(user.pk, a.about_user_id, charts.users) is None
+        and (
+            a.case is None
+            or charts.case_conflict(user, a.case.subject_id, a.case.subject_force_user_id) is None
+        )
+    ]
 
 
 def may_review_audit_alerts(user: User) -> bool:
@@ -122,6 +138,21 @@ class AuditCharts:
         """Return why `viewer` is too close to the alert's subject, or None."""
         return self.subject_conflict(viewer, alert.force_user_id)
 
+    def case_conflict(
+        self, viewer: User, subject_id: int | None, subject_force_user_id: str | None
+    ) -> Conflict | None:
+        """Return why `viewer` is too close to a case's subject, or None.
+
+        A case opened from an audit alert knows its subject by their force user id, and often
+        by no account at all: it is decided in the audited force's charts too, as the alert
+        was.
+        """
+        found = conflict(viewer.pk, subject_id, self.users)
+        if subject_force_user_id is None or found is Conflict.SELF:
+            return found
+        in_force = self.subject_conflict(viewer, subject_force_user_id)
+        return in_force if found is None or in_force is Conflict.SELF else found
+
 
 def _run_conflicts(run_id: int, own: str) -> list[tuple[str, Conflict]]:
     """Return the staff of one run too close to the member with force user id `own`."""
@@ -156,6 +187,23 @@ def audit_alerts_for_user(user: User, status: str | None = None) -> list[AuditAl
         alerts = alerts.filter(status=status)
     charts = AuditCharts()
     return [a for a in alerts if charts.conflict(user, a) is None]
+
+
+def positions(alerts: list[AuditAlert]) -> dict[int, tuple[int, int]]:
+    """Number the alerts a viewer may see within each run, best first: pk -> (n, of how many).
+
+    The run's own ranks have gaps exactly where alerts about the viewer, their chain and
+    their unit are hidden, so the viewer is shown only this count of what they may see.
+    """
+    by_run: dict[int, list[AuditAlert]] = {}
+    for alert in alerts:
+        by_run.setdefault(alert.run_id, []).append(alert)
+    found: dict[int, tuple[int, int]] = {}
+    for run_alerts in by_run.values():
+        run_alerts.sort(key=lambda a: a.rank)
+        for n, alert in enumerate(run_alerts, 1):
+            found[alert.pk] = (n, len(run_alerts))
+    return found
 
 
 def get_audit_alert_for_user(user: User, pk: int, purpose: str = "read") -> AuditAlert:

@@ -21,6 +21,7 @@ from custodes.web.alerts.access import (
     alerts_for_user,
     audit_alerts_for_user,
     get_audit_alert_for_user,
+    positions,
     read_evidence,
     subject_account,
 )
@@ -32,6 +33,7 @@ from custodes.web.alerts.actions import (
 from custodes.web.alerts.forms import TriageForm
 from custodes.web.alerts.models import AuditAlert
 from custodes.web.decorators import request_user, staff_view
+from custodes.web.trail.chain import record
 
 __all__ = ["alert_list", "audit_alert_detail", "audit_alert_triage", "audit_queue"]
 
@@ -62,7 +64,9 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if user.role not in ALERT_KINDS:
         raise PermissionDenied("alerts are for counter-corruption and vetting staff")
-    return render(request, "alerts/list.html", {"alerts": alerts_for_user(user)})
+    alerts = alerts_for_user(user)
+    record(user.pk, "list", "alerts", "", changes={"alerts": [a.pk for a in alerts]})
+    return render(request, "alerts/list.html", {"alerts": alerts})
 
 
 @staff_view
@@ -74,10 +78,25 @@ def audit_queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", AuditAlert.Status.NEW)
     if status != ALL and status not in AuditAlert.Status.values:
         status = AuditAlert.Status.NEW
-    alerts = audit_alerts_for_user(user, None if status == ALL else status)
+    seen = audit_alerts_for_user(user)
+    numbers = positions(seen)
+    alerts = [a for a in seen if status == ALL or a.status == status]
+    page = Paginator(alerts, QUEUE_PAGE).get_page(request.GET.get("page"))
+    rows = [(alert, numbers[alert.pk][0]) for alert in page.object_list]
+    # What the queue showed: summaries of staff's look-ups are sensitive reading too.
+    record(
+        user.pk,
+        "list",
+        "audit-queue",
+        "",
+        changes={"status": status, "page": page.number, "alerts": [a.pk for a, _ in rows]},
+    )
     context = {
-        "page": Paginator(alerts, QUEUE_PAGE).get_page(request.GET.get("page")),
+        "page": page,
+        "rows": rows,
         "status": status,
+        "status_label": dict(AuditAlert.Status.choices).get(status, "All"),
+        "tally": f"{page.paginator.count:,}",
         "statuses": [*AuditAlert.Status.choices, (ALL, "All")],
         "known": bool(user.force_user_id),
     }
@@ -107,8 +126,13 @@ def _detail_page(
         # Shown above the forms too: a decided alert has no forms to show them in.
         problems = [str(e) for e in form.non_field_errors()]
     titles = _signal_titles()
+    number, of = positions(
+        [a for a in audit_alerts_for_user(user) if a.run_id == alert.run_id]
+    ).get(alert.pk, (0, 0))
     context = {
         "alert": alert,
+        "number": number,
+        "of": of,
         "reasons": [(r, titles.get(r, r)) for r in alert.reason_ids],
         "evidence": read_evidence(user, alert),
         "account": subject_account(alert),

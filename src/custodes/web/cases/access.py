@@ -10,7 +10,7 @@ from django.utils import timezone
 from custodes.web.accounts.models import User
 from custodes.web.alerts.access import AuditCharts
 from custodes.web.cases.models import Case, CaseAccess
-from custodes.web.need_to_know import Conflict, OrgChart, conflict
+from custodes.web.need_to_know import Conflict, OrgChart
 from custodes.web.trail.chain import record
 from custodes.web.trail.refused import Refused
 
@@ -56,17 +56,8 @@ def subject_conflict(
     subject_force_user_id: str | None,
     charts: AuditCharts | None = None,
 ) -> Conflict | None:
-    """Return the conflict between `user` and a case's subject, or None if there is none.
-
-    A case opened from an audit alert knows its subject by their force user id, and often
-    by no account at all: it is decided in the audited force's charts too, as the alert was.
-    """
-    charts = charts or AuditCharts()
-    found = conflict(user.pk, subject_id, charts.users)
-    if subject_force_user_id is None or found is Conflict.SELF:
-        return found
-    in_force = charts.subject_conflict(user, subject_force_user_id)
-    return in_force if found is None or in_force is Conflict.SELF else found
+    """Return the conflict between `user` and a case's subject, or None if there is none."""
+    return (charts or AuditCharts()).case_conflict(user, subject_id, subject_force_user_id)
 
 
 def decide(

@@ -13,8 +13,9 @@ from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.models import Alert
 from custodes.web.cases.access import is_subject, subject_conflict
 from custodes.web.cases.models import Case, CaseAccess
-from custodes.web.dbsecurity.rls import case_for_break_glass, insert_unread
+from custodes.web.dbsecurity.rls import case_for_break_glass
 from custodes.web.trail.chain import record
+from custodes.web.writes import insert_unread
 
 __all__ = ["add_member", "break_glass", "grant_access", "name_on_sealed_case", "open_case"]
 
@@ -140,8 +141,15 @@ def break_glass(actor: User, reference: str, reason: str) -> Case:
     # Row-level security hides the case until break-glass opens it: look it up the one way
     # that may, which finds only a case break-glass could open.
     case = case_for_break_glass(reference)
-    # Sealed cases and cases about oneself stay shut; say no more than "no such case".
-    if case is None or case.sealed or is_subject(actor, case):
+    # Sealed cases stay shut, and so do cases need-to-know keeps from the actor for a
+    # conflict (about them, their chain or their unit): break-glass is for absent colleagues,
+    # not for getting round a conflict. Say no more than "no such case".
+    if (
+        case is None
+        or case.sealed
+        or is_subject(actor, case)
+        or subject_conflict(actor, case.subject_id, case.subject_force_user_id) is not None
+    ):
         raise PermissionDenied("no such case, or it cannot be opened by break-glass")
     expires = timezone.now() + dt.timedelta(minutes=settings.BREAK_GLASS_MINUTES)
     _give(actor, case, actor, CaseAccess.Kind.BREAK_GLASS, reason=reason, expires_at=expires)
@@ -151,6 +159,7 @@ def break_glass(actor: User, reference: str, reason: str) -> Case:
         about_user=actor,
         subject_type="case",
         subject_id=str(case.pk),
+        case=case,
         summary=f"{actor.username} used break-glass on case {case.reference}",
         raised_at=timezone.now(),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +16,7 @@ from custodes.web.cases.forms import BreakGlassForm, PartyForm
 from custodes.web.cases.models import Case
 from custodes.web.cases.parties import add_party, reveal_parties
 from custodes.web.decorators import request_user, staff_view
+from custodes.web.trail.chain import record
 
 __all__ = ["add_party_view", "break_glass_view", "case_detail", "case_list"]
 
@@ -23,7 +25,10 @@ __all__ = ["add_party_view", "break_glass_view", "case_detail", "case_list"]
 @require_http_methods(["GET"])
 def case_list(request: HttpRequest) -> HttpResponse:
     """List the cases the user may see."""
-    return render(request, "cases/list.html", {"cases": cases_for_user(request_user(request))})
+    user = request_user(request)
+    cases = cases_for_user(user)
+    record(user.pk, "list", "cases", "", changes={"cases": [str(c.pk) for c in cases]})
+    return render(request, "cases/list.html", {"cases": cases})
 
 
 @staff_view
@@ -77,13 +82,27 @@ def break_glass_view(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("your role has no break-glass access")
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        reference = form.cleaned_data["reference"]
         try:
-            case = break_glass(user, form.cleaned_data["reference"], form.cleaned_data["reason"])
-        except (PermissionDenied, ValidationError) as exc:
+            case = break_glass(user, reference, form.cleaned_data["reason"])
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+            # A refused break-glass (a case about oneself, one's chain or unit, a sealed or
+            # missing case) is recorded, under the reference asked for, as any refused read.
+            record(
+                user.pk,
+                "refused",
+                "case-reference",
+                reference[:64],
+                reason=f"break-glass: {exc}",
+                changes={"purpose": "break-glass"},
+            )
+        except ValidationError as exc:
             form.add_error(None, str(exc.args[0] if exc.args else exc))
         else:
             messages.warning(
                 request, "Break-glass access recorded; the counter-corruption lead has been told."
             )
             return redirect("cases:detail", reference=case.reference)
-    return render(request, "cases/break_glass.html", {"form": form})
+    context = {"form": form, "minutes": settings.BREAK_GLASS_MINUTES}
+    return render(request, "cases/break_glass.html", context)

@@ -14,8 +14,9 @@ On PostgreSQL the application connects as its own role, `CUSTODES_DB_APP_ROLE` (
   a database administrator gives it a password and LOGIN out of band
   (`ALTER ROLE custodes_app LOGIN PASSWORD '…'`), and the web app's `DATABASE_URL` names it;
   `custodes web migrate` (and anything else that must see every row, such as
-  `custodes trail export`, `custodes keys rotate` or `custodes alerts import`) runs with the
-  owner's `DATABASE_URL`; those commands refuse to run as a role that RLS binds.
+  `custodes trail export`, `trail checkpoint`, `custodes keys rotate` or `custodes alerts
+  import`) runs with the owner's `DATABASE_URL`; `web migrate` checks the owner's rights first
+  (`preflight.py`), and the others refuse to run as a role that RLS binds.
 - The application's role owns nothing, may not bypass row-level security, and may only
   SELECT, INSERT, UPDATE and DELETE rows (SELECT and INSERT on the trail). The migrations
   refuse to go on if it is the owner, a superuser, has BYPASSRLS or the owner's privileges.
@@ -25,6 +26,9 @@ On PostgreSQL the application connects as its own role, `CUSTODES_DB_APP_ROLE` (
   application's need-to-know rules in SQL for the user named by `custodes.user_id`, which
   `DatabaseUserMiddleware` sets for each request's transaction only. With no user set, the
   application's role sees no case, access row, party or alert.
+- The trail's rows show to the application's role only for those who audit custodes' own
+  users (`trail.access.TRAIL_ROLES`); everyone appends, learning only the chain's head from
+  `custodes_trail_head()`.
 - Audit runs, their staff charts, audit alerts and their evidence are the import's to write
   and the application's only to read and triage: its role may change nothing but an audit
   alert's triage columns, and may insert or delete none of these rows.

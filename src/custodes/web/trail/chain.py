@@ -11,12 +11,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from custodes.errors import CustodesError
 from custodes.web.trail.models import TrailEvent
+from custodes.web.writes import insert_unread
 
-__all__ = ["GENESIS", "Break", "EventCount", "event_hash", "record", "verify"]
+__all__ = [
+    "GENESIS",
+    "Break",
+    "EventCount",
+    "TrailHiddenError",
+    "event_hash",
+    "record",
+    "require_whole_trail",
+    "verify",
+]
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x637573746F646573  # "custodes": one advisory lock serialises appends on PostgreSQL
@@ -49,6 +60,18 @@ def _fields(e: TrailEvent) -> dict[str, Any]:
     }
 
 
+def _head() -> tuple[int, str] | None:
+    """Return the last event's sequence number and hash, or None for an empty trail."""
+    if connection.vendor == "postgresql":
+        # Row-level security hides the rows from most of the application's users; this
+        # function gives anyone the head alone (migration dbsecurity 0008).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT h_seq, h_hash FROM custodes_trail_head()")
+            row = cursor.fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+    return TrailEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+
+
 def record(
     actor_id: int | None,
     action: str,
@@ -63,7 +86,7 @@ def record(
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        last = TrailEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        last = _head()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         event = TrailEvent(
             seq=seq,
@@ -77,7 +100,9 @@ def record(
             prev_hash=prev,
         )
         event.hash = event_hash(prev, _fields(event))
-        event.save(force_insert=True)
+        # Without reading the row back: row-level security shows the trail's rows only to
+        # those who audit custodes' own users, not to everyone who appends.
+        insert_unread(event)
     tally = _recorded.get()
     if tally is not None:
         tally[0] += 1
@@ -124,6 +149,26 @@ def _walk(events: Iterable[TrailEvent]) -> Iterator[Break]:
         expected_seq, prev = e.seq + 1, e.hash
 
 
+class TrailHiddenError(CustodesError):
+    """Row-level security hides the trail's rows from this database role."""
+
+
+def require_whole_trail(using: str = "default") -> None:
+    """Refuse where row-level security hides the trail's rows: a check of none would pass."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT row_security_active(%s)", [TrailEvent._meta.db_table])
+        bound: Any = cursor.fetchone()
+    if bound[0]:
+        raise TrailHiddenError(
+            "row-level security hides the trail's rows from this database role: verify, "
+            "checkpoint and export it with the tables' owner's DATABASE_URL"
+        )
+
+
 def verify(using: str = "default") -> list[Break]:
     """Walk the whole trail in order and return every break in its chain."""
+    require_whole_trail(using)
     return list(_walk(TrailEvent.objects.using(using).order_by("seq").iterator(chunk_size=2000)))

@@ -1,0 +1,158 @@
+"""The footer's promise: every staff page opened, or refused, leaves an event on the trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from custodes.web.accounts.models import Role, User
+from custodes.web.alerts.models import AuditAlert
+from custodes.web.registry.actions import check_applicant, import_list, load_roster
+from custodes.web.registry.models import Candidate, Entry, ListImport, Roster, Screening
+from custodes.web.trail.models import TrailEvent
+from tests.web.audit_helpers import add_user, import_run, make_audit_folders, staff_around
+from tests.web.conftest import Org
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "registry"
+FOOTER = "Every page you open here, and every page refused you, is recorded in the trail."
+# Routes that only take a POST (each records its own write) or are not staff pages at all.
+NOT_PAGES = {
+    "accounts/sign-in/",
+    "accounts/sign-out/",
+    "accounts/manage/<int:pk>/unlock/",
+    "accounts/manage/unlock-address/",
+    "accounts/manage/<int:pk>/force-user-id/",
+    "alerts/audit/<int:pk>/<str:action>/",
+    "cases/<str:reference>/parties/",
+    "registry/candidates/<int:pk>/<str:action>/",
+    "registry/rosters/<int:pk>/screen/",
+}
+
+
+def routes(
+    patterns: list[URLPattern | URLResolver] | None = None, prefix: str = ""
+) -> Iterator[str]:
+    """Yield every route of the staff app, as resolve() names it."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            yield from routes(entry.url_patterns, prefix + str(entry.pattern))
+        else:
+            yield prefix + str(entry.pattern)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Records for every page to show, and the people to show them to."""
+
+    analyst: User
+    vetter: User
+    admin: User
+    alert: AuditAlert
+    entry: Entry
+    imported: ListImport
+    screening: Screening
+    candidate: Candidate
+    roster: Roster
+
+
+@pytest.fixture
+def place(org: Org, tmp_path_factory: pytest.TempPathFactory) -> Place:
+    run = import_run(make_audit_folders(tmp_path_factory))
+    alert = AuditAlert.objects.get(run=run, rank=1)
+    analyst = add_user(org, "analyst", Role.CC_ANALYST, "acu-north", staff_around(alert).stranger)
+    vetter = add_user(org, "vetter", Role.VETTING_OFFICER, "vetting", "XF-vet")
+    admin = add_user(org, "admin", Role.ADMINISTRATOR, "it-services")
+    roster = load_roster(None, "Exampleshire staff", "XF", FIXTURES / "roster.csv")
+    imported = import_list(None, "generic", [FIXTURES / "new-list.csv"]).list_import
+    candidate = Candidate.objects.select_related("screening", "entry").first()
+    assert candidate is not None
+    screening = check_applicant(vetter, {"first_name": "Jo", "last_name": "Bloggs"})
+    return Place(
+        analyst, vetter, admin, alert, candidate.entry, imported, screening, candidate, roster
+    )
+
+
+def pages(org: Org, place: Place) -> list[tuple[User, str]]:
+    """Return (who, address) for a GET of every staff page, each by someone who may use it."""
+    return [
+        (org.owner, "/"),
+        (org.owner, "/cases/"),
+        (org.owner, f"/cases/{org.case.reference}/"),
+        (org.owner, "/cases/break-glass/"),
+        (place.analyst, "/alerts/"),
+        (place.analyst, "/alerts/audit/"),
+        (place.analyst, f"/alerts/audit/{place.alert.pk}/"),
+        (place.vetter, "/registry/"),
+        (place.vetter, f"/registry/imports/{place.imported.pk}/"),
+        (place.vetter, f"/registry/entries/{place.entry.pk}/"),
+        (place.vetter, "/registry/check/"),
+        (place.vetter, "/registry/screenings/"),
+        (place.vetter, f"/registry/screenings/{place.screening.pk}/"),
+        (place.vetter, f"/registry/candidates/{place.candidate.pk}/"),
+        (place.vetter, "/registry/rosters/"),
+        (place.admin, "/accounts/manage/"),
+    ]
+
+
+def events_by(user: User) -> int:
+    """Count the trail events with `user` as their actor."""
+    return TrailEvent.objects.filter(actor_id=user.pk).count()
+
+
+def test_the_pages_here_are_every_staff_page(org: Org, place: Place) -> None:
+    """A new page must join the list below, so the footer stays true."""
+    covered = {resolve(path.split("?")[0]).route for _, path in pages(org, place)}
+    assert set(routes()) - NOT_PAGES - covered == set()
+
+
+def test_every_page_opened_leaves_an_event(org: Org, place: Place) -> None:
+    """Each GET of each staff page adds at least one event by the person who opened it."""
+    clients: dict[int, Client] = {}
+    for user, path in pages(org, place):
+        if user.pk not in clients:
+            clients[user.pk] = org.client(user)
+        client = clients[user.pk]
+        before = events_by(user)
+        response = client.get(path, follow=False)
+        assert response.status_code in (200, 302), (path, response.status_code)
+        assert events_by(user) > before, path
+        if response.status_code == 200:
+            assert FOOTER in response.content.decode(), path
+
+
+def test_every_page_refused_leaves_an_event_with_why(org: Org, place: Place) -> None:
+    """A page refused for the role (403) or a record refused (404) is recorded as refused."""
+    client = org.client(org.outsider)
+    for path, status in (
+        ("/alerts/", 403),
+        ("/alerts/audit/", 403),
+        ("/registry/", 403),
+        (f"/alerts/audit/{place.alert.pk}/", 404),
+        (f"/registry/entries/{place.entry.pk}/", 404),
+        ("/cases/NO-SUCH-CASE/", 404),
+    ):
+        before = events_by(org.outsider)
+        response = client.get(path)
+        assert response.status_code == status, path
+        assert FOOTER in response.content.decode(), path
+        latest = TrailEvent.objects.filter(actor_id=org.outsider.pk).order_by("-seq").first()
+        assert events_by(org.outsider) == before + 1, path
+        assert latest is not None and latest.action == "refused" and latest.reason, path
+
+
+def test_list_pages_record_what_they_listed(org: Org, place: Place) -> None:
+    """The case list, the queue and home name, by id, what they put in front of the reader."""
+    client = org.client(place.analyst)
+    client.get("/alerts/audit/")
+    listed = TrailEvent.objects.get(actor_id=place.analyst.pk, subject_type="audit-queue")
+    assert listed.action == "list"
+    assert place.alert.pk in listed.changes["alerts"]
+    owner = org.client(org.owner)
+    owner.get("/cases/")
+    cases = TrailEvent.objects.get(actor_id=org.owner.pk, subject_type="cases")
+    assert cases.changes["cases"] == [str(org.case.pk)]
