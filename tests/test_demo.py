@@ -63,6 +63,18 @@ def test_the_demo_audits_a_force_and_fills_the_alert_queue_once(tmp_path: Path) 
     assert alerts == int(loaded[1].replace(",", "")) > 0
     assert signer == (key.key_id,)
 
+    # The registry has data too: a barred list screened against the demo force's roster,
+    # which leaves matches for the vetting officer, each raised to vetting as an alert.
+    registry = re.search(r"Registry: ([\d,]+) entries .*; (\d+) matches for the vetting", first)
+    assert registry, first[-3000:]
+    to_review = int(registry[2])
+    assert to_review > 0
+    with sqlite3.connect(tmp_path / "web" / "custodes.sqlite3") as db:
+        (raised,) = db.execute(
+            "SELECT count(*) FROM alerts_alert WHERE kind = 'registry-match'"
+        ).fetchone()
+    assert raised == to_review
+
     # Run again, as someone typing `make demo` twice would: the queue is not filled twice.
     again = _demo(tmp_path)
     assert "Alert queue: run 1, " in again and "alerts, already loaded." in again
@@ -71,3 +83,8 @@ def test_the_demo_audits_a_force_and_fills_the_alert_queue_once(tmp_path: Path) 
     assert "Demo audit key pair" not in again
     with sqlite3.connect(tmp_path / "web" / "custodes.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM alerts_auditalert").fetchone() == (alerts,)
+        # Nor the registry: the lists and the roster are the same, so nothing new to review.
+        assert db.execute(
+            "SELECT count(*) FROM alerts_alert WHERE kind = 'registry-match'"
+        ).fetchone() == (raised,)
+    assert f"{to_review} matches for the vetting officer to review" in again

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from custodes.signing import SigningKey
     from custodes.synth import SynthResult
 
+# The real Virginia decertification list, where the project's shared data sits beside it.
+_VIRGINIA = Path("../shared/data/virginia-decertification/DCJS_Decertification_List_Apr25.xlsx")
 app = typer.Typer(
     name="custodes",
     help=(
@@ -345,6 +347,18 @@ def demo(
         run = imported.run
         how = "loaded" if imported.created else "already loaded"
         console.print(f"Alert queue: run {run.pk}, {run.alert_count:,} alerts, {how}.")
+    from custodes.web.demo import load_demo_registry
+
+    registry = load_demo_registry(out / "registry", _VIRGINIA if _VIRGINIA.is_file() else None)
+    if not _VIRGINIA.is_file():
+        console.print(
+            f"[yellow]note[/yellow]: {_VIRGINIA} is not here; the demo lists are synthetic."
+        )
+    console.print(
+        f"Registry: {registry.entries:,} entries from {', '.join(registry.lists)}; a roster of "
+        f"{registry.roster_people} staff held and screened; {registry.to_review} matches for "
+        "the vetting officer to review."
+    )
     if serve_app:
         console.print(
             "Sign in as [bold]analyst[/bold] (the alert queue) or [bold]investigator[/bold] "

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -12,8 +16,18 @@ from custodes.web.accounts.actions import create_user, set_force_user_id
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.actions import ImportResult, import_audit_run
 from custodes.web.cases.actions import add_member, open_case
+from custodes.web.registry.actions import import_list, load_roster
+from custodes.web.registry.models import Candidate, Entry, Roster
 
-__all__ = ["DEMO_PASSWORD", "FORCE_USER_IDS", "DemoAccount", "import_demo_run", "make_demo"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "FORCE_USER_IDS",
+    "DemoAccount",
+    "DemoRegistry",
+    "import_demo_run",
+    "load_demo_registry",
+    "make_demo",
+]
 
 DEMO_PASSWORD = "demo-password-not-for-production"  # noqa: S105 - printed for the demo on purpose
 
@@ -85,3 +99,98 @@ def import_demo_run(run_dir: Path, extract_dir: Path) -> ImportResult | None:
     if not run_dir.is_dir():
         return None
     return import_audit_run(None, run_dir, extract_dir)
+
+
+# The demo force's roster, and a barred list some of its staff are on (synthetic, seeded).
+ROSTER_NAME = "demo staff"
+_ROSTER_COLUMNS = (
+    "person_ref",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "other_names",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "agency",
+    "badge",
+)
+# Reasons as a barred list publishes them, taken in turn.
+_REASONS = (
+    "Gross misconduct: abuse of position for a sexual purpose",
+    "Gross misconduct: discreditable conduct, sexual relationship with a vulnerable victim",
+    "Gross misconduct: dishonesty",
+    "Gross misconduct: assault",
+)
+
+
+@dataclass(frozen=True)
+class DemoRegistry:
+    """What the demo put in the registry, and the matches it left for vetting."""
+
+    entries: int
+    roster_people: int
+    to_review: int
+    lists: list[str]
+
+
+def _row(person: dict[str, Any], ref: str) -> dict[str, str]:
+    def text(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, list):
+            return ";".join(str(v) for v in value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+
+    fields = {k: text(person.get(k)) for k in _ROSTER_COLUMNS if k not in ("person_ref", "badge")}
+    return {"person_ref": ref, **fields, "badge": text(person.get("badges"))}
+
+
+def _write(path: Path, table: pa.Table, extra: list[dict[str, str]] | None = None) -> None:
+    rows = [_row(p, p["record_id"]) for p in table.to_pylist()]
+    if extra is not None:
+        rows = [{**row, **more} for row, more in zip(rows, extra, strict=True)]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def load_demo_registry(folder: Path, workbook: Path | None = None) -> DemoRegistry:
+    """Hold the demo force's roster and import lists against it, once; return what is there.
+
+    The roster and a barred list come from `custodes.synth.people` (seed 1: ten of the 200
+    staff are on the list, under a nickname, a new surname or a typo, beside look-alikes who
+    are not); the real Virginia decertification list is imported too when it is at hand.
+    """
+    from custodes.synth.people import PeopleConfig, generate_people
+
+    folder.mkdir(parents=True, exist_ok=True)
+    made = generate_people(PeopleConfig(registry=300, roster=200, on_registry=0.05, seed=1))
+    roster_csv, list_csv = folder / "roster.csv", folder / "barred-list.csv"
+    _write(roster_csv, made.roster)
+    listed = [
+        {
+            "list_type": "barred",
+            "jurisdiction": "GB-EAW",
+            "reason": _REASONS[n % len(_REASONS)],
+            "action_date": (dt.date(2019, 1, 1) + dt.timedelta(days=37 * n)).isoformat(),
+            "status": "active",
+            "source": "custodes demo: a synthetic barred list",
+        }
+        for n in range(made.registry.num_rows)
+    ]
+    _write(list_csv, made.registry, listed)
+    if not Roster.objects.filter(name=ROSTER_NAME, force="XF").exists():
+        load_roster(None, ROSTER_NAME, "XF", roster_csv)
+    lists = [import_list(None, "generic", [list_csv]).list_import.file_name]
+    if workbook is not None and workbook.is_file():
+        lists.append(import_list(None, "virginia", [workbook]).list_import.file_name)
+    return DemoRegistry(
+        entries=Entry.objects.count(),
+        roster_people=made.roster.num_rows,
+        to_review=Candidate.objects.filter(status=Candidate.Status.PENDING).count(),
+        lists=lists,
+    )
