@@ -11,8 +11,10 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from custodes.web.accounts.access import FORCE_ID_ROLES
 from custodes.web.accounts.actions import create_user
 from custodes.web.accounts.models import Role, User
+from custodes.web.alerts.access import ALERT_ROLES
 from custodes.web.trail.models import TrailEvent
 from tests.web.conftest import PASSWORD, Org, code_for, csrf_post
 
@@ -223,3 +225,8 @@ def test_an_expired_lock_is_not_listed(org: Org, admin: User) -> None:
     client = org.client(admin)
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert "No account or address is locked out." in page(client)
+
+
+def test_the_roles_that_need_a_force_user_id_are_the_audit_queues() -> None:
+    """The accounts page asks for a force user id exactly where the audit queue needs one."""
+    assert set(FORCE_ID_ROLES) == set(ALERT_ROLES)
