@@ -175,3 +175,33 @@ def test_refuses_to_overwrite_a_folder_that_is_not_an_audit(tmp_path: Path) -> N
     with pytest.raises(CustodesError, match="not empty"):
         run_audit(extract, other)
     assert (other / "keep.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_an_extract_cannot_plant_a_formula_in_the_csvs_people_open(tmp_path: Path) -> None:
+    """A user id or system name that begins like a spreadsheet formula (planted by someone
+    who can write to the force's systems) is written to alerts.csv and explained.csv as text;
+    the Parquet files keep it as the extract gave it."""
+    planted = '=HYPERLINK("http://evil.example/","open")'
+    rows = tiny_rows()
+    for table in ("staff", "incident_staff", "access_events", "shifts"):
+        for row in rows[table]:
+            if row.get("user_id") == "u2":
+                row["user_id"] = planted
+    for row in rows["staff"]:
+        if row.get("line_manager_id") == "u2":
+            row["line_manager_id"] = planted
+    for row in rows["complaints"]:
+        if row["subject_user_id"] == "u2":
+            row["subject_user_id"] = planted
+    for row in rows["access_events"]:
+        if row["system"] == "CAD":
+            row["system"] = "+CAD"
+    extract = write_extract(tmp_path / "x", rows, "parquet")
+    run_audit(extract, tmp_path / "out")
+    shown = {row["user_id"] for row in _alerts(tmp_path / "out")}
+    assert f"'{planted}" in shown and planted not in shown
+    with (tmp_path / "out" / "explained.csv").open(encoding="utf-8") as f:
+        systems = {row["system"] for row in csv.DictReader(f)}
+    assert "'+CAD" in systems and "+CAD" not in systems
+    kept = pq.read_table(tmp_path / "out" / "alerts.parquet").column("user_id").to_pylist()
+    assert planted in kept

@@ -34,6 +34,7 @@ from custodes.audit.summary import SignalStats, summarise
 from custodes.audit.validate import validate_extract
 from custodes.errors import CustodesError, EngineError
 from custodes.folders import swap_folder
+from custodes.lists.csvtable import spreadsheet_safe
 from custodes.signing import SigningKey
 
 __all__ = ["AuditResult", "run_audit"]
@@ -330,10 +331,13 @@ def _write_outputs(
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        pacsv.write_csv(alerts, work / "alerts.csv")
+        # The CSVs are for people, who open them in spreadsheets: text from the extract (a
+        # user id, a system's name) that begins like a formula is written so none runs. The
+        # Parquet files keep it as the extract gave it.
+        pacsv.write_csv(_spreadsheet_safe(alerts, "user_id"), work / "alerts.csv")
         pq.write_table(alerts, work / "alerts.parquet")
         pq.write_table(evidence, work / "evidence.parquet")
-        pacsv.write_csv(explained, work / "explained.csv")
+        pacsv.write_csv(_spreadsheet_safe(explained, "system"), work / "explained.csv")
         from custodes.audit.report import write_report
 
         staff = int(eng.fetch("SELECT count(*) AS n FROM a_staff").column("n")[0].as_py())
@@ -364,6 +368,13 @@ def _write_outputs(
         top=alerts.slice(0, 10).to_pylist(),
         notes=notes,
     )
+
+
+def _spreadsheet_safe(table: pa.Table, name: str) -> pa.Table:
+    """Return `table` with column `name`'s text made inert for a spreadsheet."""
+    at = table.column_names.index(name)
+    cells = [None if v is None else spreadsheet_safe(v) for v in table.column(at).to_pylist()]
+    return table.set_column(at, name, pa.array(cells, pa.string()))
 
 
 def _ts(seconds: pa.ChunkedArray) -> pa.Array:
