@@ -37,8 +37,8 @@ import pyarrow.compute as pc
 from custodes.linkage import Matcher
 from custodes.linkage.evaluate import score_pairs
 from custodes.linkage.matcher import LIKELY, WEAKER
+from custodes.linkage.synthetic import PeopleConfig, generate_people
 from custodes.linkage.train import TRAINING_SEED
-from custodes.synth.people import PeopleConfig, generate_people
 
 HERE = Path(__file__).resolve().parent
 ACCURACY = PeopleConfig(registry=50000, roster=50000, on_registry=0.1, seed=99)
@@ -49,7 +49,7 @@ SURNAME_CHANGES = ("surname_change_listed", "surname_change_unlisted")
 SCREEN_CHILD = """
 import json, resource, sys, time
 from custodes.linkage import Matcher
-from custodes.synth.people import PeopleConfig, generate_people
+from custodes.linkage.synthetic import PeopleConfig, generate_people
 people = generate_people(PeopleConfig(registry=100000, roster=20000, on_registry=0.1, seed=202))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()

@@ -20,12 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from custodes.audit.manifest import extract_hashes, verify_run
+from custodes.audit import OUTPUT_FILES, verify_run
+from custodes.audit.manifest import extract_hashes
 from custodes.signing import load_signing_key
 
 ROOT = Path(__file__).resolve().parents[1]
 CUSTODES = str(Path(sys.executable).with_name("custodes"))
-OUTPUT_FILES = ("alerts.csv", "alerts.parquet", "evidence.parquet", "explained.csv", "report.html")
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> float:

@@ -15,6 +15,28 @@ LIBRARIES = {
         "SynthResult",
         "generate",
     ],
+    "custodes.audit": [
+        "ALERTS_CSV",
+        "ALERTS_PARQUET",
+        "ALERT_COLUMNS",
+        "EVIDENCE_COLUMNS",
+        "EVIDENCE_PARQUET",
+        "EXPLAINED_COLUMNS",
+        "EXPLAINED_CSV",
+        "OUTPUT_FILES",
+        "REPORT_HTML",
+        "ExplainedRow",
+        "ManifestError",
+        "RunOutputError",
+        "RunOutputs",
+        "VerifiedRun",
+        "arrow_schema",
+        "load_catalogue",
+        "read_extract_columns",
+        "read_run_outputs",
+        "require_outputs",
+        "verify_run",
+    ],
     "custodes.audit.run": ["AuditResult", "run_audit"],
     "custodes.audit.validate": [
         "OPTIONAL_COLUMN_NOTES",
@@ -26,6 +48,7 @@ LIBRARIES = {
     "custodes.audit.catalogue": ["Catalogue", "Signal", "load_catalogue"],
     "custodes.audit.evaluate": ["Evaluation", "evaluate_run"],
     "custodes.lists": [
+        "LIMITS",
         "LIST_TYPES",
         "REASON_CATEGORIES",
         "STATUSES",
@@ -42,15 +65,22 @@ LIBRARIES = {
         "read_generic",
         "read_roster",
         "read_virginia",
+        "spreadsheet_safe",
+        "too_long",
     ],
     "custodes.linkage": [
+        "LIKELY",
         "PEOPLE_SCHEMA",
         "SCREEN_SCHEMA",
+        "WEAKER",
         "Candidate",
         "LinkageError",
         "Matcher",
         "ModelFileError",
+        "PeopleConfig",
+        "PeopleResult",
         "PeopleTableError",
+        "generate_people",
         "people_table",
         "validate_people",
     ],
@@ -91,3 +121,17 @@ def test_importing_every_library_module_loads_no_django() -> None:
 def test_public_names_are_pinned(module: str, names: list[str]) -> None:
     imported = __import__(module, fromlist=["__all__"])
     assert sorted(imported.__all__) == sorted(names)
+
+
+def test_linkage_stands_below_the_synthetic_force() -> None:
+    # The matcher's name data and its synthetic registry live in linkage: nothing there may
+    # reach up into the force generator.
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import custodes.linkage\n"
+        "for m in pkgutil.iter_modules(custodes.linkage.__path__):\n"
+        "    importlib.import_module(f'custodes.linkage.{m.name}')\n"
+        "print(sorted(n for n in sys.modules if n.startswith('custodes.synth')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

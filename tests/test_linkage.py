@@ -25,7 +25,7 @@ from custodes.linkage import (
 )
 from custodes.linkage.evaluate import score_pairs
 from custodes.linkage.model import BADGE_BAYES_FACTOR, MODEL_PATH, load_settings
-from custodes.synth.people import CORRUPTIONS, PeopleConfig, generate_people
+from custodes.linkage.synthetic import CORRUPTIONS, PeopleConfig, generate_people
 
 # Named entries planted in a synthetic registry of ordinary size, so that name frequencies
 # (and so the weight of a shared name) are realistic.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from custodes.linkage import LinkageError, Matcher
-from custodes.synth.people import PeopleConfig, generate_people
+from custodes.linkage.synthetic import PeopleConfig, generate_people
 
 pytestmark = pytest.mark.slow
 

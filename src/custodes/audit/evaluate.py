@@ -11,6 +11,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from custodes.audit.outputs import ALERTS_PARQUET, EVIDENCE_PARQUET
+
 __all__ = ["Evaluation", "evaluate_run"]
 
 
@@ -42,7 +44,7 @@ def evaluate_run(
     truth = _truth(truth_file)
     staff = pq.read_metadata(extract / "staff.parquet").num_rows
     budget = max(1, round(staff * budget_share))
-    alerts = pq.read_table(run / "alerts.parquet", columns=["rank", "user_id"])
+    alerts = pq.read_table(run / ALERTS_PARQUET, columns=["rank", "user_id"])
     top = set(alerts.filter(pc.less_equal(alerts["rank"], budget))["user_id"].to_pylist())
 
     by_pattern: dict[str, list[str]] = defaultdict(list)
@@ -59,7 +61,7 @@ def evaluate_run(
     # Legitimate look-ups: everyone's, except those of staff planted with misconduct.
     planted = pa.array(sorted(misconduct), pa.string())
     events = pq.read_table(extract / "access_events.parquet", columns=["user_id"])["user_id"]
-    evidence = pq.read_table(run / "evidence.parquet", columns=["user_id", "signal"])
+    evidence = pq.read_table(run / EVIDENCE_PARQUET, columns=["user_id", "signal"])
     unexplained = evidence.filter(pc.equal(evidence["signal"], "unexplained"))["user_id"]
     legit_total = len(events) - _count_in(events, planted)
     legit_unexplained = len(unexplained) - _count_in(unexplained, planted)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 
@@ -34,6 +34,7 @@ __all__ = [
     "inspect_file",
     "locate_files",
     "open_extract",
+    "read_extract_columns",
     "read_sql",
     "row_number_sql",
     "typed_select_sql",
@@ -420,3 +421,29 @@ def open_extract(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> Ex
         if own:
             session.close()
     return Extract(path, sources)
+
+
+def read_extract_columns(
+    folder: Path, name: str, columns: Sequence[str], *, shown: Path | None = None
+) -> tuple[Path, list[tuple[Any, ...]]]:
+    """Return the file of table `name` in `folder`, and its `columns` typed, in file order."""
+    # `shown` is the folder that refusals, and the path returned, name when `folder` holds
+    # copies of its files (checked against a run's manifest).
+    shown = folder if shown is None else shown
+    spec = next((t for t in TABLES if t.name == name), None)
+    if spec is None or not set(columns) <= {c.name for c in spec.columns}:
+        raise ValueError(f"the spec has no table {name} with columns {', '.join(columns)}")
+    path = locate_files(folder).files.get(name)
+    if path is None:
+        raise ExtractError(f"{shown}: not a force extract: no {name}.parquet or {name}.csv")
+    con = connect()
+    try:
+        typed = typed_select_sql(inspect_file(con, spec, path))
+        picked = ", ".join(quote_identifier(c) for c in columns)
+        # DuckDB keeps a file's order on a plain scan, so the rows count as the file does.
+        rows = con.sql(f"SELECT {picked} FROM ({typed})").fetchall()  # noqa: S608 -- spec names
+    except duckdb.Error as exc:
+        raise ExtractError(f"{shown / path.name}: {engine_message(exc, path)}") from None
+    finally:
+        con.close()
+    return shown / path.name, rows

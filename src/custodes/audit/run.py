@@ -20,6 +20,16 @@ from custodes.audit.checks import VALIDATOR_KEYS
 from custodes.audit.config import AuditConfig
 from custodes.audit.engine import Engine, make_engine
 from custodes.audit.manifest import extract_hashes, rules_identity, write_manifest
+from custodes.audit.outputs import (
+    ALERT_COLUMNS,
+    ALERTS_CSV,
+    ALERTS_PARQUET,
+    EVIDENCE_COLUMNS,
+    EVIDENCE_PARQUET,
+    EXPLAINED_COLUMNS,
+    EXPLAINED_CSV,
+    REPORT_HTML,
+)
 from custodes.audit.pipeline import (
     KEYED,
     Step,
@@ -34,7 +44,7 @@ from custodes.audit.summary import SignalStats, summarise
 from custodes.audit.validate import validate_extract
 from custodes.errors import CustodesError, EngineError
 from custodes.folders import swap_folder
-from custodes.lists.csvtable import spreadsheet_safe
+from custodes.lists import spreadsheet_safe
 from custodes.signing import SigningKey
 
 __all__ = ["AuditResult", "run_audit"]
@@ -60,7 +70,6 @@ OUTPUT_TABLES = frozenset(
         "x_kind",
     }
 )
-ALERT_COLUMNS = ("rank", "user_id", "score", "summary", "reasons", "events", "first_ts", "last_ts")
 
 
 @dataclass
@@ -128,7 +137,7 @@ def run_audit(
     report = validate_extract(extract)
     report.raise_for_problems()
     validation = time.perf_counter() - started
-    if out.exists() and any(out.iterdir()) and not (out / "alerts.csv").exists():
+    if out.exists() and any(out.iterdir()) and not (out / ALERTS_CSV).exists():
         raise CustodesError(f"{out} is not empty and holds no earlier audit; not replacing it")
     # Hashed before the engine reads a byte, so the manifest names the files the run read.
     started = time.perf_counter()
@@ -308,7 +317,7 @@ def _write_outputs(
             "first_ts": _ts(ranked.column("first_t")),
             "last_ts": _ts(ranked.column("last_t")),
         }
-    )
+    ).select(list(ALERT_COLUMNS))
     sought = _sought(catalogue, config)
     evidence = eng.fetch(
         """
@@ -325,7 +334,7 @@ def _write_outputs(
     evidence = evidence.append_column(
         "explanation_sought",
         pc.fill_null(pc.take(pa.array(list(sought.values()), pa.string()), found), ""),
-    )
+    ).select(list(EVIDENCE_COLUMNS))
     explained = _explained_table(eng)
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -334,16 +343,16 @@ def _write_outputs(
         # The CSVs are for people, who open them in spreadsheets: text from the extract (a
         # user id, a system's name) that begins like a formula is written so none runs. The
         # Parquet files keep it as the extract gave it.
-        pacsv.write_csv(_spreadsheet_safe(alerts, "user_id"), work / "alerts.csv")
-        pq.write_table(alerts, work / "alerts.parquet")
-        pq.write_table(evidence, work / "evidence.parquet")
-        pacsv.write_csv(_spreadsheet_safe(explained, "system"), work / "explained.csv")
+        pacsv.write_csv(_spreadsheet_safe(alerts, "user_id"), work / ALERTS_CSV)
+        pq.write_table(alerts, work / ALERTS_PARQUET)
+        pq.write_table(evidence, work / EVIDENCE_PARQUET)
+        pacsv.write_csv(_spreadsheet_safe(explained, "system"), work / EXPLAINED_CSV)
         from custodes.audit.report import write_report
 
         staff = int(eng.fetch("SELECT count(*) AS n FROM a_staff").column("n")[0].as_py())
         write_report(
             eng,
-            work / "report.html",
+            work / REPORT_HTML,
             alerts,
             explained,
             catalogue,
@@ -403,18 +412,18 @@ def _explained_table(eng: Engine) -> pa.Table:
         ORDER BY sy.system
         """
     ).to_pylist()
-    columns = ["look_ups", "by_assigned", *(f"by_{k}" for k in kinds)]
-    rows.append({"system": "ALL", **{c: sum(int(r[c]) for r in rows) for c in columns}})
-    out: dict[str, list[object]] = {"system": [], "look_ups": [], "explained": [], "share": []}
-    for c in columns[1:]:
-        out[c] = []
+    by_kind = [c for c in EXPLAINED_COLUMNS if c.startswith("by_")]
+    rows.append(
+        {"system": "ALL", **{c: sum(int(r[c]) for r in rows) for c in ["look_ups", *by_kind]}}
+    )
+    out: dict[str, list[object]] = {name: [] for name in EXPLAINED_COLUMNS}
     for r in rows:
         look_ups, unexplained = int(r["look_ups"]), int(r["by_none"])
         out["system"].append(r["system"])
         out["look_ups"].append(look_ups)
         out["explained"].append(look_ups - unexplained)
         out["share"].append(round((look_ups - unexplained) / look_ups, 6) if look_ups else 1.0)
-        for c in columns[1:]:
+        for c in by_kind:
             out[c].append(int(r[c]))
     return pa.table(
         {

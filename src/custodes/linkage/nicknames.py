@@ -3,7 +3,7 @@
 The table is the hand-curated English names and nicknames list of the `nicknames` package
 (Carlton Northern and Nick Crews, Apache-2.0, https://github.com/carltonnorthern/nicknames),
 which ships it as package data; how common each given name is comes from the 1990 US Census
-lists shipped in `custodes/synth/data`. Nothing is downloaded.
+lists shipped in `custodes/linkage/data`. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _table() -> tuple[dict[str, frozenset[str]], dict[str, int]]:
 def _frequency() -> dict[str, float]:
     """Return the share of people with each given name, women and men together."""
     share: dict[str, float] = defaultdict(float)
-    data = files("custodes.synth").joinpath("data")
+    data = files("custodes.linkage").joinpath("data")
     for name in ("first_names_female.csv", "first_names_male.csv"):
         with data.joinpath(name).open(encoding="utf-8") as f:
             for row in csv.DictReader(f):

@@ -24,7 +24,7 @@ from splink import Linker
 from custodes.linkage.engines import DuckDBEngine
 from custodes.linkage.model import MODEL_PATH, settings_creator
 from custodes.linkage.prepare import prepare_people
-from custodes.synth.people import PeopleConfig, PeopleResult, generate_people
+from custodes.linkage.synthetic import PeopleConfig, PeopleResult, generate_people
 
 __all__ = ["PRIOR", "TRAINING_DATA", "TRAINING_SEED", "Training", "train_model"]
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from custodes.lists.agencies import normalise_agency
 from custodes.lists.ccrb import read_ccrb
+from custodes.lists.csvtable import spreadsheet_safe
 from custodes.lists.generic import read_generic, read_roster
 from custodes.lists.reasons import REASON_CATEGORIES, categorise
 from custodes.lists.records import (
+    LIMITS,
     LIST_TYPES,
     STATUSES,
     ListFormatError,
@@ -16,10 +18,12 @@ from custodes.lists.records import (
     RosterPerson,
     RosterRead,
     Service,
+    too_long,
 )
 from custodes.lists.virginia import read_virginia
 
 __all__ = [
+    "LIMITS",
     "LIST_TYPES",
     "REASON_CATEGORIES",
     "STATUSES",
@@ -36,4 +40,6 @@ __all__ = [
     "read_generic",
     "read_roster",
     "read_virginia",
+    "spreadsheet_safe",
+    "too_long",
 ]

@@ -151,7 +151,7 @@ class _Names:
 
 
 def _read(name: str) -> tuple[list[str], np.ndarray]:
-    with files("custodes.synth").joinpath("data", name).open(encoding="utf-8") as f:
+    with files("custodes.linkage").joinpath("data", name).open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     shares = np.array([float(r["percent"]) for r in rows])
     return [r["name"] for r in rows], np.cumsum(shares) / shares.sum()
