@@ -24,7 +24,8 @@ from custodes.signing import SigningKey
 from custodes.web.accounts.actions import create_user
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.actions import import_audit_run
-from custodes.web.alerts.models import AuditAlert, AuditRun, ForceStaff
+from custodes.web.alerts.models import AuditAlert, AuditRun
+from custodes.web.needtoknow.models import ForceStaff
 from tests.signing_keys import AUDIT_KEY
 from tests.web.conftest import PASSWORD, Org
 

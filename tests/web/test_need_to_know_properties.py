@@ -27,7 +27,7 @@ from custodes.web.cases.actions import (
     open_case,
 )
 from custodes.web.cases.models import Case, CaseAccess
-from custodes.web.need_to_know import Conflict, OrgChart, conflict, conflicts
+from custodes.web.needtoknow.rule import Conflict, OrgChart, conflict, conflicts
 
 UNITS = ["", "psd-1", "psd-2", "response-north-1"]
 # No example database: runs leave nothing in the working tree.

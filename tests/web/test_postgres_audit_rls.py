@@ -21,7 +21,6 @@ from custodes.cli import app
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.access import (
     ALERT_ROLES,
-    AuditCharts,
     audit_alerts_for_user,
     get_audit_alert_for_user,
     may_review_audit_alerts,
@@ -34,11 +33,13 @@ from custodes.web.alerts.actions import (
     import_audit_run,
     open_case_from_audit_alert,
 )
-from custodes.web.alerts.models import AuditAlert, AuditEvidence, AuditRun, ForceStaff
+from custodes.web.alerts.models import AuditAlert, AuditEvidence, AuditRun
 from custodes.web.cases.access import decide, is_subject, subject_conflict
 from custodes.web.cases.actions import CASE_ROLES, add_member, break_glass, grant_access
 from custodes.web.cases.models import Case, CaseAccess
-from custodes.web.need_to_know import Conflict
+from custodes.web.needtoknow.charts import Charts
+from custodes.web.needtoknow.models import ForceStaff
+from custodes.web.needtoknow.rule import Conflict
 from custodes.web.trail.chain import verify
 from custodes.web.trail.models import TrailEvent
 from tests.web.audit_helpers import (
@@ -108,7 +109,7 @@ def acting(user: User) -> Iterator[Any]:
         cursor.execute("SELECT set_config('custodes.user_id', '', true)")
 
 
-def python_allows(user: User, alert: AuditAlert, charts: AuditCharts | None = None) -> bool:
+def python_allows(user: User, alert: AuditAlert, charts: Charts | None = None) -> bool:
     """Say whether the application's own rule lets `user` see `alert`.
 
     The condition `get_audit_alert_for_user` and `read_evidence` apply, without the trail
@@ -116,7 +117,7 @@ def python_allows(user: User, alert: AuditAlert, charts: AuditCharts | None = No
     """
     if not may_review_audit_alerts(user):
         return False
-    return (charts or AuditCharts()).conflict(user, alert) is None
+    return (charts or Charts()).subject_conflict(user, alert.force_user_id) is None
 
 
 def gets(user: User, alert: AuditAlert) -> bool:
@@ -433,14 +434,18 @@ def test_the_database_decides_exactly_as_the_application(db: None, seed: int) ->
             user.line_manager = rng.choice(users)
             user.save(update_fields=["line_manager"])
     alerts = list(AuditAlert.objects.order_by("pk"))
-    charts = AuditCharts()
+    charts = Charts()
     allowed_pairs = 0
     conflicts: set[Conflict] = set()
     for user in users:
         expected = {a.pk for a in alerts if python_allows(user, a, charts)}
         allowed_pairs += len(expected)
         if may_review_audit_alerts(user):
-            conflicts |= {c for a in alerts if (c := charts.conflict(user, a)) is not None}
+            conflicts |= {
+                c
+                for a in alerts
+                if (c := charts.subject_conflict(user, a.force_user_id)) is not None
+            }
         with connection.cursor() as cursor:
             for alert in alerts:
                 cursor.execute("SELECT custodes_may_see_audit_alert(%s, %s)", [alert.pk, user.pk])
@@ -666,7 +671,7 @@ def test_the_database_decides_cases_from_alerts_exactly_as_decide(db: None, seed
                 granted_at=now,
                 expires_at=rng.choice([None, now + dt.timedelta(days=1)]),
             )
-    charts = AuditCharts()
+    charts = Charts()
     allowed_pairs = 0
     kept_out_by_the_force = 0
     for user in users:

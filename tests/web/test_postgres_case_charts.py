@@ -10,13 +10,13 @@ import pytest
 from django.db import connection
 
 from custodes.web.accounts.models import Role, User
-from custodes.web.alerts.access import AuditCharts
 from custodes.web.alerts.actions import open_case_from_audit_alert
 from custodes.web.alerts.models import AuditAlert, AuditRun
 from custodes.web.cases.access import decide
 from custodes.web.cases.actions import add_member
 from custodes.web.cases.models import Case, CaseAccess, CaseParty
 from custodes.web.cases.parties import add_party
+from custodes.web.needtoknow.charts import Charts
 from tests.web.audit_helpers import add_user, import_run, make_audit_folders, staff_around
 from tests.web.conftest import Org
 from tests.web.test_postgres_security import as_app
@@ -42,11 +42,13 @@ def analyst(org: Org, run: AuditRun) -> User:
     """Return an analyst in the force's chart with cases opened from four alerts, and parties."""
     top = AuditAlert.objects.get(run=run, rank=1)
     analyst = add_user(org, "analyst", Role.CC_ANALYST, "acu-north", staff_around(top).stranger)
-    charts = AuditCharts()
+    charts = Charts()
     alerts = AuditAlert.objects.filter(run=run).order_by("rank")
     opened = [
         open_case_from_audit_alert(analyst, alert, REASON)
-        for alert in [a for a in alerts if charts.conflict(analyst, a) is None][:CASES]
+        for alert in [
+            a for a in alerts if charts.subject_conflict(analyst, a.force_user_id) is None
+        ][:CASES]
     ]
     assert len(opened) == CASES
     for name in ("Witness A", "Witness B", "Witness C"):

@@ -19,6 +19,7 @@ from psycopg import sql
 from typer.testing import CliRunner
 
 from custodes.cli import app
+from custodes.web.accounts.access import TRAIL_ROLES, may_read_trail
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.access import ALERT_KINDS, ALERT_ROLES, alerts_for_user
 from custodes.web.alerts.models import Alert
@@ -34,11 +35,10 @@ from custodes.web.cases.actions import (
 )
 from custodes.web.cases.models import Case, CaseAccess, CaseParty
 from custodes.web.cases.parties import add_party
-from custodes.web.orgchart import org_chart
-from custodes.web.trail.access import TRAIL_ROLES, may_read_trail
+from custodes.web.needtoknow.charts import org_chart
 from custodes.web.trail.chain import TrailHiddenError, record, verify
-from custodes.web.trail.export import ExportError, export_trail
 from custodes.web.trail.models import TrailEvent
+from custodes.web.trail_export import ExportError, export_trail
 from tests.web.conftest import Org
 
 pytestmark = [

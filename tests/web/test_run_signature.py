@@ -21,7 +21,8 @@ from custodes.audit.manifest import MANIFEST, SIGNATURE
 from custodes.cli import app
 from custodes.web.accounts.models import Role
 from custodes.web.alerts.actions import AuditImportError, import_audit_run
-from custodes.web.alerts.models import AuditAlert, AuditEvidence, AuditRun, ForceStaff
+from custodes.web.alerts.models import AuditAlert, AuditEvidence, AuditRun
+from custodes.web.needtoknow.models import ForceStaff
 from custodes.web.trail.models import TrailEvent
 from tests.signing_keys import AUDIT_KEY, INSIDER_KEY
 from tests.web.audit_helpers import (

@@ -18,13 +18,13 @@ from typer.testing import CliRunner, Result
 
 from custodes.audit.validate import validate_extract
 from custodes.cli import app
+from custodes.web import trail_export
 from custodes.web.cases.access import get_case_for_user
 from custodes.web.cases.actions import break_glass, grant_access, open_case
 from custodes.web.cases.models import CaseAccess
-from custodes.web.trail import export as trail_export
 from custodes.web.trail.chain import Break, record, verify
-from custodes.web.trail.export import person_id
 from custodes.web.trail.models import TrailEvent
+from custodes.web.trail_export import person_id
 from tests.web.conftest import Org
 
 on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")

@@ -161,11 +161,11 @@ def _write(path: Path, table: pa.Table, extra: list[dict[str, str]] | None = Non
 def load_demo_registry(folder: Path, workbook: Path | None = None) -> DemoRegistry:
     """Hold the demo force's roster and import lists against it, once; return what is there.
 
-    The roster and a barred list come from `custodes.synth.people` (seed 1: ten of the 200
-    staff are on the list, under a nickname, a new surname or a typo, beside look-alikes who
-    are not); the real Virginia decertification list is imported too when it is at hand.
+    The roster and a barred list come from `custodes.linkage.generate_people` (seed 1: ten of
+    the 200 staff are on the list, under a nickname, a new surname or a typo, beside look-alikes
+    who are not); the real Virginia decertification list is imported too when it is at hand.
     """
-    from custodes.synth.people import PeopleConfig, generate_people
+    from custodes.linkage import PeopleConfig, generate_people
 
     folder.mkdir(parents=True, exist_ok=True)
     made = generate_people(PeopleConfig(registry=300, roster=200, on_registry=0.05, seed=1))

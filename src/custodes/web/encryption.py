@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, models, transaction
+from django.db import models, transaction
 
 from custodes.crypto import DecryptionError, Keyring, decrypt, encrypt, token_version
 from custodes.errors import CustodesError
+from custodes.web.needtoknow.rls import row_security_binds
 from custodes.web.trail.chain import record
 
 __all__ = [
@@ -168,12 +169,7 @@ def _rotate_column(keyring: Keyring, column: EncryptedColumn) -> ColumnRotation:
 def _refuse_hidden_rows(column: EncryptedColumn) -> None:
     # Rows that row-level security hides would be skipped without a word, and lost for good
     # once the old key is removed: rotation runs only where it can see every row.
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT row_security_active(%s)", [column.table])
-        row = cursor.fetchone()
-    if row is not None and row[0]:
+    if row_security_binds(column.table):
         raise RotationError(
             f"row-level security hides rows of {column.table} from this database role; "
             "run key rotation as the tables' owner (the role that runs migrations)"

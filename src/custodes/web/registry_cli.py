@@ -205,8 +205,8 @@ def screen_cmd(
     """Screen a whole roster against the registry and hold it for lists to come."""
     django_setup()
     # Imported here, not at the top: Splink is heavy and every `custodes` command loads this.
-    from custodes.linkage.matcher import SCREEN_SCHEMA
-    from custodes.lists.csvtable import spreadsheet_safe
+    from custodes.linkage import SCREEN_SCHEMA
+    from custodes.lists import spreadsheet_safe
     from custodes.web.registry.actions import load_roster, screen_roster
 
     try:

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "custodes.web.needtoknow",
     "custodes.web.accounts",
     "custodes.web.trail",
     "custodes.web.alerts",

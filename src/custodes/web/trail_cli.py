@@ -172,7 +172,7 @@ def export(
 ) -> None:
     """Write the trail as a force extract (Parquet) that `custodes validate` and the audit read."""
     django_setup()
-    from custodes.web.trail.export import export_trail
+    from custodes.web.trail_export import export_trail
 
     try:
         done = export_trail(out)

@@ -16,6 +16,7 @@ from custodes.web.accounts.access import (
     locked_addresses,
     without_force_user_id,
 )
+from custodes.web.accounts.decorators import request_user, staff_view
 from custodes.web.accounts.models import User
 from custodes.web.alerts.access import (
     ALERT_KINDS,
@@ -25,7 +26,6 @@ from custodes.web.alerts.access import (
 )
 from custodes.web.alerts.models import Alert, AuditAlert
 from custodes.web.cases.access import cases_for_user
-from custodes.web.decorators import request_user, staff_view
 from custodes.web.registry.access import candidates_for_user, may_review
 from custodes.web.registry.models import Candidate
 from custodes.web.trail.chain import record

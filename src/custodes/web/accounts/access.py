@@ -14,11 +14,13 @@ from custodes.web.trail.refused import Refused
 __all__ = [
     "ACCOUNT_ADMIN_ROLES",
     "FORCE_ID_ROLES",
+    "TRAIL_ROLES",
     "LockedOut",
     "get_account_for_admin",
     "locked_accounts",
     "locked_addresses",
     "locked_other_names",
+    "may_read_trail",
     "require_account_admin",
     "without_force_user_id",
 ]
@@ -29,6 +31,16 @@ ACCOUNT_ADMIN_ROLES = {Role.ADMINISTRATOR}
 # (alerts.access.ALERT_ROLES), named here so accounts need not import the alerts app; a test
 # keeps the two in step.
 FORCE_ID_ROLES = frozenset({Role.CC_LEAD, Role.CC_ANALYST})
+
+
+# The oversight body audits what custodes' own users read and did; on PostgreSQL row-level
+# security shows the trail's rows to no one else through the application's role.
+TRAIL_ROLES = frozenset({Role.OVERSIGHT_REVIEWER})
+
+
+def may_read_trail(user: User) -> bool:
+    """Say whether `user` may read the trail's events."""
+    return user.is_active and user.role in TRAIL_ROLES
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from custodes.web.accounts.access import (
     without_force_user_id,
 )
 from custodes.web.accounts.actions import set_force_user_id, unlock_address, unlock_name
+from custodes.web.accounts.decorators import request_user, staff_view
 from custodes.web.accounts.forms import AddressForm, ForceUserIdForm, SignInForm
 from custodes.web.accounts.models import User
 from custodes.web.accounts.signin import sign_in, sign_out_request
-from custodes.web.decorators import request_user, staff_view
 from custodes.web.trail.chain import record
 from custodes.web.trail.refused import Refused
 

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from django.db.models import QuerySet
 
 from custodes.web.accounts.models import Role, User
-from custodes.web.alerts.models import Alert, AuditAlert, AuditEvidence, ForceStaff
-from custodes.web.dbsecurity.rls import force_staff_conflicts
-from custodes.web.need_to_know import Conflict, OrgChart, conflict, conflicts
-from custodes.web.orgchart import org_chart
+from custodes.web.alerts.models import Alert, AuditAlert, AuditEvidence
+from custodes.web.needtoknow.charts import Charts
+from custodes.web.needtoknow.rule import Conflict, conflict
 from custodes.web.trail.chain import record
 from custodes.web.trail.refused import Refused
 
 __all__ = [
     "ALERT_KINDS",
     "ALERT_ROLES",
-    "AuditCharts",
     "alerts_for_user",
     "audit_alerts_for_user",
     "audit_conflict",
@@ -47,7 +43,7 @@ def alerts_for_user(user: User) -> list[Alert]:
     kinds = ALERT_KINDS.get(user.role, set())
     if not user.is_active or not kinds:
         return []
-    charts = AuditCharts()
+    charts = Charts()
     alerts: QuerySet[Alert] = Alert.objects.filter(
         status=Alert.Status.OPEN, kind__in=kinds
     ).select_related("case")
@@ -71,111 +67,11 @@ def may_review_audit_alerts(user: User) -> bool:
     return user.is_active and user.role in ALERT_ROLES and bool(user.force_user_id)
 
 
-# How custodes_audit_conflicts names a tie, and which tie counts when runs disagree.
-_KINDS = {"chain": Conflict.CHAIN, "unit": Conflict.UNIT}
-_RANK = {None: 0, Conflict.UNIT: 1, Conflict.CHAIN: 2, Conflict.SELF: 3}
-
-
-class AuditCharts:
-    """The org charts need-to-know on audit alerts and their cases is decided with, loaded once."""
-
-    def __init__(self, users: OrgChart | None = None) -> None:
-        self._users = users
-        self._staff: dict[int, dict[str, Conflict]] = {}
-
-    @cached_property
-    def users(self) -> OrgChart:
-        """Return custodes' own chart."""
-        return self._users if self._users is not None else org_chart()
-
-    @cached_property
-    def _accounts(self) -> dict[str, list[int]]:
-        accounts: dict[str, list[int]] = {}
-        for pk, force_user_id in User.objects.filter(force_user_id__isnull=False).values_list(
-            "pk", "force_user_id"
-        ):
-            accounts.setdefault(str(force_user_id), []).append(pk)
-        return accounts
-
-    def _force_staff(self, viewer: User, own: str) -> dict[str, Conflict]:
-        """Return the force staff too close to `viewer` in any run that lists the viewer."""
-        if viewer.pk not in self._staff:
-            found: dict[str, Conflict] = {}
-            shown = force_staff_conflicts(viewer.pk)
-            if shown is not None:
-                pairs = [(user_id, _KINDS[kind]) for user_id, kind in shown]
-            else:
-                pairs = []
-                runs = ForceStaff.objects.filter(user_id=own).values_list("run_id", flat=True)
-                for run_id in runs.distinct():
-                    pairs += _run_conflicts(run_id, own)
-            # The same person in several runs: the closest tie any run shows counts.
-            for user_id, why in pairs:
-                if _RANK[why] > _RANK.get(found.get(user_id), 0):
-                    found[user_id] = why
-            self._staff[viewer.pk] = found
-        return self._staff[viewer.pk]
-
-    def subject_conflict(self, viewer: User, force_user_id: str) -> Conflict | None:
-        """Return why `viewer` is too close to the force's member of staff, or None."""
-        own = viewer.force_user_id
-        if own and own == force_user_id:
-            return Conflict.SELF
-        # In custodes' own chart, for any account holding the subject's force user id: an
-        # account of another force with the same id only hides more, never less.
-        for account in self._accounts.get(force_user_id, ()):
-            found = conflict(viewer.pk, account, self.users)
-            if found is not None:
-                return found
-        if not own:
-            return None
-        # In the audited force's charts, where the subject may have no custodes account: in
-        # every imported run that lists them both, so a later reorganisation hides the alerts
-        # of earlier runs too.
-        return self._force_staff(viewer, own).get(force_user_id)
-
-    def conflict(self, viewer: User, alert: AuditAlert) -> Conflict | None:
-        """Return why `viewer` is too close to the alert's subject, or None."""
-        return self.subject_conflict(viewer, alert.force_user_id)
-
-    def case_conflict(
-        self, viewer: User, subject_id: int | None, subject_force_user_id: str | None
-    ) -> Conflict | None:
-        """Return why `viewer` is too close to a case's subject, or None.
-
-        A case opened from an audit alert knows its subject by their force user id, and often
-        by no account at all: it is decided in the audited force's charts too, as the alert
-        was.
-        """
-        found = conflict(viewer.pk, subject_id, self.users)
-        if subject_force_user_id is None or found is Conflict.SELF:
-            return found
-        in_force = self.subject_conflict(viewer, subject_force_user_id)
-        return in_force if found is None or in_force is Conflict.SELF else found
-
-
-def _run_conflicts(run_id: int, own: str) -> list[tuple[str, Conflict]]:
-    """Return the staff of one run too close to the member with force user id `own`."""
-    rows = list(
-        ForceStaff.objects.filter(run_id=run_id).values_list(
-            "pk", "user_id", "line_manager_id", "unit"
-        )
-    )
-    ids = {user_id: pk for pk, user_id, _, _ in rows}
-    names = {pk: user_id for user_id, pk in ids.items()}
-    # A manager who is not on the run's staff ends a chain.
-    chart = OrgChart(
-        manager={pk: ids.get(manager) for pk, _, manager, _ in rows},
-        unit={pk: unit for pk, _, _, unit in rows},
-    )
-    return [(names[pk], why) for pk, why in conflicts(ids[own], chart).items()]
-
-
 def audit_conflict(
-    viewer: User, alert: AuditAlert, charts: AuditCharts | None = None
+    viewer: User, alert: AuditAlert, charts: Charts | None = None
 ) -> Conflict | None:
     """Return the conflict between `viewer` and the subject of an audit alert, or None."""
-    return (charts or AuditCharts()).conflict(viewer, alert)
+    return (charts or Charts()).subject_conflict(viewer, alert.force_user_id)
 
 
 def audit_alerts_for_user(user: User, status: str | None = None) -> list[AuditAlert]:
@@ -185,8 +81,8 @@ def audit_alerts_for_user(user: User, status: str | None = None) -> list[AuditAl
     alerts = AuditAlert.objects.select_related("run").order_by("-run_id", "rank")
     if status:
         alerts = alerts.filter(status=status)
-    charts = AuditCharts()
-    return [a for a in alerts if charts.conflict(user, a) is None]
+    charts = Charts()
+    return [a for a in alerts if audit_conflict(user, a, charts) is None]
 
 
 def positions(alerts: list[AuditAlert]) -> dict[int, tuple[int, int]]:
@@ -231,7 +127,7 @@ def read_evidence(user: User, alert: AuditAlert) -> list[AuditEvidence]:
 
 def subject_account(alert: AuditAlert) -> User | None:
     """Return the custodes account of the alert's subject, if they have one."""
-    # As need-to-know finds them (AuditCharts): by force user id whatever the force's
+    # As need-to-know finds them (needtoknow.charts): by force user id whatever the force's
     # spelling, the account of the alert's own force first if several hold the id.
     accounts = User.objects.filter(force_user_id=alert.force_user_id).order_by("pk")
     return min(accounts, key=lambda account: account.force != alert.force, default=None)

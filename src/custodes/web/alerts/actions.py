@@ -12,9 +12,10 @@ from typing import Any
 import pyarrow as pa
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, router, transaction
+from django.db import router, transaction
 from django.utils import timezone
 
+from custodes.audit import ALERT_COLUMNS, EVIDENCE_COLUMNS, OUTPUT_FILES
 from custodes.crypto import pseudonym
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.access import (
@@ -23,18 +24,12 @@ from custodes.web.alerts.access import (
     may_review_audit_alerts,
     subject_account,
 )
-from custodes.web.alerts.models import AuditAlert, AuditEvidence, AuditRun, ForceStaff
-from custodes.web.alerts.run_files import (
-    ALERT_COLUMNS,
-    EVIDENCE_COLUMNS,
-    OUTPUT_FILES,
-    AuditImportError,
-    LoadedRun,
-    read_run,
-    run_force,
-)
+from custodes.web.alerts.models import AuditAlert, AuditEvidence, AuditRun
+from custodes.web.alerts.run_files import AuditImportError, LoadedRun, read_run, run_force
 from custodes.web.cases.actions import open_case
 from custodes.web.cases.models import Case
+from custodes.web.needtoknow.models import ForceStaff
+from custodes.web.needtoknow.rls import row_security_binds
 from custodes.web.trail.chain import record
 
 __all__ = [
@@ -78,13 +73,7 @@ def _refuse_row_security() -> None:
     # Under row-level security the import could not find a run imported before, nor read
     # back the alerts it wrote, and the application's role may not write these tables at
     # all: refuse before reading a file rather than fail half-way or import nothing.
-    connection = connections[router.db_for_write(AuditAlert)]
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT row_security_active(%s)", [AuditAlert._meta.db_table])
-        bound: Any = cursor.fetchone()
-    if bound[0]:
+    if row_security_binds(AuditAlert, router.db_for_write(AuditAlert)):
         raise AuditImportError(
             "row-level security binds this database role, which may neither see every audit "
             "alert nor write any; import with the tables' owner's DATABASE_URL (the role that "

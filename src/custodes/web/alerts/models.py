@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-__all__ = ["Alert", "AuditAlert", "AuditEvidence", "AuditRun", "ForceStaff"]
+__all__ = ["Alert", "AuditAlert", "AuditEvidence", "AuditRun"]
 
 
 class Alert(models.Model):
@@ -75,31 +75,6 @@ class AuditRun(models.Model):
 
     def __str__(self) -> str:
         return f"audit run {self.pk} ({self.source})"
-
-
-class ForceStaff(models.Model):
-    """One member of the audited force's staff: the org chart need-to-know is applied with."""
-
-    run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="staff")
-    force = models.CharField(max_length=32)
-    user_id = models.CharField(max_length=64)  # the id in the force's own systems
-    unit = models.CharField(max_length=100)
-    line_manager_id = models.CharField(max_length=64, blank=True, default="")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["run", "user_id"], name="forcestaff_one_per_run"),
-        ]
-        # Need-to-know looks a viewer up in every run that lists them, by their id alone, then
-        # walks to their reports and their unit within each run.
-        indexes = [
-            models.Index(fields=["user_id"], name="forcestaff_user_id"),
-            models.Index(fields=["run", "line_manager_id"], name="forcestaff_reports"),
-            models.Index(fields=["run", "unit"], name="forcestaff_unit"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.force} {self.user_id}"
 
 
 class AuditAlert(models.Model):

@@ -13,7 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from custodes.audit.catalogue import load_catalogue
+from custodes.audit import load_catalogue
+from custodes.web.accounts.decorators import request_user, staff_view
 from custodes.web.accounts.models import User
 from custodes.web.alerts.access import (
     ALERT_KINDS,
@@ -32,7 +33,6 @@ from custodes.web.alerts.actions import (
 )
 from custodes.web.alerts.forms import TriageForm
 from custodes.web.alerts.models import AuditAlert
-from custodes.web.decorators import request_user, staff_view
 from custodes.web.trail.chain import record
 
 __all__ = ["alert_list", "audit_alert_detail", "audit_alert_triage", "audit_queue"]

@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from custodes.web.accounts.models import Role, User
-from custodes.web.alerts.models import Alert
-from custodes.web.cases.access import is_subject, subject_conflict
+from custodes.web.cases.access import case_for_break_glass, is_subject, subject_conflict
 from custodes.web.cases.models import Case, CaseAccess
-from custodes.web.dbsecurity.rls import case_for_break_glass
+from custodes.web.cases.signals import break_glass_used
 from custodes.web.trail.chain import record
-from custodes.web.writes import insert_unread
 
 __all__ = ["add_member", "break_glass", "grant_access", "name_on_sealed_case", "open_case"]
 
@@ -154,16 +152,7 @@ def break_glass(actor: User, reference: str, reason: str) -> Case:
     expires = timezone.now() + dt.timedelta(minutes=settings.BREAK_GLASS_MINUTES)
     _give(actor, case, actor, CaseAccess.Kind.BREAK_GLASS, reason=reason, expires_at=expires)
     record(actor.pk, "break-glass", "case", case.pk, reason=reason)
-    alert = Alert(
-        kind=Alert.Kind.BREAK_GLASS,
-        about_user=actor,
-        subject_type="case",
-        subject_id=str(case.pk),
-        case=case,
-        summary=f"{actor.username} used break-glass on case {case.reference}",
-        raised_at=timezone.now(),
-    )
-    # The alert is about its writer, whom row-level security does not let read it back.
-    insert_unread(alert)
-    record(actor.pk, "create", "alert", alert.pk, changes={"kind": alert.kind})
+    # Counter-corruption must be told, in this transaction: no access without its alert.
+    if not break_glass_used.send(sender=break_glass, actor=actor, case=case):
+        raise ImproperlyConfigured("nothing raises the alert break-glass use needs")
     return case

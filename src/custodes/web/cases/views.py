@@ -9,13 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from custodes.web.accounts.decorators import request_user, staff_view
 from custodes.web.accounts.models import User
 from custodes.web.cases.access import cases_for_user, get_case_for_user
 from custodes.web.cases.actions import CASE_ROLES, break_glass
 from custodes.web.cases.forms import BreakGlassForm, PartyForm
 from custodes.web.cases.models import Case
 from custodes.web.cases.parties import add_party, reveal_parties
-from custodes.web.decorators import request_user, staff_view
 from custodes.web.trail.chain import record
 
 __all__ = ["add_party_view", "break_glass_view", "case_detail", "case_list"]

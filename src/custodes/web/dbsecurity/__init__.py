@@ -27,7 +27,7 @@ On PostgreSQL the application connects as its own role, `CUSTODES_DB_APP_ROLE` (
   `DatabaseUserMiddleware` sets for each request's transaction only. With no user set, the
   application's role sees no case, access row, party or alert.
 - The trail's rows show to the application's role only for those who audit custodes' own
-  users (`trail.access.TRAIL_ROLES`); everyone appends, learning only the chain's head from
+  users (`accounts.access.TRAIL_ROLES`); everyone appends, learning only the chain's head from
   `custodes_trail_head()`.
 - Audit runs, their staff charts, audit alerts and their evidence are the import's to write
   and the application's only to read and triage: its role may change nothing but an audit

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from custodes.web.accounts.models import Role, User
-from custodes.web.need_to_know import OrgChart, conflict
-from custodes.web.orgchart import org_chart
+from custodes.web.needtoknow.charts import org_chart
+from custodes.web.needtoknow.rule import OrgChart, conflict
 from custodes.web.registry.models import Candidate, Entry, Roster, Screening
 from custodes.web.trail.chain import record
 from custodes.web.trail.refused import Refused

@@ -24,13 +24,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from custodes.errors import CustodesError
-from custodes.linkage.schema import people_table
-from custodes.lists import ListRead, ListRecord, read_ccrb, read_generic, read_roster, read_virginia
-from custodes.lists.records import LIMITS, too_long
+from custodes.linkage import people_table
+from custodes.lists import (
+    LIMITS,
+    ListRead,
+    ListRecord,
+    read_ccrb,
+    read_generic,
+    read_roster,
+    read_virginia,
+    too_long,
+)
 from custodes.web.accounts.models import User
 from custodes.web.alerts.models import Alert
-from custodes.web.need_to_know import conflict
-from custodes.web.orgchart import org_chart
+from custodes.web.needtoknow.charts import org_chart
+from custodes.web.needtoknow.rule import conflict
 from custodes.web.registry.access import IMPORT_ROLES, get_candidate_for_user, may_review
 from custodes.web.registry.matching import (
     THRESHOLD,

@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.db import models
 
-from custodes.lists.records import LIMITS
+from custodes.lists import LIMITS
 from custodes.web.registry.models import Entry
 
 __all__ = ["CheckForm", "DecisionForm", "SearchForm"]

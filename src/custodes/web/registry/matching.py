@@ -10,8 +10,7 @@ from typing import Any
 import pyarrow as pa
 from django.db.models import Count, Max
 
-from custodes.linkage.matcher import Matcher
-from custodes.linkage.schema import people_table
+from custodes.linkage import Matcher, people_table
 from custodes.web.registry.models import Entry, RosterPerson
 
 __all__ = [

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from custodes.linkage.tiers import LIKELY, WEAKER
-from custodes.lists import LIST_TYPES, REASON_CATEGORIES, STATUSES
-from custodes.lists.records import LIMITS
+from custodes.linkage import LIKELY, WEAKER
+from custodes.lists import LIMITS, LIST_TYPES, REASON_CATEGORIES, STATUSES
 
 __all__ = ["Candidate", "Entry", "ListImport", "Roster", "RosterPerson", "Screening", "Service"]
 

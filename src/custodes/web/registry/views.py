@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from custodes.errors import CustodesError
+from custodes.web.accounts.decorators import request_user, staff_view
 from custodes.web.accounts.models import User
-from custodes.web.decorators import request_user, staff_view
 from custodes.web.registry.access import (
     candidates_for_user,
     get_candidate_for_user,

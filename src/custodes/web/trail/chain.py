@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from custodes.errors import CustodesError
+from custodes.web.needtoknow.rls import insert_unread, row_security_binds
 from custodes.web.trail.models import TrailEvent
-from custodes.web.writes import insert_unread
 
 __all__ = [
     "GENESIS",
@@ -155,13 +155,7 @@ class TrailHiddenError(CustodesError):
 
 def require_whole_trail(using: str = "default") -> None:
     """Refuse where row-level security hides the trail's rows: a check of none would pass."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT row_security_active(%s)", [TrailEvent._meta.db_table])
-        bound: Any = cursor.fetchone()
-    if bound[0]:
+    if row_security_binds(TrailEvent._meta.db_table, using):
         raise TrailHiddenError(
             "row-level security hides the trail's rows from this database role: verify, "
             "checkpoint and export it with the tables' owner's DATABASE_URL"

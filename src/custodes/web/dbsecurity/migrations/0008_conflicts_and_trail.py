@@ -12,7 +12,7 @@ Mirrors the application as it now stands:
   own subject (`alerts.access.alerts_for_user`).
 - The trail (`trail_trailevent`) had no row-level security: the application's role read who
   signed in and who read which alert. Now only an active account whose role audits
-  custodes' own users (`trail.access.TRAIL_ROLES`) sees its rows through the application's
+  custodes' own users (`accounts.access.TRAIL_ROLES`) sees its rows through the application's
   role; appending still works for everyone, and the chain's head, which each append needs,
   comes from `custodes_trail_head()` without showing any row.
 
@@ -38,7 +38,7 @@ _PER_STATEMENT = importlib.import_module(
     "custodes.web.dbsecurity.migrations.0007_case_charts_per_statement"
 )
 
-# trail.access.TRAIL_ROLES; a test keeps them in step.
+# accounts.access.TRAIL_ROLES; a test keeps them in step.
 TRAIL_ROLES = ("oversight-reviewer",)
 # As 0007: security definer, a search_path no caller can change, and no JIT.
 DEFINER = _PER_STATEMENT.DEFINER

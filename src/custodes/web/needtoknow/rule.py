@@ -1,4 +1,4 @@
-"""Need-to-know: who may see a record about a member of staff. Every app decides through here."""
+"""The need-to-know rule: who is too close to the subject of a record to see it unasked."""
 
 from __future__ import annotations
 

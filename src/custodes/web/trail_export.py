@@ -20,10 +20,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.db import connection, transaction
 
-from custodes.audit.schema import arrow_schema
+from custodes.audit import arrow_schema
 from custodes.errors import CustodesError
 from custodes.web.accounts.models import User
 from custodes.web.cases.models import Case, CaseAccess
+from custodes.web.needtoknow.rls import row_security_binds
 from custodes.web.trail.chain import record
 from custodes.web.trail.models import TrailEvent
 
@@ -104,17 +105,14 @@ def _snapshot() -> Iterator[None]:
     # Every table from one moment, so no access row names a case the export lacks.
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
-                if outermost:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                cursor.execute("SELECT row_security_active(%s)", [Case._meta.db_table])
-                bound: Any = cursor.fetchone()
-            if bound[0]:
-                raise ExportError(
-                    "row-level security hides cases from this database role; export with the "
-                    "owner's DATABASE_URL"
-                )
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if row_security_binds(Case):
+            raise ExportError(
+                "row-level security hides cases from this database role; export with the "
+                "owner's DATABASE_URL"
+            )
         yield
 
 

@@ -1,0 +1,927 @@
+"""Row-level security as it stands: every function, policy and grant, in one readable place.
+
+PostgreSQL repeats the application's need-to-know rules (`needtoknow`, and each app's
+`access.py`) for the role the web app connects as, so a query that forgets them still shows
+nothing it should not. This module is that policy, whole:
+
+- the functions the policies call (`FUNCTIONS`), each a security definer that reads the tables
+  as their owner, whom row-level security does not bind, with a fixed search_path and no JIT;
+- the policies on each table (`POLICIES`) and the tables they guard (`TABLES`);
+- what the application's role may do to each table (`RIGHTS`).
+
+Migrations apply it (`apply`), so the database is always at this text; earlier migrations
+(0001-0008) stay as they were applied, and `tests/web/test_postgres_policy.py` compares the
+live database with this module so the two cannot drift. Who may do what comes from the apps
+themselves (the role sets below), never restated here.
+
+Row-level security backs up the application's own checks against a query that forgets them;
+it cannot stop an attacker who runs SQL of their choosing as the application's role, since
+that role sets `custodes.user_id` itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from psycopg import sql
+
+from custodes.web.accounts.access import TRAIL_ROLES
+from custodes.web.alerts.access import ALERT_KINDS, ALERT_ROLES
+from custodes.web.cases.actions import CASE_ROLES, GRANTING_ROLES
+
+__all__ = [
+    "FUNCTIONS",
+    "POLICIES",
+    "RETIRED",
+    "RIGHTS",
+    "TABLES",
+    "Function",
+    "Policy",
+    "apply",
+    "differences",
+    "statements",
+]
+
+# Security definers read as the tables' owner, with a search_path no caller can change, and
+# never JIT-compiled: they answer for a handful of rows, where compiling costs far more than
+# it saves (dbsecurity 0007). {schema} is the schema the tables are in.
+DEFINER = "STABLE SECURITY DEFINER SET search_path = pg_catalog, {schema}, pg_temp SET jit = off"
+
+
+@dataclass(frozen=True)
+class Function:
+    """One SQL function: its name, arguments, result, language and body.
+
+    The body may name the role sets as {case_roles}, {granting}, {alert_roles} and
+    {trail_roles}, and the alert kinds' rule as {kind_roles}; they go in as SQL literals.
+    """
+
+    name: str
+    args: str
+    returns: str
+    language: str
+    body: str
+    definer: bool = True
+
+    @property
+    def signature(self) -> str:
+        """Return the name and argument types, as GRANT, REVOKE and DROP name a function."""
+        types = [
+            re.sub(r"\s+DEFAULT\s+.*$", "", arg.strip()).split(None, 1)[1]
+            for arg in self.args.split(",")
+            if arg.strip()
+        ]
+        return f"{self.name}({', '.join(types)})"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One row-level security policy: which rows a command may see (USING) and write (CHECK)."""
+
+    table: str
+    name: str
+    command: str
+    using: str | None
+    check: str | None = None
+
+
+def _f(
+    name: str, args: str, returns: str, language: str, body: str, definer: bool = True
+) -> Function:
+    return Function(name, args, returns, language, body.strip("\n"), definer)
+
+
+# ---------------------------------------------------------------------------------------------
+# Who is asking: the user `DatabaseUserMiddleware` names for each request's transaction.
+
+_WHO = [
+    _f(
+        "custodes_current_user",
+        "",
+        "bigint",
+        "sql",
+        """
+    SELECT nullif(current_setting('custodes.user_id', true), '')::bigint
+""",
+        definer=False,
+    ),
+    _f(
+        "custodes_has_role",
+        "p_user bigint, p_roles text[]",
+        "boolean",
+        "sql",
+        """
+    SELECT EXISTS (
+        SELECT 1 FROM accounts_user
+        WHERE id = p_user AND is_active AND role = ANY (p_roles)
+    )
+""",
+    ),
+]
+
+# ---------------------------------------------------------------------------------------------
+# Custodes' own chart (needtoknow.rule.conflict): the viewer, the line-management chain either
+# way, and the unit.
+
+_OWN_CHART = [
+    _f(
+        "custodes_managers",
+        "p_user bigint",
+        "SETOF bigint",
+        "sql",
+        """
+    -- UNION, not UNION ALL: a cycle of line managers ends the walk.
+    WITH RECURSIVE chain(id) AS (
+        SELECT line_manager_id FROM accounts_user
+        WHERE id = p_user AND line_manager_id IS NOT NULL
+        UNION
+        SELECT u.line_manager_id FROM accounts_user AS u JOIN chain ON u.id = chain.id
+        WHERE u.line_manager_id IS NOT NULL
+    )
+    SELECT id FROM chain
+""",
+    ),
+    _f(
+        "custodes_conflict",
+        "p_viewer bigint, p_subject bigint",
+        "boolean",
+        "sql",
+        """
+    -- needtoknow.rule.conflict: self; the chain above or below the viewer; same unit.
+    SELECT CASE
+        WHEN p_subject IS NULL THEN false
+        WHEN p_viewer IS NULL THEN true
+        ELSE p_viewer = p_subject
+            OR p_subject IN (SELECT m FROM custodes_managers(p_viewer) AS m)
+            OR p_viewer IN (SELECT m FROM custodes_managers(p_subject) AS m)
+            OR EXISTS (
+                SELECT 1 FROM accounts_user AS v JOIN accounts_user AS s ON s.id = p_subject
+                WHERE v.id = p_viewer AND v.unit <> '' AND v.unit = s.unit
+            )
+    END
+""",
+    ),
+    _f(
+        "custodes_conflicting",
+        "p_viewer bigint",
+        "SETOF bigint",
+        "sql",
+        """
+    -- Every account s with custodes_conflict(p_viewer, s), as one set: the viewer,
+    -- the chain above them, everyone whose chain they are in, and their unit.
+    WITH RECURSIVE below(id) AS (
+        SELECT id FROM accounts_user WHERE line_manager_id = p_viewer
+        UNION
+        SELECT u.id FROM accounts_user AS u JOIN below ON u.line_manager_id = below.id
+    )
+    SELECT id FROM accounts_user WHERE id = p_viewer
+    UNION
+    SELECT m FROM custodes_managers(p_viewer) AS m
+    UNION
+    SELECT id FROM below
+    UNION
+    SELECT s.id FROM accounts_user AS v JOIN accounts_user AS s ON s.unit = v.unit
+    WHERE v.id = p_viewer AND v.unit <> ''
+""",
+    ),
+    _f(
+        "custodes_audit_hidden_ids",
+        "p_viewer bigint",
+        "SETOF text",
+        "sql",
+        """
+    -- The force user id of every custodes account in conflict with the viewer in
+    -- custodes' own chart, their own among them (Conflict.SELF): an account of
+    -- another force with the same id only hides more, never less.
+    SELECT a.force_user_id FROM accounts_user AS a
+    WHERE a.force_user_id IS NOT NULL
+      AND a.id IN (SELECT c FROM custodes_conflicting(p_viewer) AS c)
+""",
+    ),
+]
+
+# ---------------------------------------------------------------------------------------------
+# The audited forces' charts (needtoknow.charts.Charts): staff known by their id in the force's
+# systems, in every imported run that lists them.
+
+_FORCE_CHARTS = [
+    _f(
+        "custodes_holds_staff_id",
+        "p_user bigint, p_staff text",
+        "boolean",
+        "sql",
+        """
+    -- cases.access.is_subject by force user id: any account holding it is the
+    -- subject, whatever its force. A case not opened from an alert has NULL here.
+    SELECT EXISTS (
+        SELECT 1 FROM accounts_user WHERE id = p_user AND force_user_id = p_staff
+    )
+""",
+    ),
+    _f(
+        "custodes_audit_conflicts",
+        "p_viewer bigint",
+        "TABLE (c_user text, c_kind text)",
+        "sql",
+        """
+    -- Charts: in every run whose staff list the viewer, the staff above and
+    -- below them ('chain') and in their unit ('unit'), whatever the run, so one run's
+    -- chart hides the subject in every other. A manager who is not on the run's
+    -- staff ends a chain; UNION ends a cycle.
+    WITH RECURSIVE me AS (
+        SELECT s.run_id, s.user_id, s.unit
+        FROM accounts_user AS u
+        JOIN alerts_forcestaff AS s ON s.user_id = u.force_user_id
+        WHERE u.id = p_viewer AND u.force_user_id <> ''
+    ),
+    above(run_id, user_id) AS (
+        SELECT m.run_id, m.user_id FROM me
+        JOIN alerts_forcestaff AS s ON s.run_id = me.run_id AND s.user_id = me.user_id
+        JOIN alerts_forcestaff AS m
+          ON m.run_id = s.run_id AND m.user_id = s.line_manager_id
+        UNION
+        SELECT m.run_id, m.user_id FROM above
+        JOIN alerts_forcestaff AS s
+          ON s.run_id = above.run_id AND s.user_id = above.user_id
+        JOIN alerts_forcestaff AS m
+          ON m.run_id = s.run_id AND m.user_id = s.line_manager_id
+    ),
+    below(run_id, user_id) AS (
+        SELECT s.run_id, s.user_id FROM me
+        JOIN alerts_forcestaff AS s
+          ON s.run_id = me.run_id AND s.line_manager_id = me.user_id
+        UNION
+        SELECT s.run_id, s.user_id FROM below
+        JOIN alerts_forcestaff AS s
+          ON s.run_id = below.run_id AND s.line_manager_id = below.user_id
+    )
+    SELECT user_id, 'chain' FROM above
+    UNION
+    SELECT user_id, 'chain' FROM below
+    UNION
+    SELECT s.user_id, 'unit' FROM me
+    JOIN alerts_forcestaff AS s ON s.run_id = me.run_id AND s.unit = me.unit
+    WHERE me.unit <> ''
+""",
+    ),
+    _f(
+        "custodes_audit_subject_conflict",
+        "p_viewer bigint, p_subject text",
+        "boolean",
+        "sql",
+        """
+    -- Charts.subject_conflict: the viewer's own force user id or an account
+    -- too close to them in custodes' chart holds the subject's, or the subject is too
+    -- close to them in a run that lists them both. NULL: no subject in the force.
+    SELECT p_subject IS NOT NULL AND (
+        p_viewer IS NULL
+        OR p_subject IN (SELECT h FROM custodes_audit_hidden_ids(p_viewer) AS h)
+        OR p_subject IN (SELECT c.c_user FROM custodes_audit_conflicts(p_viewer) AS c)
+    )
+""",
+    ),
+    _f(
+        "custodes_force_conflicted_cases",
+        "p_viewer bigint",
+        "SETOF uuid",
+        "sql",
+        """
+    -- The cases opened from audit alerts whose subject is too close to the viewer:
+    -- custodes_audit_subject_conflict for every case at once, each set worked out
+    -- once.
+    SELECT c.id FROM cases_case AS c
+    JOIN (SELECT h AS staff FROM custodes_audit_hidden_ids(p_viewer) AS h
+          UNION
+          SELECT x.c_user FROM custodes_audit_conflicts(p_viewer) AS x) AS near
+      ON near.staff = c.subject_force_user_id
+""",
+    ),
+    _f(
+        "custodes_case_subject_conflict",
+        "p_viewer bigint, p_case uuid",
+        "boolean",
+        "sql",
+        """
+    -- cases.access.subject_conflict for one case: the viewer is its subject, in its
+    -- subject's chain either way or unit, in custodes' chart or (for a case opened
+    -- from an audit alert) in an audited force's. False for no such case.
+    SELECT coalesce((
+        SELECT custodes_conflict(p_viewer, c.subject_id)
+            OR custodes_holds_staff_id(p_viewer, c.subject_force_user_id)
+            OR custodes_audit_subject_conflict(p_viewer, c.subject_force_user_id)
+        FROM cases_case AS c WHERE c.id = p_case
+    ), false)
+""",
+    ),
+]
+
+# ---------------------------------------------------------------------------------------------
+# Cases (cases.access.decide, cases.actions): who may see a case, give access to it, open one,
+# and find one to break the glass into.
+
+_CASES = [
+    _f(
+        "custodes_may_see_given",
+        "p_viewer bigint, p_case uuid, p_subject bigint, p_subject_staff text, "
+        "p_sealed boolean, p_force_conflict boolean, p_extra_kind text DEFAULT NULL",
+        "boolean",
+        "plpgsql",
+        """
+DECLARE
+    kinds text[];
+BEGIN
+    -- cases.access.decide, step by step, with the subject's conflict in the force's
+    -- charts worked out by the caller (p_force_conflict), once per statement where a
+    -- policy asks. p_extra_kind counts an access row being inserted.
+    IF p_viewer IS NULL OR p_case IS NULL OR p_viewer IS NOT DISTINCT FROM p_subject
+       OR custodes_holds_staff_id(p_viewer, p_subject_staff)
+       OR NOT EXISTS (SELECT 1 FROM accounts_user WHERE id = p_viewer AND is_active)
+    THEN
+        RETURN false;
+    END IF;
+    SELECT coalesce(array_agg(kind), ARRAY[]::text[]) INTO kinds
+    FROM cases_caseaccess
+    WHERE case_id = p_case AND user_id = p_viewer
+      AND (expires_at IS NULL OR expires_at > statement_timestamp());
+    IF p_extra_kind IS NOT NULL THEN
+        kinds := kinds || p_extra_kind;
+    END IF;
+    IF p_sealed THEN
+        RETURN 'named' = ANY (kinds);
+    END IF;
+    IF custodes_conflict(p_viewer, p_subject) OR coalesce(p_force_conflict, false) THEN
+        RETURN kinds && ARRAY['grant', 'break-glass'];
+    END IF;
+    RETURN kinds && ARRAY['member', 'grant', 'break-glass'];
+END
+""",
+    ),
+    _f(
+        "custodes_may_see",
+        "p_viewer bigint, p_case uuid, p_subject bigint, p_subject_staff text, "
+        "p_sealed boolean, p_extra_kind text DEFAULT NULL",
+        "boolean",
+        "sql",
+        """
+    SELECT custodes_may_see_given(
+        p_viewer, p_case, p_subject, p_subject_staff, p_sealed,
+        custodes_audit_subject_conflict(p_viewer, p_subject_staff), p_extra_kind
+    )
+""",
+    ),
+    _f(
+        "custodes_may_see_case",
+        "p_case uuid, p_viewer bigint, p_extra_kind text DEFAULT NULL",
+        "boolean",
+        "sql",
+        """
+    SELECT coalesce((
+        SELECT custodes_may_see(
+            p_viewer, c.id, c.subject_id, c.subject_force_user_id, c.sealed, p_extra_kind
+        )
+        FROM cases_case AS c WHERE c.id = p_case
+    ), false)
+""",
+    ),
+    _f(
+        "custodes_may_see_case_given",
+        "p_case uuid, p_viewer bigint, p_force_conflict boolean, p_extra_kind text DEFAULT NULL",
+        "boolean",
+        "sql",
+        """
+    SELECT coalesce((
+        SELECT custodes_may_see_given(
+            p_viewer, c.id, c.subject_id, c.subject_force_user_id, c.sealed,
+            p_force_conflict, p_extra_kind
+        )
+        FROM cases_case AS c WHERE c.id = p_case
+    ), false)
+""",
+    ),
+    _f(
+        "custodes_may_see_access_given",
+        "p_case uuid, p_user bigint, p_kind text, p_expires timestamptz, "
+        "p_granted_by bigint, p_viewer bigint, p_force_conflict boolean",
+        "boolean",
+        "sql",
+        """
+    -- One's own active row counts even before it is stored (INSERT ... RETURNING); the
+    -- granter who may grant sees what they gave.
+    SELECT custodes_may_see_case_given(
+            p_case,
+            p_viewer,
+            p_force_conflict,
+            CASE WHEN p_user = p_viewer
+                  AND (p_expires IS NULL OR p_expires > statement_timestamp())
+            THEN p_kind END
+        )
+        OR (p_granted_by = p_viewer AND custodes_has_role(p_viewer, {granting}::text[]))
+""",
+    ),
+    _f(
+        "custodes_may_give_access",
+        "p_case uuid, p_user bigint, p_kind text, p_expires timestamptz, p_actor bigint",
+        "boolean",
+        "plpgsql",
+        """
+DECLARE
+    v_role text;
+    v_subject bigint;
+    v_staff text;
+    v_sealed boolean;
+    v_opener bigint;
+BEGIN
+    SELECT role INTO v_role FROM accounts_user WHERE id = p_actor AND is_active;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    SELECT c.subject_id, c.subject_force_user_id, c.sealed, c.opened_by_id
+    INTO v_subject, v_staff, v_sealed, v_opener
+    FROM cases_case AS c WHERE c.id = p_case;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    -- Nobody is given, or gives, access to a case about themselves: by account, or
+    -- by the force user id of a case opened from an audit alert.
+    IF (v_subject IS NOT NULL AND v_subject IN (p_user, p_actor))
+       OR custodes_holds_staff_id(p_user, v_staff)
+       OR custodes_holds_staff_id(p_actor, v_staff)
+    THEN
+        RETURN false;
+    END IF;
+    IF v_role = ANY ({granting}::text[]) AND p_kind <> 'break-glass' THEN
+        RETURN true;
+    END IF;
+    IF p_user = p_actor THEN
+        IF p_kind = 'break-glass' THEN
+            -- Break-glass is for absent colleagues: never past a conflict.
+            RETURN v_role = ANY ({case_roles}::text[])
+                AND NOT v_sealed AND p_expires IS NOT NULL
+                AND NOT custodes_case_subject_conflict(p_actor, p_case);
+        END IF;
+        RETURN v_opener = p_actor
+            AND p_kind = CASE WHEN v_sealed THEN 'named' ELSE 'member' END
+            AND NOT EXISTS (SELECT 1 FROM cases_caseaccess WHERE case_id = p_case);
+    END IF;
+    RETURN p_kind = 'member' AND custodes_may_see_case(p_case, p_actor);
+END
+""",
+    ),
+    _f(
+        "custodes_may_open_case",
+        "p_actor bigint, p_subject bigint, p_subject_staff text",
+        "boolean",
+        "sql",
+        """
+    SELECT custodes_has_role(p_actor, {case_roles}::text[])
+        AND NOT custodes_conflict(p_actor, p_subject)
+        AND NOT custodes_audit_subject_conflict(p_actor, p_subject_staff)
+""",
+    ),
+    _f(
+        "custodes_break_glass_case",
+        "p_reference text",
+        "SETOF cases_case",
+        "sql",
+        """
+    -- Only what break_glass may open: not sealed, and not a case need-to-know keeps
+    -- from the asker for a conflict (about them, their chain or their unit).
+    SELECT c.* FROM cases_case AS c
+    WHERE c.reference = p_reference
+      AND NOT c.sealed
+      AND c.subject_id IS DISTINCT FROM custodes_current_user()
+      AND NOT custodes_holds_staff_id(custodes_current_user(), c.subject_force_user_id)
+      AND NOT custodes_case_subject_conflict(custodes_current_user(), c.id)
+      AND custodes_has_role(custodes_current_user(), {case_roles}::text[])
+""",
+    ),
+]
+
+# ---------------------------------------------------------------------------------------------
+# Alerts (alerts.access): each kind to its roles, and the audit queue to those known in the
+# force.
+
+_ALERTS = [
+    _f(
+        "custodes_may_see_alert_kind",
+        "p_kind text, p_about bigint, p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    SELECT CASE p_kind {kind_roles} ELSE false END
+        AND NOT custodes_conflict(p_viewer, p_about)
+""",
+    ),
+    _f(
+        "custodes_may_review_audit_alerts",
+        "p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    -- alerts.access.may_review_audit_alerts: need-to-know in the force's chart
+    -- needs the viewer's own force user id, so without one nothing shows.
+    SELECT EXISTS (
+        SELECT 1 FROM accounts_user
+        WHERE id = p_viewer AND is_active AND role = ANY ({alert_roles}::text[])
+          AND force_user_id <> ''
+    )
+""",
+    ),
+    # No policy has used it since dbsecurity 0005 (alerts by kind); kept because the
+    # reversals of 0005 and 0007 name it, so those migrations can still be taken back.
+    _f(
+        "custodes_may_see_alert",
+        "p_about bigint, p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    SELECT custodes_has_role(p_viewer, {alert_roles}::text[])
+        AND NOT custodes_conflict(p_viewer, p_about)
+""",
+    ),
+    _f(
+        "custodes_may_see_audit_alert",
+        "p_alert bigint, p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    -- The audit alerts' policy for one alert: may review, and its subject is not too
+    -- close to the viewer in custodes' chart or any imported run's.
+    SELECT coalesce((
+        SELECT (SELECT custodes_may_review_audit_alerts(p_viewer))
+            AND a.force_user_id NOT IN (SELECT h FROM custodes_audit_hidden_ids(p_viewer) AS h)
+            AND a.force_user_id NOT IN
+                (SELECT c.c_user FROM custodes_audit_conflicts(p_viewer) AS c)
+        FROM alerts_auditalert AS a WHERE a.id = p_alert
+    ), false)
+""",
+    ),
+]
+
+# ---------------------------------------------------------------------------------------------
+# The trail: appended by everyone, changed by no one, read by those who audit custodes' users.
+
+_TRAIL = [
+    _f(
+        "custodes_trail_head",
+        "",
+        "TABLE (h_seq bigint, h_hash text)",
+        "sql",
+        """
+    -- The last event's place and hash, which the next append chains to: the one
+    -- thing of the trail everyone who appends must read.
+    SELECT seq, hash FROM trail_trailevent ORDER BY seq DESC LIMIT 1
+""",
+    ),
+    _f(
+        "custodes_may_read_trail",
+        "p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    SELECT custodes_has_role(p_viewer, {trail_roles}::text[])
+""",
+    ),
+]
+
+# In an order each can be made from nothing: a SQL function's body is checked when it is.
+FUNCTIONS: tuple[Function, ...] = (*_WHO, *_OWN_CHART, *_FORCE_CHARTS, *_CASES, *_ALERTS, *_TRAIL)
+
+# Functions earlier migrations made that nothing calls any more, to drop.
+RETIRED: tuple[str, ...] = ()
+
+# ---------------------------------------------------------------------------------------------
+# The policies.
+
+_ME = "custodes_current_user()"
+# Uncorrelated subqueries, so PostgreSQL works each set out once per statement, not per row.
+_FORCE_CONFLICT = f"({{case}} IN (SELECT f FROM custodes_force_conflicted_cases({_ME}) AS f))"
+_SEE_CASE = (
+    f"custodes_may_see_given({_ME}, id, subject_id, subject_force_user_id, sealed, "
+    f"{_FORCE_CONFLICT.format(case='id')})"
+)
+_SEE_ACCESS = (
+    f"custodes_may_see_access_given(case_id, user_id, kind, expires_at, granted_by_id, {_ME}, "
+    f"{_FORCE_CONFLICT.format(case='case_id')})"
+)
+_GIVE = f"custodes_may_give_access(case_id, user_id, kind, expires_at, {_ME})"
+_SEE_PARTY = (
+    f"custodes_may_see_case_given(case_id, {_ME}, {_FORCE_CONFLICT.format(case='case_id')})"
+)
+# An alert about a case (break-glass) is hidden from whoever is too close to its subject too.
+_SEE_ALERT = (
+    f"custodes_may_see_alert_kind(kind, about_user_id, {_ME})"
+    f" AND (case_id IS NULL OR NOT custodes_case_subject_conflict({_ME}, case_id))"
+)
+_REVIEWS = f"(SELECT custodes_may_review_audit_alerts({_ME}))"
+# Neither set ever holds a NULL, which would make NOT IN hide every row.
+_SEE_AUDIT_ALERT = (
+    f"{_REVIEWS}"
+    f" AND force_user_id NOT IN (SELECT h FROM custodes_audit_hidden_ids({_ME}) AS h)"
+    f" AND force_user_id NOT IN (SELECT c.c_user FROM custodes_audit_conflicts({_ME}) AS c)"
+)
+# Triage is recorded in the actor's own name, and links only a case the actor may see.
+_TRIAGED = (
+    f"{_SEE_AUDIT_ALERT} AND triaged_by_id = {_ME}"
+    f" AND (case_id IS NULL OR custodes_may_see_case(case_id, {_ME}))"
+)
+
+POLICIES: tuple[Policy, ...] = (
+    # A case is opened by its opener about someone they have no conflict with; it is changed
+    # or removed only by someone who may see it, and must stay visible to them.
+    Policy("cases_case", "custodes_select", "SELECT", _SEE_CASE),
+    Policy(
+        "cases_case",
+        "custodes_insert",
+        "INSERT",
+        None,
+        f"opened_by_id = {_ME}"
+        f" AND custodes_may_open_case({_ME}, subject_id, subject_force_user_id)",
+    ),
+    Policy("cases_case", "custodes_update", "UPDATE", _SEE_CASE, _SEE_CASE),
+    Policy("cases_case", "custodes_delete", "DELETE", _SEE_CASE),
+    # An access row is written in the actor's own name, and only as the actor could give it.
+    Policy("cases_caseaccess", "custodes_select", "SELECT", _SEE_ACCESS),
+    Policy(
+        "cases_caseaccess", "custodes_insert", "INSERT", None, f"granted_by_id = {_ME} AND {_GIVE}"
+    ),
+    Policy(
+        "cases_caseaccess",
+        "custodes_update",
+        "UPDATE",
+        f"user_id <> {_ME} AND {_GIVE}",
+        f"granted_by_id = {_ME} AND user_id <> {_ME} AND {_GIVE}",
+    ),
+    Policy("cases_caseaccess", "custodes_delete", "DELETE", f"user_id <> {_ME} AND {_GIVE}"),
+    Policy("cases_caseparty", "custodes_all", "ALL", _SEE_PARTY, _SEE_PARTY),
+    # Anyone may raise an alert (refusing could only hide one); only its readers change it.
+    Policy("alerts_alert", "custodes_select", "SELECT", _SEE_ALERT),
+    Policy("alerts_alert", "custodes_insert", "INSERT", None, "true"),
+    Policy("alerts_alert", "custodes_update", "UPDATE", _SEE_ALERT, _SEE_ALERT),
+    Policy("alerts_alert", "custodes_delete", "DELETE", _SEE_ALERT),
+    # Audit runs are the import's to write (as the owner); the app reads and triages.
+    Policy("alerts_auditrun", "custodes_select", "SELECT", _REVIEWS),
+    Policy("alerts_forcestaff", "custodes_select", "SELECT", _REVIEWS),
+    Policy("alerts_auditalert", "custodes_select", "SELECT", _SEE_AUDIT_ALERT),
+    Policy("alerts_auditalert", "custodes_update", "UPDATE", _SEE_AUDIT_ALERT, _TRIAGED),
+    # Evidence through its alert's own policy, worked out once per statement.
+    Policy(
+        "alerts_auditevidence",
+        "custodes_select",
+        "SELECT",
+        "alert_id IN (SELECT a.id FROM alerts_auditalert AS a)",
+    ),
+    # Everyone appends (refusing could only hide an event); the chain and the triggers keep
+    # what is appended from being changed.
+    Policy(
+        "trail_trailevent", "custodes_select", "SELECT", f"(SELECT custodes_may_read_trail({_ME}))"
+    ),
+    Policy("trail_trailevent", "custodes_insert", "INSERT", None, "true"),
+)
+TABLES = tuple(dict.fromkeys(policy.table for policy in POLICIES))
+
+# What the application's role may do to each table: everything else gets SELECT, INSERT,
+# UPDATE and DELETE (dbsecurity 0002 and its default privileges).
+FULL_RIGHTS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+# What triage changes (alerts.actions._triage); nothing else of an audit alert is the app's.
+TRIAGE_COLUMNS = ("status", "triage_reason", "triaged_by_id", "triaged_at", "case_id")
+RIGHTS: dict[str, tuple[str, ...]] = {
+    "trail_trailevent": ("SELECT", "INSERT"),
+    "django_migrations": ("SELECT",),
+    "alerts_auditrun": ("SELECT",),
+    "alerts_forcestaff": ("SELECT",),
+    "alerts_auditalert": ("SELECT",),
+    "alerts_auditevidence": ("SELECT",),
+}
+# Column rights on top of the table's.
+COLUMN_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "alerts_auditalert": {"UPDATE": TRIAGE_COLUMNS},
+}
+
+
+def _kind_roles() -> sql.Composed:
+    """Return `WHEN kind THEN custodes_has_role(...)` for each alert kind and its roles."""
+    roles: dict[str, set[str]] = {}
+    for role, kinds in ALERT_KINDS.items():
+        for kind in kinds:
+            roles.setdefault(str(kind), set()).add(str(role))
+    return sql.SQL(" ").join(
+        sql.SQL("WHEN {} THEN custodes_has_role(p_viewer, {}::text[])").format(
+            sql.Literal(kind), sql.Literal(sorted(members))
+        )
+        for kind, members in sorted(roles.items())
+    )
+
+
+def _literals() -> dict[str, sql.Composable]:
+    return {
+        "case_roles": sql.Literal(sorted(str(r) for r in CASE_ROLES)),
+        "granting": sql.Literal(sorted(str(r) for r in GRANTING_ROLES)),
+        "alert_roles": sql.Literal(sorted(str(r) for r in ALERT_ROLES)),
+        "trail_roles": sql.Literal(sorted(str(r) for r in TRAIL_ROLES)),
+        "kind_roles": _kind_roles(),
+    }
+
+
+def body_sql(raw_connection: Any, function: Function) -> str:
+    """Return a function's body with the role sets written in, as the database keeps it."""
+    template = sql.SQL(function.body)
+    return template.format(**_literals()).as_string(raw_connection)
+
+
+def function_sql(raw_connection: Any, schema: str, function: Function) -> str:
+    """Return the CREATE OR REPLACE FUNCTION statement for `function`."""
+    attributes = (
+        sql.SQL(DEFINER).format(schema=sql.Identifier(schema)).as_string(raw_connection)
+        if function.definer
+        else "STABLE"
+    )
+    return (
+        f"CREATE OR REPLACE FUNCTION {function.name}({function.args}) "
+        f"RETURNS {function.returns} LANGUAGE {function.language} {attributes} AS $$\n"
+        f"{body_sql(raw_connection, function)}\n$$"
+    )
+
+
+def policy_sql(policy: Policy, on: str | None = None) -> str:
+    """Return the CREATE POLICY statement for `policy`, on its table or the one named `on`."""
+    statement = f"CREATE POLICY {policy.name} ON {on or policy.table} FOR {policy.command}"
+    if policy.using is not None:
+        statement += f" USING ({policy.using})"
+    if policy.check is not None:
+        statement += f" WITH CHECK ({policy.check})"
+    return statement
+
+
+def _role(raw_connection: Any) -> str:
+    return sql.Identifier(settings.DB_APP_ROLE).as_string(raw_connection)
+
+
+def statements(raw_connection: Any, schema: str) -> list[str]:
+    """Return the statements that bring a migrated database to this module's policy."""
+    role = _role(raw_connection)
+    out: list[str] = []
+    for function in FUNCTIONS:
+        out.append(function_sql(raw_connection, schema, function))
+        out.append(f"REVOKE ALL ON FUNCTION {function.signature} FROM PUBLIC")
+        out.append(f"GRANT EXECUTE ON FUNCTION {function.signature} TO {role}")
+    out += [f"DROP FUNCTION IF EXISTS {signature}" for signature in RETIRED]
+    for table in TABLES:
+        out.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    for policy in POLICIES:
+        out.append(f"DROP POLICY IF EXISTS {policy.name} ON {policy.table}")
+        out.append(policy_sql(policy))
+    for table, rights in RIGHTS.items():
+        out.append(f"REVOKE ALL ON {table} FROM {role}")
+        out.append(f"GRANT {', '.join(rights)} ON {table} TO {role}")
+        for right, columns in COLUMN_RIGHTS.get(table, {}).items():
+            out.append(f"GRANT {right} ({', '.join(columns)}) ON {table} TO {role}")
+    return out
+
+
+def apply(schema_editor: BaseDatabaseSchemaEditor) -> None:
+    """Bring the database to this module's policy (PostgreSQL only; a no-op elsewhere)."""
+    connection = schema_editor.connection
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        (schema,) = cursor.fetchone()
+    for statement in statements(connection.connection, str(schema)):
+        # No parameters: the statements hold '%' that must reach the database as it is.
+        schema_editor.execute(statement, params=None)
+
+
+_PRIVILEGES = (*FULL_RIGHTS, "TRUNCATE", "REFERENCES", "TRIGGER")
+
+
+def _function_differences(connection: BaseDatabaseWrapper, schema: str) -> list[str]:
+    raw = connection.connection
+    found: list[str] = []
+    wanted = {f.signature: f for f in FUNCTIONS}
+    with connection.cursor() as cursor:
+        # Trigger functions (the trail's append-only guard, dbsecurity 0001) are not policy.
+        cursor.execute(
+            "SELECT p.oid::regprocedure::text, p.prosrc, p.prosecdef, p.proconfig"
+            " FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = current_schema() AND p.proname LIKE 'custodes\\_%%'"
+            " AND p.prorettype <> 'trigger'::regtype"
+        )
+        live = {row[0]: row[1:] for row in cursor.fetchall()}
+        by_oid: dict[str, Function] = {}
+        for signature, listed in wanted.items():
+            cursor.execute("SELECT to_regprocedure(%s)::text", [signature])
+            (name,) = cursor.fetchone()
+            if name is None:
+                found.append(f"function {signature} is missing")
+            else:
+                by_oid[name] = listed
+    config = sorted(["jit=off", f"search_path=pg_catalog, {schema}, pg_temp"])
+    for name, (source, definer, settings_) in sorted(live.items()):
+        function = by_oid.get(name)
+        if function is None:
+            found.append(f"function {name} is in the database but not in the policy")
+            continue
+        if source.strip("\n") != body_sql(raw, function).strip("\n"):
+            found.append(f"function {name}'s body is not the policy's")
+        if bool(definer) != function.definer:
+            found.append(f"function {name} security definer is {bool(definer)}")
+        if function.definer and sorted(settings_ or []) != config:
+            found.append(f"function {name} runs with {settings_}, not {config}")
+    return found
+
+
+def _policy_differences(connection: BaseDatabaseWrapper, schema: str) -> list[str]:
+    found: list[str] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, policyname, cmd, qual, with_check FROM pg_policies"
+            " WHERE schemaname = current_schema()"
+        )
+        live = {(t, n): (cmd, qual, check) for t, n, cmd, qual, check in cursor.fetchall()}
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relrowsecurity"
+            " AND relnamespace = current_schema()::regnamespace"
+        )
+        guarded = {name for (name,) in cursor.fetchall()}
+        # The module's expressions as PostgreSQL writes them back: made on empty copies of the
+        # tables, read from pg_policies, then taken back.
+        wanted: dict[tuple[str, str], tuple[str, str | None, str | None]] = {}
+        with transaction.atomic(using=connection.alias):
+            for table in TABLES:
+                cursor.execute(
+                    f"CREATE TEMP TABLE {table} (LIKE {connection.ops.quote_name(schema)}.{table})"
+                    " ON COMMIT DROP"
+                )
+            for policy in POLICIES:
+                cursor.execute(policy_sql(policy, on=f"pg_temp.{policy.table}"))
+            cursor.execute(
+                "SELECT tablename, policyname, cmd, qual, with_check FROM pg_policies"
+                " WHERE schemaname = (SELECT nspname FROM pg_namespace"
+                " WHERE oid = pg_my_temp_schema())"
+            )
+            wanted = {(t, n): (cmd, qual, check) for t, n, cmd, qual, check in cursor.fetchall()}
+            transaction.set_rollback(True, using=connection.alias)
+    for key in sorted(set(live) | set(wanted)):
+        table, name = key
+        if key not in wanted:
+            found.append(f"policy {name} on {table} is in the database but not in the policy")
+        elif key not in live:
+            found.append(f"policy {name} on {table} is missing")
+        elif live[key] != wanted[key]:
+            found.append(f"policy {name} on {table} is not the policy's")
+    for table in sorted(guarded ^ set(TABLES)):
+        on = "on" if table in guarded else "off"
+        found.append(f"row-level security is {on} for {table}, not as the policy has it")
+    return found
+
+
+def _right_differences(connection: BaseDatabaseWrapper) -> list[str]:
+    found: list[str] = []
+    role = settings.DB_APP_ROLE
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        tables = sorted(name for (name,) in cursor.fetchall())
+        for table in tables:
+            expected = set(RIGHTS.get(table, FULL_RIGHTS))
+            for right in _PRIVILEGES:
+                cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [role, table, right])
+                (held,) = cursor.fetchone()
+                if held != (right in expected):
+                    found.append(f"{role} {'has' if held else 'lacks'} {right} on {table}")
+        for table, rights in COLUMN_RIGHTS.items():
+            for right, columns in rights.items():
+                cursor.execute(
+                    "SELECT attname FROM pg_attribute"
+                    " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                    [table],
+                )
+                for (column,) in cursor.fetchall():
+                    cursor.execute(
+                        "SELECT has_column_privilege(%s, %s, %s, %s)", [role, table, column, right]
+                    )
+                    (held,) = cursor.fetchone()
+                    if held != (column in columns):
+                        had = "has" if held else "lacks"
+                        found.append(f"{role} {had} {right} on {table}.{column}")
+    return found
+
+
+def differences(connection: BaseDatabaseWrapper) -> list[str]:
+    """Return how the database's row-level security differs from this module's; empty if not."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        (schema,) = cursor.fetchone()
+    return [
+        *_function_differences(connection, str(schema)),
+        *_policy_differences(connection, str(schema)),
+        *_right_differences(connection),
+    ]
