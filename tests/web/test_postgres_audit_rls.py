@@ -41,6 +41,7 @@ from custodes.web.needtoknow.charts import Charts
 from custodes.web.needtoknow.models import ForceStaff
 from custodes.web.needtoknow.rule import Conflict
 from custodes.web.trail.chain import verify
+from custodes.web.trail.kinds import Action
 from custodes.web.trail.models import TrailEvent
 from tests.web.audit_helpers import (
     AuditFolders,
@@ -299,10 +300,10 @@ def test_the_triage_actions_work_as_the_app_role_for_those_allowed(
             analyst, get_audit_alert_for_user(analyst, second.pk), REASON
         )
         case = open_case_from_audit_alert(
-            analyst, get_audit_alert_for_user(analyst, third.pk, "triage"), REASON
+            analyst, get_audit_alert_for_user(analyst, third.pk, Action.TRIAGE), REASON
         )
         about = open_case_from_audit_alert(
-            analyst, get_audit_alert_for_user(analyst, fourth.pk, "triage"), REASON
+            analyst, get_audit_alert_for_user(analyst, fourth.pk, Action.TRIAGE), REASON
         )
         assert AuditAlert.objects.get(pk=third.pk).case_id == case.pk
         assert Case.objects.filter(pk__in=[case.pk, about.pk]).count() == 2
@@ -562,7 +563,7 @@ def test_a_case_from_an_alert_keeps_the_force_charts_need_to_know_in_the_databas
     )
     with acting(analyst):
         case = open_case_from_audit_alert(
-            analyst, get_audit_alert_for_user(analyst, top.pk, "triage"), REASON
+            analyst, get_audit_alert_for_user(analyst, top.pk, Action.TRIAGE), REASON
         )
     assert case.subject_id == holder.pk
     for user in (manager, mate, holder):

@@ -37,6 +37,7 @@ from custodes.web.cases.models import Case, CaseAccess, CaseParty
 from custodes.web.cases.parties import add_party
 from custodes.web.needtoknow.charts import org_chart
 from custodes.web.trail.chain import TrailHiddenError, record, verify
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.models import TrailEvent
 from custodes.web.trail_export import ExportError, export_trail
 from tests.web.conftest import Org
@@ -334,7 +335,7 @@ def test_the_alert_kinds_of_the_database_are_those_of_the_app() -> None:
 
 def test_the_trail_is_refused_to_the_app_role_even_in_replica_mode(org: Org) -> None:
     with as_app(org.owner) as cursor:
-        record(org.owner.pk, "read", "case", org.case.pk)  # appending is allowed
+        record(org.owner.pk, Action.READ, Subject.CASE, org.case.pk)  # appending is allowed
         # Row-level security hides the rows: a check of none is refused, not passed.
         with pytest.raises(TrailHiddenError, match="row-level security hides"):
             verify()
@@ -588,15 +589,15 @@ def test_the_trail_shows_its_rows_only_to_those_who_audit_custodes_users(org: Or
         with as_app(user):
             assert TrailEvent.objects.count() == 0, user
             if user is not None:
-                record(user.pk, "read", "case", org.case.pk)
+                record(user.pk, Action.READ, Subject.CASE, org.case.pk)
     with as_app(reviewer):
         assert TrailEvent.objects.count() == total
-        record(reviewer.pk, "read", "case", org.case.pk)
+        record(reviewer.pk, Action.READ, Subject.CASE, org.case.pk)
     assert TrailEvent.objects.count() == total  # each as_app block was taken back
     assert verify() == []
     with as_app(org.owner):
         for n in range(3):
-            record(org.owner.pk, "read", "case", org.case.pk, changes={"n": n})
+            record(org.owner.pk, Action.READ, Subject.CASE, org.case.pk, changes={"n": n})
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
             assert verify() == []

@@ -23,6 +23,7 @@ from custodes.web.cases.access import get_case_for_user
 from custodes.web.cases.actions import break_glass, grant_access, open_case
 from custodes.web.cases.models import CaseAccess
 from custodes.web.trail.chain import Break, record, verify
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.models import TrailEvent
 from custodes.web.trail_export import person_id
 from tests.web.conftest import Org
@@ -307,9 +308,9 @@ def test_a_failed_export_leaves_nothing_behind(
 
 
 def test_events_of_accounts_no_longer_held_still_export(org: Org, tmp_path: Path) -> None:
-    record(999_999, "read", "case", org.case.pk)
-    record(org.owner.pk, "read", "case", "00000000-0000-0000-0000-000000000000")
-    record(org.owner.pk, "print", "case", org.case.pk, reason=timezone.now().isoformat())
+    record(999_999, Action.READ, Subject.CASE, org.case.pk)
+    record(org.owner.pk, Action.READ, Subject.CASE, "00000000-0000-0000-0000-000000000000")
+    record(org.owner.pk, Action.PRINT, Subject.CASE, org.case.pk, reason=timezone.now().isoformat())
     out = tmp_path / "extract"
     trail_export.export_trail(out)
     report = validate_extract(out)
@@ -319,3 +320,14 @@ def test_events_of_accounts_no_longer_held_still_export(org: Org, tmp_path: Path
     events = _rows(out, "access_events")
     assert events[-1]["action"] == "print"
     assert events[-2]["incident_id"] is None and events[-2]["person_id"] is None
+
+
+def test_only_the_closed_set_of_kinds_is_recorded(db: None) -> None:
+    """A misspelt action or record kind is refused, not recorded as a kind nobody looks for."""
+    with pytest.raises(ValueError, match="'reed' is not a valid Action"):
+        record(None, "reed", Subject.CASE, 1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'cse' is not a valid Subject"):
+        record(None, Action.READ, "cse", 1)  # type: ignore[arg-type]
+    assert not TrailEvent.objects.exists()
+    event = record(None, "read", "case", 1)  # type: ignore[arg-type]
+    assert (event.action, event.subject_type) == (Action.READ, Subject.CASE)

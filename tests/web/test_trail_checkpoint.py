@@ -13,6 +13,7 @@ from custodes.cli import app
 from custodes.signing import SigningKey
 from custodes.web.cases.access import get_case_for_user
 from custodes.web.trail.chain import _fields, event_hash, record, verify
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.models import TrailEvent
 from tests.signing_keys import CHECKPOINT_KEY, INSIDER_KEY
 from tests.web.conftest import Org
@@ -204,7 +205,7 @@ def test_no_checkpoint_without_a_key_over_a_broken_chain_or_over_another(
     assert done.exit_code == 1
     assert "exists; a checkpoint is never overwritten" in done.stderr
     assert point.read_text(encoding="utf-8") == "kept"
-    record(None, "read", "case", org.case.pk)
+    record(None, Action.READ, Subject.CASE, org.case.pk)
     with guard_dropped() as cursor:
         cursor.execute(f"UPDATE {TRAIL} SET reason = 'edited' WHERE seq = 2")
     done = trail("checkpoint", tmp_path / "over-a-break.json", "--signing-key", oversight[0])

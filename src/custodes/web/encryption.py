@@ -16,6 +16,7 @@ from custodes.crypto import DecryptionError, Keyring, decrypt, encrypt, token_ve
 from custodes.errors import CustodesError
 from custodes.web.needtoknow.rls import row_security_binds
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 
 __all__ = [
     "ENCRYPTED_COLUMNS",
@@ -186,8 +187,8 @@ def rotate_field_keys(actor_id: int | None = None) -> list[ColumnRotation]:
         report = [_rotate_column(keyring, column) for column in columns]
         record(
             actor_id,
-            "rotate-keys",
-            "field-keys",
+            Action.ROTATE_KEYS,
+            Subject.FIELD_KEYS,
             keyring.current,
             changes={
                 "key_version": keyring.current,

@@ -252,10 +252,11 @@ def searched_for_cmd(
     from custodes.web.accounts.models import User
     from custodes.web.registry.searches import search_terms, searches_for
     from custodes.web.trail.chain import record
+    from custodes.web.trail.kinds import Action, Subject
 
     found = searches_for(name)
     # Asking is itself recorded, by the pseudonyms asked about, never the name.
-    record(None, "searched-for", "registry", "", changes={"terms": search_terms(name)})
+    record(None, Action.SEARCHED_FOR, Subject.REGISTRY, "", changes={"terms": search_terms(name)})
     if not found:
         console.print("No registry search on the trail included all of these words.")
         return

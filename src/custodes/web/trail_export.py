@@ -26,6 +26,7 @@ from custodes.web.accounts.models import User
 from custodes.web.cases.models import Case, CaseAccess
 from custodes.web.needtoknow.rls import row_security_binds
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.models import TrailEvent
 
 __all__ = [
@@ -39,14 +40,17 @@ __all__ = [
 ]
 
 SYSTEM = "CUSTODES"
-# Trail actions as the spec's look-up actions. The spec's own names pass through; anything
-# else that touched a case is a view.
-ACTIONS = {
-    "read": "view",
-    "create": "update",
-    "update": "update",
-    "grant": "update",
-    "break-glass": "update",
+# Trail actions as the spec's look-up actions; anything else that touched a case (a refused
+# read, say) is a view.
+ACTIONS: dict[Action, str] = {
+    Action.READ: "view",
+    Action.SEARCH: "search",
+    Action.PRINT: "print",
+    Action.EXPORT: "export",
+    Action.CREATE: "update",
+    Action.UPDATE: "update",
+    Action.GRANT: "update",
+    Action.BREAK_GLASS: "update",
 }
 ASSIGNMENTS: dict[str, str] = {
     CaseAccess.Kind.MEMBER: "investigating",
@@ -54,7 +58,6 @@ ASSIGNMENTS: dict[str, str] = {
     CaseAccess.Kind.GRANT: "reviewing",
     CaseAccess.Kind.BREAK_GLASS: "reviewing",
 }
-_LOOK_UPS = {"search", "view", "print", "export", "update"}
 # The spec forbids empty force and unit values; an account without one says so.
 UNKNOWN = "unknown"
 
@@ -96,7 +99,7 @@ def export_trail(out: Path) -> TrailExport:
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    record(None, "export", "trail", "", changes={"rows": done.rows})
+    record(None, Action.EXPORT, Subject.TRAIL, "", changes={"rows": done.rows})
     return done
 
 
@@ -128,7 +131,7 @@ def _tables() -> dict[str, dict[str, list[Any]]]:
         "case_id", "user_id", "kind", "granted_at", "expires_at"
     )
     events = (
-        TrailEvent.objects.filter(subject_type="case", actor_id__isnull=False)
+        TrailEvent.objects.filter(subject_type=Subject.CASE, actor_id__isnull=False)
         .order_by("seq")
         .values_list("seq", "at", "actor_id", "action", "subject_id")
     )
@@ -195,7 +198,7 @@ def _look_up(
         at,
         str(actor),
         SYSTEM,
-        ACTIONS.get(action, action if action in _LOOK_UPS else "view"),
+        ACTIONS.get(Action(action), "view"),
         None if subject is None else person_id(subject),
         # A case no longer held cannot be an incident of the extract; the look-up still is.
         case_id if case_id in cases else None,

@@ -29,6 +29,7 @@ from custodes.web.cases.access import cases_for_user
 from custodes.web.registry.access import candidates_for_user, may_review
 from custodes.web.registry.models import Candidate
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 
 __all__ = ["Waiting", "csrf_failure", "home", "waiting_for"]
 
@@ -104,8 +105,8 @@ def home(request: HttpRequest) -> HttpResponse:
     # What the page showed, by id: case titles and alert summaries are sensitive reading.
     record(
         user.pk,
-        "list",
-        "home",
+        Action.LIST,
+        Subject.HOME,
         "",
         changes={"cases": [str(c.pk) for c in cases], "alerts": [a.pk for a in alerts]},
     )

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from custodes.web.accounts.models import Role, SignInThrottle, User
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.refused import Refused
 
 __all__ = [
@@ -57,12 +58,12 @@ def require_account_admin(user: User) -> None:
         raise PermissionDenied("managing accounts is for administrators")
 
 
-def get_account_for_admin(admin: User, pk: int, purpose: str = "read") -> User:
+def get_account_for_admin(admin: User, pk: int, purpose: Action = Action.READ) -> User:
     """Return the account `pk` for an administrator; 404 as for a missing one otherwise."""
     require_account_admin(admin)
     account = User.objects.filter(pk=pk).first()
     if account is None:
-        raise Refused("user", pk, "no such account", purpose)
+        raise Refused(Subject.USER, pk, "no such account", purpose)
     return account
 
 

@@ -20,6 +20,7 @@ from custodes.web.accounts.throttle import (
     throttle_for_update,
 )
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 
 __all__ = [
     "block_sign_in",
@@ -65,8 +66,8 @@ def create_user(
     device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
     record(
         actor.pk if actor else None,
-        "create",
-        "user",
+        Action.CREATE,
+        Subject.USER,
         user.pk,
         changes={
             "role": user.role,
@@ -111,23 +112,23 @@ def set_force_user_id(actor: User | None, user: User, force_user_id: str | None)
     user.save(update_fields=["force_user_id"])
     record(
         actor.pk if actor else None,
-        "update",
-        "user",
+        Action.UPDATE,
+        Subject.USER,
         user.pk,
         changes={"force_user_id": [old, user.force_user_id]},
     )
     return user
 
 
-def _name_subject(name: str) -> tuple[str, str]:
+def _name_subject(name: str) -> tuple[Subject, str]:
     """Return how the trail names an account name: the account's id, else a pseudonym.
 
     The name as typed is never kept: it may be a password typed into the wrong box.
     """
     account_id = User.objects.filter(username=name).values_list("pk", flat=True).first()
     if account_id is not None:
-        return "user", str(account_id)
-    return "sign-in-name", name_key(name)
+        return Subject.USER, str(account_id)
+    return Subject.SIGN_IN_NAME, name_key(name)
 
 
 def _until(lock: Lock) -> str:
@@ -145,20 +146,20 @@ def fail_sign_in(
     means someone else knows the password.
     """
     subject = _name_subject(name)
-    account.user_id = int(subject[1]) if subject[0] == "user" else None
+    account.user_id = int(subject[1]) if subject[0] == Subject.USER else None
     name_lock = count_failure(account, settings.LOGIN_FAILURE_LIMIT, now)
     account.save()
     by_address = throttle_for_update(SignInThrottle.Kind.ADDRESS, address)
     address_lock = count_failure(by_address, settings.LOGIN_ADDRESS_FAILURE_LIMIT, now)
     by_address.save()
     forget_stale_throttles(now)
-    record(None, "sign-in-failed", *subject, changes={"address": address, "factor": factor})
+    record(None, Action.SIGN_IN_FAILED, *subject, changes={"address": address, "factor": factor})
     if name_lock is not None:
         changes = {"until": _until(name_lock), "lockouts": account.lockouts, "address": address}
-        record(None, "lock-out", *subject, changes=changes)
+        record(None, Action.LOCK_OUT, *subject, changes=changes)
     if address_lock is not None:
         changes = {"until": _until(address_lock), "lockouts": by_address.lockouts}
-        record(None, "lock-out", "address", address, changes=changes)
+        record(None, Action.LOCK_OUT, Subject.ADDRESS, address, changes=changes)
     return [lock for lock in (name_lock, address_lock) if lock is not None]
 
 
@@ -167,7 +168,7 @@ def block_sign_in(name: str, address: str, locks: list[Lock]) -> None:
     """Record a sign-in refused unchecked during a lock-out; it does not count as a failure."""
     record(
         None,
-        "sign-in-blocked",
+        Action.SIGN_IN_BLOCKED,
         *_name_subject(name),
         changes={"address": address, "locked": {lock.kind: _until(lock) for lock in locks}},
     )
@@ -177,17 +178,17 @@ def block_sign_in(name: str, address: str, locks: list[Lock]) -> None:
 def sign_in_succeeded(user: User, account: SignInThrottle, address: str) -> None:
     """Forget the name's failures and back-off, and record the sign-in."""
     account.delete()
-    record(user.pk, "sign-in", "user", user.pk, changes={"address": address})
+    record(user.pk, Action.SIGN_IN, Subject.USER, user.pk, changes={"address": address})
 
 
 @transaction.atomic
 def sign_out(user: User) -> None:
     """Record that the user signed out."""
-    record(user.pk, "sign-out", "user", user.pk)
+    record(user.pk, Action.SIGN_OUT, Subject.USER, user.pk)
 
 
 def _unlock(
-    actor: User | None, throttle: SignInThrottle | None, subject: tuple[str, str]
+    actor: User | None, throttle: SignInThrottle | None, subject: tuple[Subject, str]
 ) -> Lock | None:
     lock = active_lock(throttle, timezone.now())
     if throttle is None or lock is None:
@@ -196,7 +197,7 @@ def _unlock(
     throttle.delete()
     record(
         actor.pk if actor else None,
-        "unlock",
+        Action.UNLOCK,
         *subject,
         changes={"was_until": _until(lock), "lockouts": throttle.lockouts},
     )
@@ -222,4 +223,4 @@ def unlock_address(actor: User | None, address: str) -> Lock | None:
         .filter(kind=SignInThrottle.Kind.ADDRESS, key=address)
         .first()
     )
-    return _unlock(actor, throttle, ("address", address))
+    return _unlock(actor, throttle, (Subject.ADDRESS, address))

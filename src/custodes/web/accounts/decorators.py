@@ -14,6 +14,7 @@ from django.views.defaults import page_not_found, permission_denied
 
 from custodes.web.accounts.models import User
 from custodes.web.trail.chain import EventCount, record
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.refused import Refused
 
 __all__ = ["request_user", "staff_view"]
@@ -44,8 +45,8 @@ def staff_view(view: View) -> View:
                 # no read of its own (a form, a list of nothing) is recorded as a page.
                 record(
                     user.pk,
-                    "page",
-                    "page",
+                    Action.PAGE,
+                    Subject.PAGE,
                     request.path[:64],
                     changes={"method": request.method, "status": response.status_code},
                 )
@@ -53,7 +54,7 @@ def staff_view(view: View) -> View:
         except Refused as refused:
             record(
                 user.pk,
-                "refused",
+                Action.REFUSED,
                 refused.subject_type,
                 refused.subject_id,
                 reason=refused.why,
@@ -64,8 +65,8 @@ def staff_view(view: View) -> View:
         except PermissionDenied as denied:
             record(
                 user.pk,
-                "refused",
-                "page",
+                Action.REFUSED,
+                Subject.PAGE,
                 request.path[:64],
                 reason=str(denied),
                 changes={"method": request.method},

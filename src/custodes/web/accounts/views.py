@@ -28,6 +28,7 @@ from custodes.web.accounts.forms import AddressForm, ForceUserIdForm, SignInForm
 from custodes.web.accounts.models import User
 from custodes.web.accounts.signin import sign_in, sign_out_request
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.refused import Refused
 
 __all__ = [
@@ -116,8 +117,8 @@ def _manage_page(
     # What the page showed an administrator: which accounts and addresses were locked.
     record(
         admin.pk,
-        "list",
-        "accounts",
+        Action.LIST,
+        Subject.ACCOUNTS,
         "",
         changes={
             "locked": [lo.throttle.user_id for lo in locked],
@@ -141,7 +142,7 @@ def manage_view(request: HttpRequest) -> HttpResponse:
 def unlock_account_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Lift an account's lock-out; 404 as for a missing account."""
     admin = request_user(request)
-    account = get_account_for_admin(admin, pk, purpose="unlock")
+    account = get_account_for_admin(admin, pk, purpose=Action.UNLOCK)
     if unlock_name(admin, account.username) is None:
         messages.info(request, f"{account.username} was not locked out.")
     else:
@@ -157,10 +158,10 @@ def unlock_address_view(request: HttpRequest) -> HttpResponse:
     require_account_admin(admin)
     form = AddressForm(request.POST)
     if not form.is_valid():
-        raise Refused("address", "", "not a network address", "unlock")
+        raise Refused(Subject.ADDRESS, "", "not a network address", Action.UNLOCK)
     address = form.cleaned_data["address"]
     if unlock_address(admin, address) is None:
-        raise Refused("address", address, "not locked out", "unlock")
+        raise Refused(Subject.ADDRESS, address, "not locked out", Action.UNLOCK)
     messages.success(request, f"Sign-ins from {address} are allowed again; the unlock is recorded.")
     return redirect("accounts:manage")
 
@@ -170,7 +171,7 @@ def unlock_address_view(request: HttpRequest) -> HttpResponse:
 def set_force_user_id_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Record or clear an account's force user id; 404 as for a missing account."""
     admin = request_user(request)
-    account = get_account_for_admin(admin, pk, purpose="update")
+    account = get_account_for_admin(admin, pk, purpose=Action.UPDATE)
     form = ForceUserIdForm(request.POST, auto_id=f"id_{account.pk}_%s")
     if form.is_valid():
         try:

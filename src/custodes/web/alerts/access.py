@@ -9,6 +9,7 @@ from custodes.web.alerts.models import Alert, AuditAlert, AuditEvidence
 from custodes.web.needtoknow.charts import Charts
 from custodes.web.needtoknow.rule import Conflict, conflict
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.refused import Refused
 
 __all__ = [
@@ -102,26 +103,26 @@ def positions(alerts: list[AuditAlert]) -> dict[int, tuple[int, int]]:
     return found
 
 
-def get_audit_alert_for_user(user: User, pk: int, purpose: str = "read") -> AuditAlert:
+def get_audit_alert_for_user(user: User, pk: int, purpose: Action = Action.READ) -> AuditAlert:
     """Return audit alert `pk` if `user` may see it, recording the access; else 404."""
     alert = AuditAlert.objects.select_related("run", "case", "triaged_by").filter(pk=pk).first()
     if alert is None:
-        raise Refused("audit-alert", pk, "no such alert", purpose)
+        raise Refused(Subject.AUDIT_ALERT, pk, "no such alert", purpose)
     if not may_review_audit_alerts(user):
-        raise Refused("audit-alert", pk, "does not review audit alerts", purpose)
+        raise Refused(Subject.AUDIT_ALERT, pk, "does not review audit alerts", purpose)
     found = audit_conflict(user, alert)
     if found is not None:
-        raise Refused("audit-alert", pk, found.value, purpose)
-    record(user.pk, purpose, "audit-alert", alert.pk)
+        raise Refused(Subject.AUDIT_ALERT, pk, found.value, purpose)
+    record(user.pk, purpose, Subject.AUDIT_ALERT, alert.pk)
     return alert
 
 
 def read_evidence(user: User, alert: AuditAlert) -> list[AuditEvidence]:
     """Return the look-ups behind an alert `user` may see, recording the read; else 404."""
     if not may_review_audit_alerts(user) or audit_conflict(user, alert) is not None:
-        raise Refused("audit-evidence", alert.pk, "may not see the alert")
+        raise Refused(Subject.AUDIT_EVIDENCE, alert.pk, "may not see the alert")
     evidence = list(AuditEvidence.objects.filter(alert=alert).order_by("event_id", "signal"))
-    record(user.pk, "read", "audit-evidence", alert.pk, changes={"rows": len(evidence)})
+    record(user.pk, Action.READ, Subject.AUDIT_EVIDENCE, alert.pk, changes={"rows": len(evidence)})
     return evidence
 
 

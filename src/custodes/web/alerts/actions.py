@@ -31,6 +31,7 @@ from custodes.web.cases.models import Case
 from custodes.web.needtoknow.models import ForceStaff
 from custodes.web.needtoknow.rls import row_security_binds
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 
 __all__ = [
     "ALERT_COLUMNS",
@@ -167,8 +168,8 @@ def _store(actor: User | None, loaded: LoadedRun) -> ImportResult:
         )
     record(
         actor.pk if actor else None,
-        "import",
-        "audit-run",
+        Action.IMPORT,
+        Subject.AUDIT_RUN,
         run.pk,
         changes={
             "source": run.source,
@@ -189,7 +190,7 @@ def _triage(
     actor: User,
     alert: AuditAlert,
     reason: str,
-    action: str,
+    action: Action,
     to: AuditAlert.Status,
     allowed_from: set[AuditAlert.Status],
     then: Callable[[AuditAlert], dict[str, Any]] | None = None,
@@ -215,7 +216,7 @@ def _triage(
     record(
         actor.pk,
         action,
-        "audit-alert",
+        Subject.AUDIT_ALERT,
         locked.pk,
         reason=locked.triage_reason,
         changes={"status": [old, str(to)], **extra},
@@ -230,7 +231,7 @@ def dismiss_audit_alert(actor: User, alert: AuditAlert, reason: str) -> AuditAle
         actor,
         alert,
         reason,
-        "dismiss",
+        Action.DISMISS,
         AuditAlert.Status.DISMISSED,
         {AuditAlert.Status.NEW, AuditAlert.Status.ESCALATED},
     )
@@ -243,7 +244,7 @@ def escalate_audit_alert(actor: User, alert: AuditAlert, reason: str) -> AuditAl
         actor,
         alert,
         reason,
-        "escalate",
+        Action.ESCALATE,
         AuditAlert.Status.ESCALATED,
         {AuditAlert.Status.NEW},
     )
@@ -285,7 +286,7 @@ def open_case_from_audit_alert(actor: User, alert: AuditAlert, reason: str) -> C
         actor,
         alert,
         reason,
-        "open-case",
+        Action.OPEN_CASE,
         AuditAlert.Status.CASE_OPENED,
         {AuditAlert.Status.NEW, AuditAlert.Status.ESCALATED},
         then=open_it,

@@ -11,6 +11,7 @@ from custodes.web.alerts.models import Alert
 from custodes.web.cases.models import Case
 from custodes.web.needtoknow.rls import insert_unread
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 
 __all__ = ["raise_break_glass_alert"]
 
@@ -28,5 +29,5 @@ def raise_break_glass_alert(sender: Any, *, actor: User, case: Case, **kwargs: A
     )
     # The alert is about its writer, whom row-level security does not let read it back.
     insert_unread(alert)
-    record(actor.pk, "create", "alert", alert.pk, changes={"kind": alert.kind})
+    record(actor.pk, Action.CREATE, Subject.ALERT, alert.pk, changes={"kind": alert.kind})
     return alert

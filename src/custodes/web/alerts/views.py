@@ -34,6 +34,7 @@ from custodes.web.alerts.actions import (
 from custodes.web.alerts.forms import TriageForm
 from custodes.web.alerts.models import AuditAlert
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 
 __all__ = ["alert_list", "audit_alert_detail", "audit_alert_triage", "audit_queue"]
 
@@ -65,7 +66,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     if user.role not in ALERT_KINDS:
         raise PermissionDenied("alerts are for counter-corruption and vetting staff")
     alerts = alerts_for_user(user)
-    record(user.pk, "list", "alerts", "", changes={"alerts": [a.pk for a in alerts]})
+    record(user.pk, Action.LIST, Subject.ALERTS, "", changes={"alerts": [a.pk for a in alerts]})
     return render(request, "alerts/list.html", {"alerts": alerts})
 
 
@@ -86,8 +87,8 @@ def audit_queue(request: HttpRequest) -> HttpResponse:
     # What the queue showed: summaries of staff's look-ups are sensitive reading too.
     record(
         user.pk,
-        "list",
-        "audit-queue",
+        Action.LIST,
+        Subject.AUDIT_QUEUE,
         "",
         changes={"status": status, "page": page.number, "alerts": [a.pk for a, _ in rows]},
     )
@@ -161,7 +162,7 @@ def audit_alert_triage(request: HttpRequest, pk: int, action: str) -> HttpRespon
     if action not in TRIAGE:
         raise Http404("No such action")
     user = request_user(request)
-    alert = get_audit_alert_for_user(user, pk, purpose="triage")
+    alert = get_audit_alert_for_user(user, pk, purpose=Action.TRIAGE)
     form = TriageForm(request.POST, auto_id=f"id_{action}_%s")
     status = 400
     if form.is_valid():

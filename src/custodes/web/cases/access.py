@@ -13,6 +13,7 @@ from custodes.web.needtoknow.charts import Charts
 from custodes.web.needtoknow.rls import row_security_binds
 from custodes.web.needtoknow.rule import Conflict, OrgChart
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.refused import Refused
 
 __all__ = [
@@ -87,16 +88,16 @@ def decide(
     return Decision(False, "not on the case")
 
 
-def get_case_for_user(user: User, reference: str, purpose: str = "read") -> Case:
+def get_case_for_user(user: User, reference: str, purpose: Action = Action.READ) -> Case:
     """Return the case with `reference` if `user` may see it, recording the read; else 404."""
     case = Case.objects.filter(reference=reference).select_related("subject").first()
     if case is None:
         # Refused under the reference asked for: there is no case id to name.
-        raise Refused("case-reference", reference[:64], "no such case", purpose)
+        raise Refused(Subject.CASE_REFERENCE, reference[:64], "no such case", purpose)
     decision = decide(user, case)
     if not decision.allowed:
-        raise Refused("case", case.pk, decision.why, purpose)
-    record(user.pk, purpose, "case", case.pk)
+        raise Refused(Subject.CASE, case.pk, decision.why, purpose)
+    record(user.pk, purpose, Subject.CASE, case.pk)
     return case
 
 

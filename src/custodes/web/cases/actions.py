@@ -14,6 +14,7 @@ from custodes.web.cases.access import case_for_break_glass, is_subject, subject_
 from custodes.web.cases.models import Case, CaseAccess
 from custodes.web.cases.signals import break_glass_used
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 
 __all__ = ["add_member", "break_glass", "grant_access", "name_on_sealed_case", "open_case"]
 
@@ -64,7 +65,7 @@ def open_case(
     )
     kind = CaseAccess.Kind.NAMED if sealed else CaseAccess.Kind.MEMBER
     _give(actor, case, actor, kind, reason="opened the case")
-    record(actor.pk, "create", "case", case.pk, changes={"sealed": sealed})
+    record(actor.pk, Action.CREATE, Subject.CASE, case.pk, changes={"sealed": sealed})
     return case
 
 
@@ -87,8 +88,8 @@ def _give(
     )
     record(
         actor.pk,
-        "grant",
-        "case",
+        Action.GRANT,
+        Subject.CASE,
         case.pk,
         reason=reason,
         changes={"user_id": user.pk, "kind": kind},
@@ -151,7 +152,7 @@ def break_glass(actor: User, reference: str, reason: str) -> Case:
         raise PermissionDenied("no such case, or it cannot be opened by break-glass")
     expires = timezone.now() + dt.timedelta(minutes=settings.BREAK_GLASS_MINUTES)
     _give(actor, case, actor, CaseAccess.Kind.BREAK_GLASS, reason=reason, expires_at=expires)
-    record(actor.pk, "break-glass", "case", case.pk, reason=reason)
+    record(actor.pk, Action.BREAK_GLASS, Subject.CASE, case.pk, reason=reason)
     # Counter-corruption must be told, in this transaction: no access without its alert.
     if not break_glass_used.send(sender=break_glass, actor=actor, case=case):
         raise ImproperlyConfigured("nothing raises the alert break-glass use needs")

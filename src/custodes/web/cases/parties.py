@@ -15,6 +15,7 @@ from custodes.web.cases.access import decide
 from custodes.web.cases.models import Case, CaseParty
 from custodes.web.encryption import open_value, seal
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 
 __all__ = [
     "CONTACT_MAX",
@@ -26,7 +27,7 @@ __all__ = [
     "reveal_party",
 ]
 
-SUBJECT_TYPE = "case-party"
+SUBJECT_TYPE = Subject.CASE_PARTY
 NAME_MAX = 200
 CONTACT_MAX = 1000
 
@@ -72,7 +73,7 @@ def add_party(
     fields = ["role", "name", "contact"] if contact else ["role", "name"]
     record(
         actor.pk,
-        "create",
+        Action.CREATE,
         SUBJECT_TYPE,
         party.pk,
         changes={"case_id": str(case.pk), "fields": fields},
@@ -81,7 +82,7 @@ def add_party(
 
 
 def _reveal(actor: User, party: CaseParty) -> tuple[str, str]:
-    record(actor.pk, "read", SUBJECT_TYPE, party.pk, changes={"fields": ["name", "contact"]})
+    record(actor.pk, Action.READ, SUBJECT_TYPE, party.pk, changes={"fields": ["name", "contact"]})
     try:
         return (
             open_value(CaseParty, "name_encrypted", party.pk, party.name_encrypted),
@@ -89,7 +90,7 @@ def _reveal(actor: User, party: CaseParty) -> tuple[str, str]:
         )
     except DecryptionError as exc:
         # A value that will not open here was altered or moved: keep a record of meeting it.
-        record(actor.pk, "decrypt-failed", SUBJECT_TYPE, party.pk, reason=str(exc))
+        record(actor.pk, Action.DECRYPT_FAILED, SUBJECT_TYPE, party.pk, reason=str(exc))
         raise
 
 

@@ -17,6 +17,7 @@ from custodes.web.cases.forms import BreakGlassForm, PartyForm
 from custodes.web.cases.models import Case
 from custodes.web.cases.parties import add_party, reveal_parties
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 
 __all__ = ["add_party_view", "break_glass_view", "case_detail", "case_list"]
 
@@ -27,7 +28,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """List the cases the user may see."""
     user = request_user(request)
     cases = cases_for_user(user)
-    record(user.pk, "list", "cases", "", changes={"cases": [str(c.pk) for c in cases]})
+    record(user.pk, Action.LIST, Subject.CASES, "", changes={"cases": [str(c.pk) for c in cases]})
     return render(request, "cases/list.html", {"cases": cases})
 
 
@@ -91,11 +92,11 @@ def break_glass_view(request: HttpRequest) -> HttpResponse:
             # missing case) is recorded, under the reference asked for, as any refused read.
             record(
                 user.pk,
-                "refused",
-                "case-reference",
+                Action.REFUSED,
+                Subject.CASE_REFERENCE,
                 reference[:64],
                 reason=f"break-glass: {exc}",
-                changes={"purpose": "break-glass"},
+                changes={"purpose": Action.BREAK_GLASS},
             )
         except ValidationError as exc:
             form.add_error(None, str(exc.args[0] if exc.args else exc))

@@ -9,6 +9,7 @@ from custodes.web.needtoknow.charts import org_chart
 from custodes.web.needtoknow.rule import OrgChart, conflict
 from custodes.web.registry.models import Candidate, Entry, Roster, Screening
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.refused import Refused
 
 __all__ = [
@@ -44,11 +45,11 @@ def may_review(user: User) -> bool:
 def get_entry_for_user(user: User, pk: int) -> Entry:
     """Return the entry if the user may see the registry; 404 otherwise."""
     if not may_use_registry(user):
-        raise Refused("registry-entry", pk, "does not use the registry")
+        raise Refused(Subject.REGISTRY_ENTRY, pk, "does not use the registry")
     try:
         return Entry.objects.prefetch_related("services").get(pk=pk)
     except Entry.DoesNotExist:
-        raise Refused("registry-entry", pk, "no such entry") from None
+        raise Refused(Subject.REGISTRY_ENTRY, pk, "no such entry") from None
 
 
 def _visible(user: User, candidates: QuerySet[Candidate], chart: OrgChart) -> list[Candidate]:
@@ -70,11 +71,11 @@ def get_screening_for_user(user: User, pk: int) -> Screening:
     staff is itself a record the trail must keep.
     """
     if not may_review(user):
-        raise Refused("screening", pk, "does not review matches")
+        raise Refused(Subject.SCREENING, pk, "does not review matches")
     try:
         return Screening.objects.select_related("roster", "list_import").get(pk=pk)
     except Screening.DoesNotExist:
-        raise Refused("screening", pk, "no such screening") from None
+        raise Refused(Subject.SCREENING, pk, "no such screening") from None
 
 
 def candidates_for_user(
@@ -109,26 +110,26 @@ def candidates_for_user(
     return listed
 
 
-def get_candidate_for_user(user: User, pk: int, purpose: str = "read") -> Candidate:
+def get_candidate_for_user(user: User, pk: int, purpose: Action = Action.READ) -> Candidate:
     """Return the candidate if the user may review it, recording the access; 404 otherwise."""
     if not may_review(user):
-        raise Refused("registry-candidate", pk, "does not review matches", purpose)
+        raise Refused(Subject.REGISTRY_CANDIDATE, pk, "does not review matches", purpose)
     try:
         candidate = Candidate.objects.select_related("entry", "screening").get(pk=pk)
     except Candidate.DoesNotExist:
-        raise Refused("registry-candidate", pk, "no such candidate", purpose) from None
+        raise Refused(Subject.REGISTRY_CANDIDATE, pk, "no such candidate", purpose) from None
     found = conflict(user.pk, candidate.subject_id, org_chart())
     if found is not None:
-        raise Refused("registry-candidate", pk, found.value, purpose)
-    record(user.pk, purpose, "registry-candidate", candidate.pk)
+        raise Refused(Subject.REGISTRY_CANDIDATE, pk, found.value, purpose)
+    record(user.pk, purpose, Subject.REGISTRY_CANDIDATE, candidate.pk)
     return candidate
 
 
 def get_roster_for_user(user: User, pk: int) -> Roster:
     """Return a held roster if the user may run screens; 404 otherwise."""
     if not may_review(user):
-        raise Refused("roster", pk, "does not review matches")
+        raise Refused(Subject.ROSTER, pk, "does not review matches")
     try:
         return Roster.objects.get(pk=pk)
     except Roster.DoesNotExist:
-        raise Refused("roster", pk, "no such roster") from None
+        raise Refused(Subject.ROSTER, pk, "no such roster") from None

@@ -58,6 +58,7 @@ from custodes.web.registry.models import (
     Service,
 )
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 
 __all__ = [
     "ImportOutcome",
@@ -201,8 +202,8 @@ def import_list(
     imported.save(update_fields=["added", "changed", "unchanged"])
     record(
         _actor_id(actor),
-        "registry-import",
-        "list-import",
+        Action.REGISTRY_IMPORT,
+        Subject.LIST_IMPORT,
         imported.pk,
         changes={
             "file": imported.file_name,
@@ -284,6 +285,14 @@ def _alerted_pairs(force: str, found: list[Candidate]) -> set[tuple[str, int]]:
     }
 
 
+# How the trail names each kind of screen.
+_SCREENED = {
+    Screening.Kind.CHECK: Action.REGISTRY_CHECK,
+    Screening.Kind.SCREEN: Action.REGISTRY_SCREEN,
+    Screening.Kind.NEW_LIST: Action.REGISTRY_NEW_LIST,
+}
+
+
 def _screen(
     actor: User | None,
     roster: Roster,
@@ -342,8 +351,8 @@ def _screen(
     carried = [[c.pk, c.decided_on_id] for c in candidates if c.carried]
     record(
         _actor_id(actor),
-        f"registry-{kind}",
-        "screening",
+        _SCREENED[kind],
+        Subject.SCREENING,
         screening.pk,
         changes={
             "roster": roster.pk,
@@ -428,8 +437,8 @@ def load_roster(actor: User | None, name: str, force: str, path: Path) -> Roster
     )
     record(
         _actor_id(actor),
-        "registry-roster",
-        "roster",
+        Action.REGISTRY_ROSTER,
+        Subject.ROSTER,
         roster.pk,
         changes={"name": name, "force": force, "people": len(read.people)},
     )
@@ -482,8 +491,8 @@ def check_applicant(actor: User | None, applicant: dict[str, Any]) -> Screening:
     )
     record(
         _actor_id(actor),
-        "registry-check",
-        "screening",
+        Action.REGISTRY_CHECK,
+        Subject.SCREENING,
         screening.pk,
         changes={"candidates": len(found), "weaker": sum(1 for c in found if not c.likely)},
     )
@@ -507,7 +516,7 @@ _NAME_FIELDS = ("first_name", "middle_name", "last_name")
 def decide_candidate(actor: User, candidate: Candidate, *, same: bool, reason: str) -> Candidate:
     """Confirm (the same person) or reject (not the same person) a candidate, with a reason."""
     # Fetched again through need-to-know, and locked: two reviewers must not both decide it.
-    get_candidate_for_user(actor, candidate.pk, purpose="decide")
+    get_candidate_for_user(actor, candidate.pk, purpose=Action.DECIDE)
     locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
     if not reason.strip():
         raise ValidationError("give a reason")
@@ -517,11 +526,11 @@ def decide_candidate(actor: User, candidate: Candidate, *, same: bool, reason: s
     locked.decided_by, locked.decided_at = actor, timezone.now()
     locked.decision_reason = reason.strip()
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    action = "registry-confirm" if same else "registry-reject"
+    action = Action.REGISTRY_CONFIRM if same else Action.REGISTRY_REJECT
     record(
         actor.pk,
         action,
-        "registry-candidate",
+        Subject.REGISTRY_CANDIDATE,
         locked.pk,
         reason=locked.decision_reason,
         changes={"status": [Candidate.Status.PENDING.value, locked.status]},
@@ -542,7 +551,7 @@ def decide_candidate(actor: User, candidate: Candidate, *, same: bool, reason: s
         record(
             actor.pk,
             action,
-            "registry-candidate",
+            Subject.REGISTRY_CANDIDATE,
             twin.pk,
             reason=locked.decision_reason,
             changes={"status": [Candidate.Status.PENDING.value, twin.status], "with": locked.pk},

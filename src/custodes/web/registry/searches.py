@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from custodes.crypto import pseudonym
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.models import TrailEvent
 
 __all__ = ["PURPOSE", "SEARCH_ACTION", "SEARCH_SUBJECT", "Search", "search_terms", "searches_for"]
 
 PURPOSE = "registry-search"
-SEARCH_ACTION = "search"
-SEARCH_SUBJECT = "registry"
+SEARCH_ACTION = Action.SEARCH
+SEARCH_SUBJECT = Subject.REGISTRY
 
 
 def search_terms(text: str) -> list[str]:

@@ -37,6 +37,7 @@ from custodes.web.registry.forms import CheckForm, DecisionForm, SearchForm
 from custodes.web.registry.models import Candidate, Entry, ListImport, Roster, Screening
 from custodes.web.registry.searches import SEARCH_ACTION, SEARCH_SUBJECT, search_terms
 from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.refused import Refused
 
 __all__ = [
@@ -104,11 +105,11 @@ def _page(
 def _get_import_for_user(user: User, pk: int) -> ListImport:
     # Whoever may search the registry may see how its lists were read, rejected rows included.
     if not may_use_registry(user):
-        raise Refused("list-import", pk, "does not use the registry")
+        raise Refused(Subject.LIST_IMPORT, pk, "does not use the registry")
     try:
         return ListImport.objects.select_related("imported_by").get(pk=pk)
     except ListImport.DoesNotExist:
-        raise Refused("list-import", pk, "no such import") from None
+        raise Refused(Subject.LIST_IMPORT, pk, "no such import") from None
 
 
 def _found(form: SearchForm) -> QuerySet[Entry]:
@@ -166,7 +167,11 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     imported = _get_import_for_user(user, pk)
     record(
-        user.pk, "read", "list-import", imported.pk, changes={"rejected": len(imported.rejected)}
+        user.pk,
+        Action.READ,
+        Subject.LIST_IMPORT,
+        imported.pk,
+        changes={"rejected": len(imported.rejected)},
     )
     return _page(request, "registry/import.html", {"imported": imported})
 
@@ -179,7 +184,7 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_entry_for_user(user, pk)
     candidates = [c for c in candidates_for_user(user) if c.entry_id == entry.pk]
     shown = [c.pk for c in candidates]
-    record(user.pk, "read", "registry-entry", entry.pk, changes={"candidates": shown})
+    record(user.pk, Action.READ, Subject.REGISTRY_ENTRY, entry.pk, changes={"candidates": shown})
     context = {"entry": entry, "extra": sorted(entry.extra.items()), "candidates": candidates}
     return _page(request, "registry/entry.html", context)
 
@@ -248,8 +253,8 @@ def screening_queue(request: HttpRequest) -> HttpResponse:
     )
     record(
         user.pk,
-        "list",
-        "registry-queue",
+        Action.LIST,
+        Subject.REGISTRY_QUEUE,
         "",
         changes={
             "page": likely.number,
@@ -339,8 +344,8 @@ def _screening_page(
     # Who looked at matches about staff, and at which, is itself a record the trail keeps.
     record(
         user.pk,
-        "read",
-        "screening",
+        Action.READ,
+        Subject.SCREENING,
         screening.pk,
         changes={"candidates": [c.pk for c in candidates]},
     )
@@ -369,7 +374,7 @@ def candidate(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the reviewer to a candidate on its screening's page; 404 unless they may review it."""
     # Alerts name a candidate; its place to be reviewed is its screening, whose page records
     # the read, so the trail says here only that an alert was followed.
-    found = get_candidate_for_user(request_user(request), pk, purpose="follow-alert")
+    found = get_candidate_for_user(request_user(request), pk, purpose=Action.FOLLOW_ALERT)
     url = reverse("registry:screening", kwargs={"pk": found.screening_id})
     return redirect(f"{url}#candidate-{found.pk}")
 
@@ -409,7 +414,7 @@ def roster_list(request: HttpRequest) -> HttpResponse:
             size=Count("people", distinct=True), last_screened=Max("screenings__run_at")
         )
     )
-    record(user.pk, "list", "rosters", "", changes={"rosters": [r.pk for r in rosters]})
+    record(user.pk, Action.LIST, Subject.ROSTERS, "", changes={"rosters": [r.pk for r in rosters]})
     return _page(request, "registry/rosters.html", {"rosters": rosters}, personal=False)
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from custodes.errors import CustodesError
 from custodes.web.needtoknow.rls import insert_unread, row_security_binds
+from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.models import TrailEvent
 
 __all__ = [
@@ -74,14 +75,16 @@ def _head() -> tuple[int, str] | None:
 
 def record(
     actor_id: int | None,
-    action: str,
-    subject_type: str,
+    action: Action,
+    subject_type: Subject,
     subject_id: object,
     *,
     reason: str = "",
     changes: dict[str, Any] | None = None,
 ) -> TrailEvent:
     """Append one event to the trail inside the caller's transaction."""
+    # The closed set, at run time too: a kind of event nobody looks for is a lost event.
+    action, subject_type = Action(action), Subject(subject_type)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from custodes.web.trail.kinds import Action, Subject
+
 __all__ = ["TrailEvent"]
 
 
@@ -13,8 +15,8 @@ class TrailEvent(models.Model):
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True)  # a user id; null for the system itself
-    action = models.CharField(max_length=32)
-    subject_type = models.CharField(max_length=32)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    subject_type = models.CharField(max_length=32, choices=Subject.choices)
     subject_id = models.CharField(max_length=64)
     reason = models.TextField(blank=True, default="")
     changes = models.JSONField(default=dict, blank=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from custodes.web.trail.kinds import Action, Subject
+
 __all__ = ["Refused"]
 
 
@@ -17,7 +19,11 @@ class Refused(Http404):
     """
 
     def __init__(
-        self, subject_type: str, subject_id: object, why: str, purpose: str = "read"
+        self,
+        subject_type: Subject,
+        subject_id: object,
+        why: str,
+        purpose: Action = Action.READ,
     ) -> None:
         super().__init__(f"No such {subject_type}")
         self.subject_type = subject_type

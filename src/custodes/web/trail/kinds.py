@@ -1,0 +1,88 @@
+"""What the trail records: a closed set of actions and of the kinds of record they touch.
+
+Every event names one `Action` and one `Subject`; `record` refuses anything else, so a typo
+cannot start a new kind of event that nobody looks for, and whoever audits custodes' own users
+(`custodes trail export`, the oversight body) can read the whole vocabulary here.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+__all__ = ["Action", "Subject"]
+
+
+class Action(models.TextChoices):
+    """What someone (or custodes itself) did."""
+
+    # Reading, and being refused.
+    READ = "read", "Read a record"
+    PRINT = "print", "Printed a record"
+    LIST = "list", "Listed records (by id)"
+    SEARCH = "search", "Searched (terms only as keyed pseudonyms)"
+    PAGE = "page", "Opened a page that reads no record"
+    REFUSED = "refused", "Was refused a record or a page"
+    FOLLOW_ALERT = "follow-alert", "Followed an alert to its record"
+    DECRYPT_FAILED = "decrypt-failed", "Met a value that would not decrypt"
+    # Writing.
+    CREATE = "create", "Created a record"
+    UPDATE = "update", "Changed a record"
+    GRANT = "grant", "Gave access to a case"
+    BREAK_GLASS = "break-glass", "Broke the glass into a case"
+    # The access audit's runs and alerts.
+    IMPORT = "import", "Imported an audit run"
+    TRIAGE = "triage", "Opened an audit alert to triage it"
+    DISMISS = "dismiss", "Dismissed an audit alert"
+    ESCALATE = "escalate", "Escalated an audit alert"
+    OPEN_CASE = "open-case", "Opened a case from an audit alert"
+    # The registry.
+    REGISTRY_IMPORT = "registry-import", "Imported a published list"
+    REGISTRY_ROSTER = "registry-roster", "Held a roster"
+    REGISTRY_CHECK = "registry-check", "Checked an applicant"
+    REGISTRY_SCREEN = "registry-screen", "Screened a roster"
+    REGISTRY_NEW_LIST = "registry-new-list", "Screened held rosters against a new list"
+    DECIDE = "decide", "Opened a match to decide it"
+    REGISTRY_CONFIRM = "registry-confirm", "Confirmed a match"
+    REGISTRY_REJECT = "registry-reject", "Rejected a match"
+    SEARCHED_FOR = "searched-for", "Asked who searched for a name"
+    # Signing in.
+    SIGN_IN = "sign-in", "Signed in"
+    SIGN_IN_FAILED = "sign-in-failed", "Failed to sign in"
+    SIGN_IN_BLOCKED = "sign-in-blocked", "Was refused signing in during a lock-out"
+    SIGN_OUT = "sign-out", "Signed out"
+    LOCK_OUT = "lock-out", "Was locked out"
+    UNLOCK = "unlock", "Lifted a lock-out"
+    # Keys and the trail itself.
+    ROTATE_KEYS = "rotate-keys", "Re-encrypted under the newest key"
+    EXPORT = "export", "Exported the trail"
+
+
+class Subject(models.TextChoices):
+    """The kind of record an event is about (its id is the event's `subject_id`)."""
+
+    USER = "user", "A custodes account"
+    SIGN_IN_NAME = "sign-in-name", "A name tried at sign-in (keyed pseudonym)"
+    ADDRESS = "address", "A network address"
+    PAGE = "page", "A page (its path)"
+    HOME = "home", "The home page"
+    ACCOUNTS = "accounts", "The accounts page"
+    CASE = "case", "A case"
+    CASE_REFERENCE = "case-reference", "A case asked for by its reference"
+    CASE_PARTY = "case-party", "A victim, reporter or witness"
+    CASES = "cases", "The case list"
+    ALERT = "alert", "An alert"
+    ALERTS = "alerts", "The alert list"
+    AUDIT_RUN = "audit-run", "An imported audit run"
+    AUDIT_ALERT = "audit-alert", "An audit alert"
+    AUDIT_EVIDENCE = "audit-evidence", "An audit alert's evidence"
+    AUDIT_QUEUE = "audit-queue", "The audit alert queue"
+    REGISTRY = "registry", "The registry's search"
+    LIST_IMPORT = "list-import", "An imported list"
+    REGISTRY_ENTRY = "registry-entry", "A registry entry"
+    REGISTRY_CANDIDATE = "registry-candidate", "A possible match"
+    REGISTRY_QUEUE = "registry-queue", "The matches to review"
+    SCREENING = "screening", "A check or screen"
+    ROSTER = "roster", "A held roster"
+    ROSTERS = "rosters", "The held rosters"
+    FIELD_KEYS = "field-keys", "The field-encryption keys"
+    TRAIL = "trail", "The trail"
