@@ -19,7 +19,9 @@ from custodes.audit.outputs import (
     RunOutputError,
     RunOutputs,
     read_run_outputs,
+    refuse_marked,
     require_outputs,
+    row_label,
 )
 from custodes.audit.schema import arrow_schema
 
@@ -42,6 +44,8 @@ __all__ = [
     "load_catalogue",
     "read_extract_columns",
     "read_run_outputs",
+    "refuse_marked",
     "require_outputs",
+    "row_label",
     "verify_run",
 ]

@@ -36,7 +36,9 @@ __all__ = [
     "RunOutputError",
     "RunOutputs",
     "read_run_outputs",
+    "refuse_marked",
     "require_outputs",
+    "row_label",
 ]
 
 ALERTS_CSV, ALERTS_PARQUET = "alerts.csv", "alerts.parquet"
@@ -170,18 +172,23 @@ def _first(bad: Any) -> tuple[int, int] | None:
     return int(pc.index(bad, True).as_py()) + 1, int(count)
 
 
-def _row(row: int) -> str:
+def row_label(row: int) -> str:
+    """Return how a refusal names a row of a file: by its 1-based number."""
     return f"row {row}"
 
 
-def _check(
+def refuse_marked(
     path: Path,
     column: str,
     bad: Any,
     problem: Callable[[int], str],
-    where: Callable[[int], str] = _row,
+    where: Callable[[int], str] = row_label,
 ) -> None:
-    """Refuse the first row a mask marks, saying what is wrong with it and how many more."""
+    """Refuse (RunOutputError) the first row a mask marks, saying what is wrong and how many more.
+
+    `bad` is a boolean column (nulls count as false); `problem` says what is wrong with the
+    row at a 0-based index; `where` names a 1-based row in the message.
+    """
     found = _first(bad)
     if found is None:
         return
@@ -251,7 +258,7 @@ def _in_utc(path: Path, name: str, column: Any, where: Callable[[int], str]) -> 
     # Seconds as floats: exact enough to find a year out of range, and unable to overflow.
     ticks = pc.cast(pc.cast(column, pa.int64()), pa.float64(), safe=False)
     seconds = pc.divide(ticks, float(_PER_SECOND[column.type.unit]))
-    _check(
+    refuse_marked(
         path,
         name,
         pc.or_(pc.less(seconds, _EARLIEST), pc.greater(seconds, _LATEST)),
@@ -260,7 +267,7 @@ def _in_utc(path: Path, name: str, column: Any, where: Callable[[int], str]) -> 
     )
     if column.type.unit == "ns":
         cut = pc.cast(column, _UTC_MICROS, safe=False)
-        _check(
+        refuse_marked(
             path,
             name,
             pc.not_equal(pc.cast(cut, column.type), column),
@@ -288,17 +295,17 @@ def _check_alerts(path: Path, alerts: pa.Table) -> pa.Table:
     rank = pc.cast(rank, wide)
     ranks = rank.to_pylist()
     by_rank = _by_rank(alerts)
-    _check(
+    refuse_marked(
         path,
         "rank",
         pc.less(rank, pa.scalar(1, wide)),
         lambda i: f"rank {ranks[i]} is not a rank: ranks count from 1, the first to review",
     )
-    _once(path, "rank", ranks, _row)
+    _once(path, "rank", ranks, row_label)
     _once(path, "user_id", alerts.column("user_id").to_pylist(), by_rank)
     # A whole-number score past 2**53 rounds, as a float column would round it.
     score = pc.cast(alerts.column("score"), pa.float64(), safe=False)
-    _check(
+    refuse_marked(
         path,
         "score",
         pc.invert(pc.is_finite(score)),
@@ -308,7 +315,7 @@ def _check_alerts(path: Path, alerts: pa.Table) -> pa.Table:
     events = alerts.column("events")
     wide = pa.uint64() if pa.types.is_unsigned_integer(events.type) else pa.int64()
     events = pc.cast(events, wide)
-    _check(
+    refuse_marked(
         path,
         "events",
         pc.less(events, pa.scalar(1, wide)),
@@ -319,7 +326,7 @@ def _check_alerts(path: Path, alerts: pa.Table) -> pa.Table:
         at = alerts.column_names.index(name)
         alerts = alerts.set_column(at, name, _in_utc(path, name, alerts.column(at), by_rank))
     first, last = alerts.column("first_ts"), alerts.column("last_ts")
-    _check(
+    refuse_marked(
         path,
         "first_ts",
         pc.greater(first, last),
@@ -336,7 +343,7 @@ def _check_evidence(path: Path, evidence: pa.Table, alerted: list[str]) -> None:
     """Refuse a look-up of evidence about someone without an alert."""
     users = evidence.column("user_id")
     # Millions of rows: compared as whole columns, never row by row in Python.
-    _check(
+    refuse_marked(
         path,
         "user_id",
         pc.invert(pc.is_in(users, value_set=pa.array(alerted, users.type))),

@@ -32,7 +32,9 @@ from custodes.audit import (
     VerifiedRun,
     read_extract_columns,
     read_run_outputs,
+    refuse_marked,
     require_outputs,
+    row_label,
     verify_run,
 )
 from custodes.errors import CustodesError
@@ -85,35 +87,6 @@ def _fingerprint(copies: Path) -> str:
     return digest.hexdigest()
 
 
-def _first(bad: Any) -> tuple[int, int] | None:
-    """Return the 1-based row of a mask's first true value and how many it marks; None if none."""
-    bad = pc.fill_null(bad, False)
-    count = pc.sum(bad).as_py()
-    if not count:
-        return None
-    return int(pc.index(bad, True).as_py()) + 1, int(count)
-
-
-def _row(row: int) -> str:
-    return f"row {row}"
-
-
-def _check(
-    path: Path,
-    column: str,
-    bad: Any,
-    problem: Callable[[int], str],
-    where: Callable[[int], str] = _row,
-) -> None:
-    """Refuse the first row a mask marks, saying what is wrong with it and how many more."""
-    found = _first(bad)
-    if found is None:
-        return
-    row, count = found
-    more = f" (and {count - 1} more row{'s' if count != 2 else ''})" if count > 1 else ""
-    raise AuditImportError(f"{path}: column {column}, {where(row)}: {problem(row - 1)}{more}")
-
-
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     field = model._meta.get_field(name)
     if not isinstance(field, models.Field):
@@ -142,14 +115,14 @@ def _too_long(
     name: str,
     column: Any,
     most: int,
-    where: Callable[[int], str] = _row,
+    where: Callable[[int], str] = row_label,
 ) -> None:
     """Refuse the first text longer than the field it goes into keeps."""
     if pa.types.is_null(column.type):
         return
     # Characters, as PostgreSQL's varchar counts them; SQLite would keep the lot silently.
     lengths = pc.utf8_length(column)
-    _check(
+    refuse_marked(
         path,
         name,
         pc.greater(lengths, most),
@@ -170,7 +143,7 @@ def _check_alerts(path: Path, run: RunOutputs) -> None:
     alerts = run.alerts
     most = _most(AuditAlert, "rank")
     ranks, bad = _above(alerts.column("rank"), most)
-    _check(
+    refuse_marked(
         path,
         "rank",
         bad,
@@ -185,7 +158,7 @@ def _check_alerts(path: Path, run: RunOutputs) -> None:
     )
     most_events = _most(AuditAlert, "events")
     events, bad = _above(alerts.column("events"), most_events)
-    _check(
+    refuse_marked(
         path,
         "events",
         bad,
