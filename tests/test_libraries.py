@@ -49,6 +49,30 @@ LIBRARIES = {
     ],
     "custodes.audit.catalogue": ["Catalogue", "Signal", "load_catalogue"],
     "custodes.audit.evaluate": ["Evaluation", "evaluate_run"],
+    "custodes.caserules": [
+        "PROFILES",
+        "AcceleratedHearing",
+        "CaseRulesError",
+        "Category",
+        "FactsError",
+        "ListReport",
+        "MatterFacts",
+        "NotInForce",
+        "NotInProfile",
+        "OutcomeOption",
+        "Outcomes",
+        "Panel",
+        "ParamChange",
+        "Profile",
+        "Recording",
+        "Referral",
+        "Rule",
+        "RulesFileError",
+        "Severity",
+        "TimelinessAccount",
+        "WorkingDays",
+        "load_profile",
+    ],
     "custodes.lists": [
         "LIMITS",
         "LIST_TYPES",
@@ -109,8 +133,9 @@ def test_importing_every_library_module_loads_no_django() -> None:
     code = (
         "import importlib, pkgutil, sys\n"
         "import custodes.audit, custodes.synth, custodes.crypto, custodes.lists, custodes.linkage\n"
-        "import custodes.signing\n"
-        "for pkg in (custodes.audit, custodes.synth, custodes.lists, custodes.linkage):\n"
+        "import custodes.signing, custodes.caserules\n"
+        "for pkg in (custodes.audit, custodes.synth, custodes.lists, custodes.linkage,\n"
+        "            custodes.caserules):\n"
         "    for m in pkgutil.iter_modules(pkg.__path__):\n"
         "        importlib.import_module(f'{pkg.__name__}.{m.name}')\n"
         "print(sorted(n for n in sys.modules if n == 'django' or n.startswith('django.')))\n"

@@ -1,0 +1,53 @@
+"""Case rules: each jurisdiction's law on recording, referral, outcomes and lists, as data."""
+
+from __future__ import annotations
+
+from custodes.caserules.errors import (
+    CaseRulesError,
+    FactsError,
+    NotInForce,
+    NotInProfile,
+    RulesFileError,
+)
+from custodes.caserules.facts import MatterFacts
+from custodes.caserules.profile import (
+    PROFILES,
+    AcceleratedHearing,
+    ListReport,
+    OutcomeOption,
+    Outcomes,
+    Panel,
+    Profile,
+    Recording,
+    Referral,
+    Severity,
+    TimelinessAccount,
+    load_profile,
+)
+from custodes.caserules.rules import Category, ParamChange, Rule
+from custodes.caserules.workingdays import WorkingDays
+
+__all__ = [
+    "PROFILES",
+    "AcceleratedHearing",
+    "CaseRulesError",
+    "Category",
+    "FactsError",
+    "ListReport",
+    "MatterFacts",
+    "NotInForce",
+    "NotInProfile",
+    "OutcomeOption",
+    "Outcomes",
+    "Panel",
+    "ParamChange",
+    "Profile",
+    "Recording",
+    "Referral",
+    "Rule",
+    "RulesFileError",
+    "Severity",
+    "TimelinessAccount",
+    "WorkingDays",
+    "load_profile",
+]
