@@ -51,6 +51,9 @@ RULES: dict[str, tuple[str, ...]] = {
         r"\bprea\b",
         r"inappropriate\s+relationship",
         r"sexual\s+(contact|relationship|advances?|comments?)",
+        # Abuse of position for a sexual purpose, as England and Wales name it (custodes' own
+        # barred and advisory list reports).
+        r"for\s+a\s+sexual\s+purpose",
         # Never a bare "sexual": the CCRB's "Offensive Language: Sexual orientation" is not.
     ),
     "domestic abuse": (

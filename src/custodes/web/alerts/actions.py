@@ -277,6 +277,13 @@ def open_case_from_audit_alert(actor: User, alert: AuditAlert, reason: str) -> C
             # (the force's charts) though most force staff have no custodes account.
             subject_force=locked.force,
             subject_force_user_id=locked.force_user_id,
+            # Intelligence until assessed, from the alert it was opened on.
+            kind=Case.Kind.INTELLIGENCE,
+            source=Case.Source.AUDIT_ALERT,
+            source_record_type="audit-alert",
+            source_record_id=str(locked.pk),
+            came_to_attention=timezone.localdate(),
+            arose_on=min(timezone.localdate(locked.first_ts), timezone.localdate()),
         )
         locked.case = case
         opened.append(case)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from custodes.crypto import DecryptionError
 from custodes.web.accounts.models import User
-from custodes.web.cases.access import decide
+from custodes.web.cases.access import decide, require_writer
 from custodes.web.cases.models import Case, CaseParty
 from custodes.web.encryption import open_value, seal
 from custodes.web.trail.chain import record
@@ -51,8 +51,9 @@ def _require_sight(actor: User, case: Case) -> None:
 def add_party(
     actor: User, case: Case, role: CaseParty.Role | str, name: str, contact: str = ""
 ) -> CaseParty:
-    """Add a victim, reporter or witness to a case, their identity encrypted for their row."""
-    _require_sight(actor, case)
+    """Add a victim, reporter, witness or complainant to a case, their identity encrypted for
+    their row; the oversight body, reading a referred matter, adds none."""
+    require_writer(actor, case)
     try:
         role = CaseParty.Role(role)
     except ValueError:

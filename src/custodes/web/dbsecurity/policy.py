@@ -33,7 +33,15 @@ from psycopg import sql
 
 from custodes.web.accounts.access import TRAIL_ROLES
 from custodes.web.alerts.access import ALERT_KINDS, ALERT_ROLES
-from custodes.web.cases.actions import CASE_ROLES, GRANTING_ROLES
+from custodes.web.cases.access import (
+    AUTHORITY_ROLES,
+    CASE_ROLES,
+    GRANTING_ROLES,
+    INVESTIGATOR_STEPS,
+    MATTER_ROLES,
+    OVERSIGHT_ROLES,
+    STEP_ROLES,
+)
 
 __all__ = [
     "FUNCTIONS",
@@ -58,8 +66,10 @@ DEFINER = "STABLE SECURITY DEFINER SET search_path = pg_catalog, {schema}, pg_te
 class Function:
     """One SQL function: its name, arguments, result, language and body.
 
-    The body may name the role sets as {case_roles}, {granting}, {alert_roles} and
-    {trail_roles}, and the alert kinds' rule as {kind_roles}; they go in as SQL literals.
+    The body may name the role sets as {case_roles}, {granting}, {alert_roles},
+    {trail_roles}, {matter_roles}, {authority_roles} and {oversight_roles}, the alert kinds'
+    rule as {kind_roles}, and the case steps' as {step_roles} and {investigator_steps}; they
+    go in as SQL literals.
     """
 
     name: str
@@ -271,6 +281,31 @@ _FORCE_CHARTS = [
 """,
     ),
     _f(
+        "custodes_force_managers",
+        "p_staff text",
+        "SETOF text",
+        "sql",
+        """
+    -- Charts.under_management: everyone above the member of staff p_staff, in every
+    -- run that lists them (reg 15(3): nobody who works under the subject's management
+    -- investigates them). A manager not on the run's staff ends a chain; UNION ends a
+    -- cycle.
+    WITH RECURSIVE above(run_id, user_id) AS (
+        SELECT m.run_id, m.user_id FROM alerts_forcestaff AS s
+        JOIN alerts_forcestaff AS m
+          ON m.run_id = s.run_id AND m.user_id = s.line_manager_id
+        WHERE s.user_id = p_staff
+        UNION
+        SELECT m.run_id, m.user_id FROM above
+        JOIN alerts_forcestaff AS s
+          ON s.run_id = above.run_id AND s.user_id = above.user_id
+        JOIN alerts_forcestaff AS m
+          ON m.run_id = s.run_id AND m.user_id = s.line_manager_id
+    )
+    SELECT DISTINCT user_id FROM above WHERE user_id <> p_staff
+""",
+    ),
+    _f(
         "custodes_audit_subject_conflict",
         "p_viewer bigint, p_subject text",
         "boolean",
@@ -292,14 +327,17 @@ _FORCE_CHARTS = [
         "SETOF uuid",
         "sql",
         """
-    -- The cases opened from audit alerts whose subject is too close to the viewer:
-    -- custodes_audit_subject_conflict for every case at once, each set worked out
-    -- once.
-    SELECT c.id FROM cases_case AS c
-    JOIN (SELECT h AS staff FROM custodes_audit_hidden_ids(p_viewer) AS h
-          UNION
-          SELECT x.c_user FROM custodes_audit_conflicts(p_viewer) AS x) AS near
-      ON near.staff = c.subject_force_user_id
+    -- The cases with a subject known by force user id who is too close to the viewer
+    -- (the one it was opened about, or any other): custodes_audit_subject_conflict for
+    -- every case and subject at once, each set worked out once.
+    WITH near AS (
+        SELECT h AS staff FROM custodes_audit_hidden_ids(p_viewer) AS h
+        UNION
+        SELECT x.c_user FROM custodes_audit_conflicts(p_viewer) AS x
+    )
+    SELECT c.id FROM cases_case AS c JOIN near ON near.staff = c.subject_force_user_id
+    UNION
+    SELECT s.case_id FROM cases_casesubject AS s JOIN near ON near.staff = s.force_user_id
 """,
     ),
     _f(
@@ -308,15 +346,86 @@ _FORCE_CHARTS = [
         "boolean",
         "sql",
         """
-    -- cases.access.subject_conflict for one case: the viewer is its subject, in its
-    -- subject's chain either way or unit, in custodes' chart or (for a case opened
-    -- from an audit alert) in an audited force's. False for no such case.
+    -- cases.access.case_conflict for one case: the viewer is one of its subjects, or
+    -- in a subject's chain either way or unit, in custodes' chart or (for a subject
+    -- known by force user id) in an audited force's. False for no such case.
     SELECT coalesce((
         SELECT custodes_conflict(p_viewer, c.subject_id)
             OR custodes_holds_staff_id(p_viewer, c.subject_force_user_id)
             OR custodes_audit_subject_conflict(p_viewer, c.subject_force_user_id)
         FROM cases_case AS c WHERE c.id = p_case
     ), false)
+    OR EXISTS (
+        SELECT 1 FROM cases_casesubject AS s
+        WHERE s.case_id = p_case
+          AND (custodes_conflict(p_viewer, s.user_id)
+               OR custodes_holds_staff_id(p_viewer, s.force_user_id)
+               OR custodes_audit_subject_conflict(p_viewer, s.force_user_id))
+    )
+""",
+    ),
+]
+
+# ---------------------------------------------------------------------------------------------
+# A case's subjects beyond the one it was opened about (cases_casesubject), and the matters the
+# oversight body reads because they were referred to it.
+
+_CASE_SUBJECTS = [
+    _f(
+        "custodes_is_case_subject",
+        "p_viewer bigint, p_case uuid",
+        "boolean",
+        "sql",
+        """
+    -- cases.access.is_subject over the case's subjects: by account, or by any account
+    -- holding a subject's force user id.
+    SELECT EXISTS (
+        SELECT 1 FROM cases_casesubject AS s
+        WHERE s.case_id = p_case
+          AND (s.user_id = p_viewer OR custodes_holds_staff_id(p_viewer, s.force_user_id))
+    )
+""",
+    ),
+    _f(
+        "custodes_case_subjects_conflict",
+        "p_viewer bigint, p_case uuid",
+        "boolean",
+        "sql",
+        """
+    -- A subject of the case too close to the viewer in custodes' own chart.
+    SELECT EXISTS (
+        SELECT 1 FROM cases_casesubject AS s
+        WHERE s.case_id = p_case AND custodes_conflict(p_viewer, s.user_id)
+    )
+""",
+    ),
+    _f(
+        "custodes_case_subjects_force_conflict",
+        "p_viewer bigint, p_case uuid",
+        "boolean",
+        "sql",
+        """
+    -- A subject of the case, by force user id, too close to the viewer in custodes'
+    -- chart or an audited force's: for one case, each set worked out once.
+    SELECT EXISTS (
+        SELECT 1 FROM cases_casesubject AS s
+        WHERE s.case_id = p_case AND s.force_user_id IN (
+            SELECT h FROM custodes_audit_hidden_ids(p_viewer) AS h
+            UNION
+            SELECT x.c_user FROM custodes_audit_conflicts(p_viewer) AS x
+        )
+    )
+""",
+    ),
+    _f(
+        "custodes_oversees",
+        "p_viewer bigint, p_case uuid",
+        "boolean",
+        "sql",
+        """
+    -- The oversight body reads a matter once it has been referred to it.
+    SELECT custodes_has_role(p_viewer, {oversight_roles}::text[])
+        AND EXISTS (SELECT 1 FROM cases_case WHERE id = p_case AND referred_at IS NOT NULL)
 """,
     ),
 ]
@@ -336,11 +445,13 @@ _CASES = [
 DECLARE
     kinds text[];
 BEGIN
-    -- cases.access.decide, step by step, with the subject's conflict in the force's
+    -- cases.access.decide, step by step, with the subjects' conflicts in the force's
     -- charts worked out by the caller (p_force_conflict), once per statement where a
-    -- policy asks. p_extra_kind counts an access row being inserted.
+    -- policy asks. p_extra_kind counts an access row being inserted. The case's other
+    -- subjects (cases_casesubject) count as its first one does.
     IF p_viewer IS NULL OR p_case IS NULL OR p_viewer IS NOT DISTINCT FROM p_subject
        OR custodes_holds_staff_id(p_viewer, p_subject_staff)
+       OR custodes_is_case_subject(p_viewer, p_case)
        OR NOT EXISTS (SELECT 1 FROM accounts_user WHERE id = p_viewer AND is_active)
     THEN
         RETURN false;
@@ -355,10 +466,16 @@ BEGIN
     IF p_sealed THEN
         RETURN 'named' = ANY (kinds);
     END IF;
-    IF custodes_conflict(p_viewer, p_subject) OR coalesce(p_force_conflict, false) THEN
+    IF custodes_conflict(p_viewer, p_subject) OR coalesce(p_force_conflict, false)
+       OR custodes_case_subjects_conflict(p_viewer, p_case)
+    THEN
         RETURN kinds && ARRAY['grant', 'break-glass'];
     END IF;
-    RETURN kinds && ARRAY['member', 'grant', 'break-glass'];
+    IF kinds && ARRAY['member', 'grant', 'break-glass'] THEN
+        RETURN true;
+    END IF;
+    -- The oversight body reads the matters referred to it (and writes none of them).
+    RETURN custodes_oversees(p_viewer, p_case);
 END
 """,
     ),
@@ -371,7 +488,9 @@ END
         """
     SELECT custodes_may_see_given(
         p_viewer, p_case, p_subject, p_subject_staff, p_sealed,
-        custodes_audit_subject_conflict(p_viewer, p_subject_staff), p_extra_kind
+        custodes_audit_subject_conflict(p_viewer, p_subject_staff)
+            OR custodes_case_subjects_force_conflict(p_viewer, p_case),
+        p_extra_kind
     )
 """,
     ),
@@ -452,6 +571,8 @@ BEGIN
     IF (v_subject IS NOT NULL AND v_subject IN (p_user, p_actor))
        OR custodes_holds_staff_id(p_user, v_staff)
        OR custodes_holds_staff_id(p_actor, v_staff)
+       OR custodes_is_case_subject(p_user, p_case)
+       OR custodes_is_case_subject(p_actor, p_case)
     THEN
         RETURN false;
     END IF;
@@ -479,7 +600,8 @@ END
         "boolean",
         "sql",
         """
-    SELECT custodes_has_role(p_actor, {case_roles}::text[])
+    -- Those who open cases, and the intake handlers who take matters in.
+    SELECT custodes_has_role(p_actor, {matter_roles}::text[])
         AND NOT custodes_conflict(p_actor, p_subject)
         AND NOT custodes_audit_subject_conflict(p_actor, p_subject_staff)
 """,
@@ -499,6 +621,91 @@ END
       AND NOT custodes_holds_staff_id(custodes_current_user(), c.subject_force_user_id)
       AND NOT custodes_case_subject_conflict(custodes_current_user(), c.id)
       AND custodes_has_role(custodes_current_user(), {case_roles}::text[])
+""",
+    ),
+]
+
+# ---------------------------------------------------------------------------------------------
+# A case's parts and its path (cases.access.require_writer, may_take_step): written only by
+# those who may work on the case, each step only by the role that takes it.
+
+# The policies on a case's parts call only these functions (and custodes_current_user), never
+# an earlier migration's directly: taking an earlier migration back (as its tests do) drops its
+# functions, which a policy naming them would forbid.
+_CASE_PARTS = [
+    _f(
+        "custodes_conflicted_cases",
+        "p_viewer bigint",
+        "SETOF uuid",
+        "sql",
+        """
+    -- custodes_force_conflicted_cases, under the name the parts' policies call.
+    SELECT f FROM custodes_force_conflicted_cases(p_viewer) AS f
+""",
+    ),
+    _f(
+        "custodes_may_see_part",
+        "p_case uuid, p_viewer bigint, p_force_conflict boolean",
+        "boolean",
+        "sql",
+        """
+    -- A case's part is seen by whoever sees the case.
+    SELECT custodes_may_see_case_given(p_case, p_viewer, p_force_conflict)
+""",
+    ),
+    _f(
+        "custodes_may_name_subject",
+        "p_viewer bigint, p_user bigint, p_staff text",
+        "boolean",
+        "sql",
+        """
+    -- Nobody names as a subject themselves or anyone too close to them, in custodes'
+    -- chart or an audited force's (as nobody opens a case about them).
+    SELECT NOT custodes_conflict(p_viewer, p_user)
+        AND NOT custodes_holds_staff_id(p_viewer, p_staff)
+        AND NOT custodes_audit_subject_conflict(p_viewer, p_staff)
+""",
+    ),
+    _f(
+        "custodes_holds_case_access",
+        "p_case uuid, p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    -- The viewer has a live access row of their own on the case: whoever sees it
+    -- without one sees it only because it was referred to the oversight body.
+    SELECT EXISTS (
+        SELECT 1 FROM cases_caseaccess
+        WHERE case_id = p_case AND user_id = p_viewer
+          AND (expires_at IS NULL OR expires_at > statement_timestamp())
+    )
+""",
+    ),
+    _f(
+        "custodes_may_write_case_given",
+        "p_case uuid, p_viewer bigint, p_force_conflict boolean",
+        "boolean",
+        "sql",
+        """
+    -- cases.access.require_writer: sees the case through an access row of their own,
+    -- not only because it was referred to the oversight body.
+    SELECT custodes_may_see_case_given(p_case, p_viewer, p_force_conflict)
+        AND custodes_holds_case_access(p_case, p_viewer)
+""",
+    ),
+    _f(
+        "custodes_may_take_step",
+        "p_case uuid, p_viewer bigint, p_step text",
+        "boolean",
+        "sql",
+        """
+    -- cases.access.STEP_ROLES: the role that takes each step; the investigator's steps
+    -- only by the case's appointed investigator.
+    SELECT CASE p_step {step_roles} ELSE false END
+        AND (p_step <> ALL ({investigator_steps}::text[])
+             OR EXISTS (
+                 SELECT 1 FROM cases_case WHERE id = p_case AND investigator_id = p_viewer
+             ))
 """,
     ),
 ]
@@ -591,7 +798,16 @@ _TRAIL = [
 ]
 
 # In an order each can be made from nothing: a SQL function's body is checked when it is.
-FUNCTIONS: tuple[Function, ...] = (*_WHO, *_OWN_CHART, *_FORCE_CHARTS, *_CASES, *_ALERTS, *_TRAIL)
+FUNCTIONS: tuple[Function, ...] = (
+    *_WHO,
+    *_OWN_CHART,
+    *_FORCE_CHARTS,
+    *_CASE_SUBJECTS,
+    *_CASES,
+    *_CASE_PARTS,
+    *_ALERTS,
+    *_TRAIL,
+)
 
 # Functions earlier migrations made that nothing calls any more, to drop.
 RETIRED: tuple[str, ...] = ()
@@ -614,6 +830,17 @@ _GIVE = f"custodes_may_give_access(case_id, user_id, kind, expires_at, {_ME})"
 _SEE_PARTY = (
     f"custodes_may_see_case_given(case_id, {_ME}, {_FORCE_CONFLICT.format(case='case_id')})"
 )
+# The row's own values, as _SEE_CASE decides them (a changed subject counts as changed).
+_WRITE_CASE = f"{_SEE_CASE} AND custodes_holds_case_access(id, {_ME})"
+# A case's parts (subjects, allegations, decisions, requirements, list reports, parties): seen
+# by whoever sees the case, written by whoever may work on it; each through _CASE_PARTS only.
+_PART_CONFLICT = f"(case_id IN (SELECT f FROM custodes_conflicted_cases({_ME}) AS f))"
+_SEE_PART = f"custodes_may_see_part(case_id, {_ME}, {_PART_CONFLICT})"
+_WRITE_PART = f"custodes_may_write_case_given(case_id, {_ME}, {_PART_CONFLICT})"
+# Naming a subject: never oneself nor anyone too close, as opening a case about them.
+_NOT_TOO_CLOSE = f"custodes_may_name_subject({_ME}, user_id, force_user_id)"
+# Who may take the step that writes the row (cases.access.STEP_ROLES).
+_TAKES = f"custodes_may_take_step(case_id, {_ME}, '{{step}}')"
 # An alert about a case (break-glass) is hidden from whoever is too close to its subject too.
 _SEE_ALERT = (
     f"custodes_may_see_alert_kind(kind, about_user_id, {_ME})"
@@ -644,8 +871,9 @@ POLICIES: tuple[Policy, ...] = (
         f"opened_by_id = {_ME}"
         f" AND custodes_may_open_case({_ME}, subject_id, subject_force_user_id)",
     ),
-    Policy("cases_case", "custodes_update", "UPDATE", _SEE_CASE, _SEE_CASE),
-    Policy("cases_case", "custodes_delete", "DELETE", _SEE_CASE),
+    # The oversight body reads referred matters; it changes none.
+    Policy("cases_case", "custodes_update", "UPDATE", _WRITE_CASE, _WRITE_CASE),
+    Policy("cases_case", "custodes_delete", "DELETE", _WRITE_CASE),
     # An access row is written in the actor's own name, and only as the actor could give it.
     Policy("cases_caseaccess", "custodes_select", "SELECT", _SEE_ACCESS),
     Policy(
@@ -659,7 +887,65 @@ POLICIES: tuple[Policy, ...] = (
         f"granted_by_id = {_ME} AND user_id <> {_ME} AND {_GIVE}",
     ),
     Policy("cases_caseaccess", "custodes_delete", "DELETE", f"user_id <> {_ME} AND {_GIVE}"),
-    Policy("cases_caseparty", "custodes_all", "ALL", _SEE_PARTY, _SEE_PARTY),
+    # Parties are seen by whoever sees the case, and added or changed only by whoever may work
+    # on it (the oversight body reads them); nobody removes one (RIGHTS).
+    Policy("cases_caseparty", "custodes_all", "ALL", _SEE_PARTY, _WRITE_PART),
+    # Subjects are named by those who take matters in, never about themselves or anyone
+    # too close to them; their place on the path is changed by whoever may work on the case.
+    Policy("cases_casesubject", "custodes_select", "SELECT", _SEE_PART),
+    Policy(
+        "cases_casesubject",
+        "custodes_insert",
+        "INSERT",
+        None,
+        f"added_by_id = {_ME} AND {_TAKES.format(step='subject')} AND {_WRITE_PART}"
+        f" AND {_NOT_TOO_CLOSE}",
+    ),
+    Policy(
+        "cases_casesubject",
+        "custodes_update",
+        "UPDATE",
+        _WRITE_PART,
+        f"{_WRITE_PART} AND {_NOT_TOO_CLOSE}",
+    ),
+    Policy("cases_allegation", "custodes_select", "SELECT", _SEE_PART),
+    Policy(
+        "cases_allegation",
+        "custodes_insert",
+        "INSERT",
+        None,
+        f"added_by_id = {_ME} AND {_TAKES.format(step='allegation')} AND {_WRITE_PART}",
+    ),
+    # The timeline: each step in its taker's own name, by the role that takes it; never
+    # changed or removed.
+    Policy("cases_decision", "custodes_select", "SELECT", _SEE_PART),
+    Policy(
+        "cases_decision",
+        "custodes_insert",
+        "INSERT",
+        None,
+        f"decided_by_id = {_ME} AND {_WRITE_PART} AND custodes_may_take_step(case_id, {_ME}, step)",
+    ),
+    # What the law requires is opened and met by the steps, whoever takes them.
+    Policy("cases_requirement", "custodes_select", "SELECT", _SEE_PART),
+    Policy("cases_requirement", "custodes_insert", "INSERT", None, _WRITE_PART),
+    Policy("cases_requirement", "custodes_update", "UPDATE", _WRITE_PART, _WRITE_PART),
+    # List reports are the appropriate authority's.
+    Policy("cases_listreport", "custodes_select", "SELECT", _SEE_PART),
+    Policy(
+        "cases_listreport",
+        "custodes_insert",
+        "INSERT",
+        None,
+        f"produced_by_id = {_ME} AND {_TAKES.format(step='list-report')} AND {_WRITE_PART}",
+    ),
+    Policy(
+        "cases_listreport",
+        "custodes_update",
+        "UPDATE",
+        _WRITE_PART,
+        f"{_TAKES.format(step='list-report')} AND {_WRITE_PART}",
+    ),
     # Anyone may raise an alert (refusing could only hide one); only its readers change it.
     Policy("alerts_alert", "custodes_select", "SELECT", _SEE_ALERT),
     Policy("alerts_alert", "custodes_insert", "INSERT", None, "true"),
@@ -693,6 +979,14 @@ FULL_RIGHTS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 TRIAGE_COLUMNS = ("status", "triage_reason", "triaged_by_id", "triaged_at", "case_id")
 RIGHTS: dict[str, tuple[str, ...]] = {
     "trail_trailevent": ("SELECT", "INSERT"),
+    # A case's timeline is appended to, never changed; what is required and the list
+    # reports are met, sent and withdrawn, never removed; subjects and allegations stay.
+    "cases_decision": ("SELECT", "INSERT"),
+    "cases_requirement": ("SELECT", "INSERT", "UPDATE"),
+    "cases_listreport": ("SELECT", "INSERT", "UPDATE"),
+    "cases_casesubject": ("SELECT", "INSERT", "UPDATE"),
+    "cases_allegation": ("SELECT", "INSERT"),
+    "cases_caseparty": ("SELECT", "INSERT", "UPDATE"),
     "django_migrations": ("SELECT",),
     "alerts_auditrun": ("SELECT",),
     "alerts_forcestaff": ("SELECT",),
@@ -719,13 +1013,32 @@ def _kind_roles() -> sql.Composed:
     )
 
 
+def _step_roles() -> sql.Composed:
+    """Return `WHEN step THEN custodes_has_role(...)` for each case step and its roles."""
+    return sql.SQL(" ").join(
+        sql.SQL("WHEN {} THEN custodes_has_role(p_viewer, {}::text[])").format(
+            sql.Literal(str(step)), sql.Literal(sorted(str(r) for r in roles))
+        )
+        for step, roles in sorted(STEP_ROLES.items())
+    )
+
+
+def _roles(roles: frozenset[Any]) -> sql.Literal:
+    return sql.Literal(sorted(str(r) for r in roles))
+
+
 def _literals() -> dict[str, sql.Composable]:
     return {
-        "case_roles": sql.Literal(sorted(str(r) for r in CASE_ROLES)),
-        "granting": sql.Literal(sorted(str(r) for r in GRANTING_ROLES)),
-        "alert_roles": sql.Literal(sorted(str(r) for r in ALERT_ROLES)),
-        "trail_roles": sql.Literal(sorted(str(r) for r in TRAIL_ROLES)),
+        "case_roles": _roles(CASE_ROLES),
+        "granting": _roles(GRANTING_ROLES),
+        "alert_roles": _roles(frozenset(ALERT_ROLES)),
+        "trail_roles": _roles(TRAIL_ROLES),
+        "matter_roles": _roles(MATTER_ROLES),
+        "authority_roles": _roles(AUTHORITY_ROLES),
+        "oversight_roles": _roles(OVERSIGHT_ROLES),
+        "investigator_steps": _roles(INVESTIGATOR_STEPS),
         "kind_roles": _kind_roles(),
+        "step_roles": _step_roles(),
     }
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Protocol
 
 from django.contrib.auth import get_user_model
 
 from custodes.web.needtoknow.models import ForceStaff
-from custodes.web.needtoknow.rls import force_staff_conflicts
+from custodes.web.needtoknow.rls import force_staff_conflicts, force_staff_managers
 from custodes.web.needtoknow.rule import Conflict, OrgChart, conflict, conflicts
 
 __all__ = ["Charts", "Viewer", "org_chart"]
@@ -114,6 +115,59 @@ class Charts:
             return found
         in_force = self.subject_conflict(viewer, subject_force_user_id)
         return in_force if found is None or in_force is Conflict.SELF else found
+
+    def subjects_conflict(
+        self, viewer: Viewer, subjects: Iterable[tuple[int | None, str | None]]
+    ) -> Conflict | None:
+        """Return the closest tie between `viewer` and any of a record's subjects, or None.
+
+        Each subject is (account id, force user id), either may be None; a record about
+        several members of staff is kept from whoever is too close to any one of them.
+        """
+        closest: Conflict | None = None
+        for subject_id, subject_force_user_id in subjects:
+            found = self.case_conflict(viewer, subject_id, subject_force_user_id)
+            if _RANK[found] > _RANK[closest]:
+                closest = found
+        return closest
+
+    def under_management(
+        self, staff: Viewer, manager_id: int | None, manager_force_user_id: str | None
+    ) -> bool:
+        """Say whether `staff` works, directly or indirectly, under the manager's management.
+
+        In custodes' own chart (by account, or any account holding the manager's force user
+        id) and in every imported run that lists them both, so one run's chart is enough.
+        """
+        managers = set() if manager_id is None else {manager_id}
+        if manager_force_user_id is not None:
+            managers.update(self._accounts.get(manager_force_user_id, ()))
+        if managers & self.users.above(staff.pk):
+            return True
+        own = staff.force_user_id
+        if not own or manager_force_user_id is None:
+            return False
+        return manager_force_user_id in self._force_managers(own)
+
+    def _force_managers(self, own: str) -> set[str]:
+        """Return everyone above the force's member of staff `own`, in any imported run."""
+        shown = force_staff_managers(own)
+        if shown is not None:
+            return set(shown)
+        found: set[str] = set()
+        runs = ForceStaff.objects.filter(user_id=own).values_list("run_id", flat=True)
+        for run_id in runs.distinct():
+            managers = dict(
+                ForceStaff.objects.filter(run_id=run_id).values_list("user_id", "line_manager_id")
+            )
+            current = managers.get(own) or None
+            # A manager who is not on the run's staff ends a chain, as in `_run_conflicts`.
+            while current is not None and current in managers and current not in found:
+                if current == own:
+                    break
+                found.add(current)
+                current = managers.get(current) or None
+        return found
 
 
 def _run_conflicts(run_id: int, own: str) -> list[tuple[str, Conflict]]:

@@ -15,7 +15,12 @@ from django.db.models.sql import InsertQuery
 
 from custodes.web.needtoknow.models import ForceStaff
 
-__all__ = ["force_staff_conflicts", "insert_unread", "row_security_binds"]
+__all__ = [
+    "force_staff_conflicts",
+    "force_staff_managers",
+    "insert_unread",
+    "row_security_binds",
+]
 
 
 def row_security_binds(table: str | type[models.Model], using: str | None = None) -> bool:
@@ -48,6 +53,17 @@ def force_staff_conflicts(viewer_id: int) -> list[tuple[str, str]] | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT c_user, c_kind FROM custodes_audit_conflicts(%s)", [viewer_id])
         return [(str(user_id), str(kind)) for user_id, kind in cursor.fetchall()]
+
+
+def force_staff_managers(force_user_id: str) -> list[str] | None:
+    """Return everyone above a force's member of staff in any imported run, where row-level
+    security hides the charts (`custodes_force_managers`); None where it does not bind."""
+    if not row_security_binds(ForceStaff):
+        return None
+    connection = connections[router.db_for_read(ForceStaff)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT m FROM custodes_force_managers(%s) AS m", [force_user_id])
+        return [str(manager) for (manager,) in cursor.fetchall()]
 
 
 def insert_unread(obj: models.Model) -> None:

@@ -303,7 +303,7 @@ def _screen(
     people = {p.person_ref: p for p in roster.people.all()}
     started = time.perf_counter()
     with registry_matcher() as matcher:
-        entries = 0 if matcher is None else Entry.objects.count()
+        entries = 0 if matcher is None else Entry.objects.filter(withdrawn_at__isnull=True).count()
         found = (
             pa.table({"person_ref": [], "entry_id": []})
             if matcher is None or not people
@@ -463,7 +463,7 @@ def check_applicant(actor: User | None, applicant: dict[str, Any]) -> Screening:
     table = people_table([person])  # refuses a malformed applicant, naming the field
     started = time.perf_counter()
     with registry_matcher() as matcher:
-        entries = 0 if matcher is None else Entry.objects.count()
+        entries = 0 if matcher is None else Entry.objects.filter(withdrawn_at__isnull=True).count()
         found = [] if matcher is None else matcher.check(table)
     screening = Screening.objects.create(
         kind=Screening.Kind.CHECK,

@@ -93,8 +93,12 @@ def forget_matcher() -> None:
 def registry_matcher() -> Iterator[Matcher | None]:
     """Hold the matcher over the whole registry (None if it is empty) for one piece of work."""
     global _cached
-    entries = Entry.objects.prefetch_related("services").order_by("pk")
-    # The registry changes only by import, which adds entries or moves their last change on.
+    # A withdrawn entry is off the list: no check or screen finds it.
+    entries = (
+        Entry.objects.filter(withdrawn_at__isnull=True).prefetch_related("services").order_by("pk")
+    )
+    # The registry changes only by import (custodes' own reports among them), which adds entries
+    # or moves their last change on; a withdrawal moves it on too.
     totals = entries.aggregate(n=Count("pk"), changed=Max("last_change_id"), last=Max("pk"))
     version = (totals["n"], totals["changed"] or 0, totals["last"] or 0)
     # One DuckDB connection serves every check, and it is not for two threads at once.

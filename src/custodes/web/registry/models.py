@@ -22,6 +22,7 @@ class ListImport(models.Model):
         VIRGINIA = "virginia", "Virginia DCJS decertifications"
         CCRB = "ccrb", "NYPD CCRB left under investigation"
         GENERIC = "generic", "Generic list (CSV)"
+        CUSTODES = "custodes", "custodes' own barred and advisory list reports"
 
     source = models.CharField(max_length=16, choices=Source.choices)
     file_name = models.CharField(max_length=255)
@@ -69,6 +70,9 @@ class Entry(models.Model):
     content = models.CharField(max_length=64)
     first_import = models.ForeignKey(ListImport, on_delete=models.PROTECT, related_name="+")
     last_change = models.ForeignKey(ListImport, on_delete=models.PROTECT, related_name="+")
+    # Taken off the list (an advisory entry removed, a dismissal overturned on appeal): kept,
+    # with the matches already found against it, but no check or screen finds it again.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
