@@ -39,6 +39,7 @@ WEB_LAYERS: list[tuple[str, ...]] = [
         "custodes.web.commands",
         "custodes.web.trail_export",
         "custodes.web.alerts_cli",
+        "custodes.web.cases_cli",
         "custodes.web.keys_cli",
         "custodes.web.registry_cli",
         "custodes.web.trail_cli",

@@ -9,11 +9,16 @@ import pytest
 
 LIBRARIES = {
     "custodes.synth": [
+        "Caseload",
         "DECOY_PATTERNS",
+        "Failure",
         "MISCONDUCT_PATTERNS",
+        "Matter",
+        "Step",
         "SynthConfig",
         "SynthResult",
         "generate",
+        "generate_caseload",
     ],
     "custodes.audit": [
         "ALERTS_CSV",
@@ -55,6 +60,9 @@ LIBRARIES = {
         "CaseRulesError",
         "Category",
         "FactsError",
+        "HistoryError",
+        "HistoryMapping",
+        "HistoryProblem",
         "ListReport",
         "MatterFacts",
         "NotInForce",
@@ -71,7 +79,10 @@ LIBRARIES = {
         "Severity",
         "TimelinessAccount",
         "WorkingDays",
+        "check_history",
+        "history_mapping",
         "load_profile",
+        "write_history",
     ],
     "custodes.lists": [
         "LIMITS",

@@ -39,6 +39,7 @@ DEMO_AUDIT_KEY = "audit-signing.key"
 
 def _register_web() -> None:
     from custodes.web.alerts_cli import alerts_app
+    from custodes.web.cases_cli import cases_app
     from custodes.web.commands import users_app, web_app
     from custodes.web.keys_cli import keys_app
     from custodes.web.registry_cli import registry_app
@@ -50,6 +51,7 @@ def _register_web() -> None:
     app.add_typer(trail_app, name="trail")
     app.add_typer(alerts_app, name="alerts")
     app.add_typer(registry_app, name="registry")
+    app.add_typer(cases_app, name="cases")
 
 
 def _version(value: bool) -> None:
@@ -359,6 +361,21 @@ def demo(
         f"{registry.roster_people} staff held and screened; {registry.to_review} matches for "
         "the vetting officer to review."
     )
+    from custodes.web.demo import load_demo_caseload
+
+    with console.status("loading the caseload through the case actions"):
+        caseload = load_demo_caseload(out / "caseload")
+    how = f"{caseload.made} loaded" if caseload.made else f"{caseload.already} already loaded"
+    console.print(
+        f"Caseload: {caseload.counts['matters']} matters ({how}), "
+        f"{caseload.counts['mandatory']} meeting a mandatory referral criterion; "
+        f"truth in {caseload.truth[0]}."
+    )
+    for line in caseload.check:
+        console.print(f"  {line}", highlight=False)
+    if not caseload.ok:
+        errors.print("[red]error[/red]: custodes' reports do not match the caseload's truth")
+        raise typer.Exit(code=1)
     if serve_app:
         console.print(
             "Sign in as [bold]analyst[/bold] (the alert queue) or [bold]investigator[/bold] "

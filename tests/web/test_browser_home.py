@@ -32,8 +32,8 @@ WORKBOOK = shared_file("virginia-decertification", "DCJS_Decertification_List_Ap
 NAVIGATION = {
     "lead": ["Cases", "Alerts", "Audit alerts", "Registry", "Break-glass"],
     "analyst": ["Cases", "Alerts", "Audit alerts", "Registry", "Break-glass"],
-    "investigator": ["Cases", "Break-glass"],
-    "authority": ["Cases", "Break-glass"],
+    "investigator": ["Cases", "My work", "Break-glass"],
+    "authority": ["Cases", "My work", "Break-glass"],
     "vetting": ["Cases", "Alerts", "Registry"],
     "intake": ["Cases"],
     "reviewer": ["Cases", "Break-glass"],
@@ -117,7 +117,10 @@ def test_each_role_sees_its_own_navigation_and_work(
     shoot(page, f"home-{username}.png", tmp_path)
     for words, (count, href) in waiting(page).items():
         page.goto(server.url + href)
-        if "audit alert" in words:
+        if "case step" in words:
+            # My work marks each step overdue or due within the week.
+            assert page.locator("table.work tbody tr.soon").count() == count, words
+        elif "audit alert" in words:
             tally = page.locator(".tally").inner_text()
             assert re.match(rf"{count:,} alerts? shown", tally), (words, tally)
         elif "locked account" in words:

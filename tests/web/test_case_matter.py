@@ -99,7 +99,7 @@ def test_a_subject_is_shown_by_name_role_and_unit(d: Dept) -> None:
         "Intake handler",
         "response-south-1",
     )
-    assert shown["Jo Marsh"].role == "DC Police officer"
+    assert shown["Jo Marsh"].role == "DC"
     assert shown["Jo Marsh"].known_as == "XF XF-7001"
 
 

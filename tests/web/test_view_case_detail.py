@@ -32,7 +32,11 @@ def test_the_owner_sees_the_case_and_its_team(org: Org) -> None:
     text = response.content.decode()
     assert org.case.title in text
     assert f"{org.subject.username} ({org.subject.unit})" in text
-    assert "<td>colleague</td><td>Case team member</td>" in text
+    # The team by name, role and unit, not only a username.
+    assert (
+        '<td data-label="Person">colleague (PSD investigator, psd-1)</td>'
+        '<td data-label="Access">Case team member</td>'
+    ) in text
 
 
 def test_a_colleague_on_the_team_sees_the_case(org: Org) -> None:

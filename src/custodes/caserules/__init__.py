@@ -10,6 +10,14 @@ from custodes.caserules.errors import (
     RulesFileError,
 )
 from custodes.caserules.facts import MatterFacts
+from custodes.caserules.history import (
+    HistoryError,
+    HistoryMapping,
+    HistoryProblem,
+    check_history,
+    history_mapping,
+    write_history,
+)
 from custodes.caserules.profile import (
     PROFILES,
     AcceleratedHearing,
@@ -33,6 +41,9 @@ __all__ = [
     "CaseRulesError",
     "Category",
     "FactsError",
+    "HistoryError",
+    "HistoryMapping",
+    "HistoryProblem",
     "ListReport",
     "MatterFacts",
     "NotInForce",
@@ -49,5 +60,8 @@ __all__ = [
     "Severity",
     "TimelinessAccount",
     "WorkingDays",
+    "check_history",
+    "history_mapping",
     "load_profile",
+    "write_history",
 ]

@@ -23,8 +23,10 @@ __all__ = [
     "DEMO_PASSWORD",
     "FORCE_USER_IDS",
     "DemoAccount",
+    "DemoCaseload",
     "DemoRegistry",
     "import_demo_run",
+    "load_demo_caseload",
     "load_demo_registry",
     "make_demo",
 ]
@@ -193,4 +195,44 @@ def load_demo_registry(folder: Path, workbook: Path | None = None) -> DemoRegist
         roster_people=made.roster.num_rows,
         to_review=Candidate.objects.filter(status=Candidate.Status.PENDING).count(),
         lists=lists,
+    )
+
+
+@dataclass(frozen=True)
+class DemoCaseload:
+    """What the demo's caseload made, and what custodes reported of it against its truth."""
+
+    made: int
+    already: int
+    counts: dict[str, Any]
+    check: list[str]
+    ok: bool
+    truth: tuple[Path, Path]
+
+
+def load_demo_caseload(folder: Path, matters: int = 120) -> DemoCaseload:
+    """Load the synthetic force's caseload (`custodes.synth.caseload`, seed 1, as on today)
+    through the real actions with the demo's people as actors, write its truth into
+    `folder`, and check what custodes reports of it against that truth."""
+    from django.utils import timezone
+
+    from custodes.synth import SynthConfig, generate_caseload
+    from custodes.web.cases.synthetic import ACTORS, check_caseload, entered_on, load_caseload
+
+    # Made for the day it was first loaded, so a demo database checked again later agrees.
+    day = entered_on() or timezone.localdate()
+    caseload = generate_caseload(
+        SynthConfig(staff=2000, days=90, seed=1), today=day, matters=matters, seed=1
+    )
+    truth = caseload.write_truth(folder)
+    people = {u.username: u for u in User.objects.filter(username__in=ACTORS)}
+    loaded = load_caseload(caseload, people)
+    result = check_caseload(caseload)
+    return DemoCaseload(
+        made=loaded.made,
+        already=loaded.already,
+        counts=caseload.counts(),
+        check=result.lines(),
+        ok=result.ok,
+        truth=truth,
     )

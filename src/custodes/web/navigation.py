@@ -12,6 +12,7 @@ from custodes.web.accounts.access import ACCOUNT_ADMIN_ROLES
 from custodes.web.accounts.models import User
 from custodes.web.alerts.access import ALERT_KINDS, ALERT_ROLES
 from custodes.web.cases.actions import CASE_ROLES
+from custodes.web.cases.pages import WORK_ROLES
 from custodes.web.registry.access import REGISTRY_ROLES
 
 __all__ = ["Link", "links_for", "navigation"]
@@ -31,6 +32,7 @@ def links_for(user: User) -> list[Link]:
     # (label, URL name, who may use it): the same role sets the views check.
     pages: list[tuple[str, str, bool]] = [
         ("Cases", "cases:list", True),
+        ("My work", "cases:my-work", role in WORK_ROLES),
         ("Alerts", "alerts:list", role in ALERT_KINDS),
         ("Audit alerts", "alerts:audit-queue", role in ALERT_ROLES),
         ("Registry", "registry:search", role in REGISTRY_ROLES),

@@ -26,6 +26,7 @@ from custodes.web.alerts.access import (
 )
 from custodes.web.alerts.models import Alert, AuditAlert
 from custodes.web.cases.access import cases_for_user
+from custodes.web.cases.pages import WORK_ROLES, work_for
 from custodes.web.registry.access import candidates_for_user, may_review
 from custodes.web.registry.models import Candidate
 from custodes.web.trail.chain import record
@@ -74,6 +75,12 @@ def waiting_for(user: User, alerts: list[Alert]) -> list[Waiting]:
         n = len(candidates_for_user(user, status=Candidate.Status.PENDING))
         what = _plural(n, "match to review", "matches to review")
         found.append(Waiting(n, what, reverse("registry:screenings")))
+    if user.role in WORK_ROLES:
+        n = sum(1 for item in work_for(user, cases_for_user(user)) if item.soon)
+        what = _plural(
+            n, "case step overdue or due this week", "case steps overdue or due this week"
+        )
+        found.append(Waiting(n, what, reverse("cases:my-work")))
     if user.role in ACCOUNT_ADMIN_ROLES:
         accounts = reverse("accounts:manage")
         for n, one, many, anchor in (

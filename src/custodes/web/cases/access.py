@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from custodes.web.accounts.models import Role, User
@@ -39,6 +39,7 @@ __all__ = [
     "case_conflict",
     "case_for_break_glass",
     "cases_for_user",
+    "cases_for_user_among",
     "decide",
     "get_case_for_user",
     "investigator_exclusions",
@@ -205,6 +206,17 @@ def cases_for_user(user: User) -> list[Case]:
     return [case for case in candidates if decide(user, case, charts=charts).allowed]
 
 
+def cases_for_user_among(user: User, among: QuerySet[Case]) -> list[Case]:
+    """Return the cases of `among` (a queryset a page has narrowed first, by its filters)
+    that `user` may see: the same candidates and the same rule as `cases_for_user`."""
+    charts = Charts()
+    wanted = Q(access__user=user)
+    if user.role in OVERSIGHT_ROLES:
+        wanted |= Q(referred_at__isnull=False)
+    candidates = among.filter(wanted).distinct()
+    return [case for case in candidates if decide(user, case, charts=charts).allowed]
+
+
 def require_writer(user: User, case: Case, charts: Charts | None = None) -> None:
     """Refuse anyone who may not work on the case: not seeing it, or seeing it only to read."""
     sight = decide(user, case, charts=charts)
@@ -260,7 +272,10 @@ def show_subject(subject: CaseSubject) -> ShownSubject:
     account = subject.user
     given = " ".join(p for p in (subject.first_name, subject.last_name) if p)
     name = given
-    role = " ".join(p for p in (subject.rank, subject.get_status_display()) if p)
+    # A rank says an officer is one ("PC"); police staff and specials keep what they are.
+    status = subject.get_status_display()
+    officer = subject.status == CaseSubject.Status.OFFICER
+    role = (subject.rank if officer else f"{subject.rank}, {status}") if subject.rank else status
     unit = subject.unit
     if account is not None:
         name = given or account.get_full_name() or account.username

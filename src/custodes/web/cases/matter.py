@@ -12,14 +12,20 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from custodes.web.accounts.models import User
 from custodes.web.cases import rules
 from custodes.web.cases.access import MATTER_ROLES, require_step, subject_conflict
 from custodes.web.cases.actions import open_case
 from custodes.web.cases.models import Allegation, Case, CaseSubject, Decision, Requirement
-from custodes.web.cases.timeline import add_decision, lock, need_reason, open_requirement
+from custodes.web.cases.timeline import (
+    add_decision,
+    lock,
+    need_reason,
+    open_requirement,
+    step_day,
+    step_time,
+)
 from custodes.web.trail.chain import record
 from custodes.web.trail.kinds import Action, Subject
 
@@ -78,7 +84,7 @@ def _known(given: NewSubject) -> tuple[str, str | None]:
 
 
 def _check_dates(came_to_attention: dt.date, arose_on: dt.date | None) -> None:
-    today = timezone.localdate()
+    today = step_day()
     if came_to_attention > today:
         raise ValidationError("a matter cannot come to attention after today")
     if arose_on is not None and arose_on > came_to_attention:
@@ -112,7 +118,7 @@ def _add_subject(actor: User, case: Case, given: NewSubject) -> CaseSubject:
         warrant_number=given.warrant_number.strip(),
         unit=given.unit.strip() or (account.unit if account is not None else ""),
         senior_officer=given.senior_officer,
-        added_at=timezone.now(),
+        added_at=step_time(),
         added_by=actor,
     )
     subject.full_clean(exclude=["case", "user", "added_by"])
@@ -139,7 +145,7 @@ def _add_allegation(
         category=category,
         description=description.strip(),
         arose_on=arose_on,
-        added_at=timezone.now(),
+        added_at=step_time(),
         added_by=actor,
     )
 
@@ -329,7 +335,7 @@ def add_allegation(
     case = lock(subject.case)
     require_step(actor, case, _STEP.ALLEGATION)
     allegation = _add_allegation(actor, case, subject, category, description, arose_on)
-    said = assess_referral(case, timezone.localdate())
+    said = assess_referral(case, step_day())
     title = rules.vocabulary(case, "categories")[category]
     add_decision(
         actor,
@@ -365,7 +371,7 @@ def revise_indications(
     before = list(case.indications)
     case.indications = wanted
     case.save(update_fields=["indications"])
-    said = assess_referral(case, timezone.localdate())
+    said = assess_referral(case, step_day())
     decision = add_decision(
         actor,
         case,

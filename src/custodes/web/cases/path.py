@@ -17,7 +17,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from custodes.web.accounts.models import User
 from custodes.web.cases import rules
@@ -46,6 +45,8 @@ from custodes.web.cases.timeline import (
     need_reason,
     open_requirement,
     open_steps,
+    step_day,
+    step_time,
     timeliness_due,
 )
 from custodes.web.trail.chain import record
@@ -82,7 +83,7 @@ WOULD_HAVE_BEEN_DISMISSED = "would-have-been-dismissed"
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return step_day()  # today, or the day a historical step is entered as of
 
 
 def _not_after_today(day: dt.date, what: str) -> None:
@@ -223,7 +224,7 @@ def decide_referral(actor: User, case: Case, *, refer: bool, reason: str) -> Dec
     if refer and not found.required and found.voluntary is None:
         raise ValidationError(f"{case.profile} has no referral open to a matter like this")
     if refer:
-        case.referred_at = timezone.now()
+        case.referred_at = step_time()
     case.referral_mandatory = found.mandatory
     case.referral_due = found.due
     case.save(update_fields=["referred_at", "referral_mandatory", "referral_due"])
@@ -1055,7 +1056,7 @@ def send_list_report(actor: User, report: ListReport, sent_on: dt.date | None = 
         raise ValidationError(f"the report is {report.get_status_display().lower()} already")
     late = report.due_on is not None and on > report.due_on
     report.status = ListReport.Status.SENT
-    report.sent_at = timezone.now()
+    report.sent_at = step_time()
     report.sent_by = actor
     report.save(update_fields=["status", "sent_at", "sent_by"])
     decision = add_decision(
@@ -1095,7 +1096,7 @@ def close_case(actor: User, case: Case, reason: str) -> Decision:
             d.what + (f" (due {d.due_on.isoformat()})" if d.due_on else "") for d in still
         )
         raise ValidationError(f"the case cannot close while the law requires: {listed}")
-    case.closed_at = timezone.now()
+    case.closed_at = step_time()
     case.stage = Case.Stage.CLOSED
     case.save(update_fields=["closed_at", "stage"])
     decision = add_decision(actor, case, _S.CLOSURE, "Closed the case", reason=reason)

@@ -8,7 +8,9 @@ checks who is asking, which is the actions' part.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,17 +28,54 @@ __all__ = [
     "add_decision",
     "departures",
     "due_across",
+    "entered_as_of",
     "lock",
     "meet",
     "need_reason",
     "open_requirement",
     "open_steps",
+    "step_day",
+    "step_time",
     "timeliness_due",
     "unreferred_mandatory",
 ]
 
 # A reason is words, not a character: the law asks for the reason for a decision.
 REASON_MIN = 10
+
+# When the steps being entered were taken, where that is not now: a caseload kept before
+# custodes (a legacy system's, or the synthetic force's) entered through the real actions.
+_AS_OF: ContextVar[dt.datetime | None] = ContextVar("custodes_cases_as_of", default=None)
+
+
+@contextmanager
+def entered_as_of(when: dt.datetime) -> Iterator[None]:
+    """Enter the steps taken inside as taken at `when`, for loading an existing caseload.
+
+    The timeline keeps `when` as the decision's time (and `entered_at`, the real time, in its
+    details), the steps judge dates as on that day (a referral after its deadline is late, a
+    deadline before that day is in the past); the trail records every event at the real time.
+    Refused for a time in the future. Only loaders use it: the pages never do.
+    """
+    if timezone.is_naive(when):
+        raise ValidationError("a historical step's time needs its time zone")
+    if when > timezone.now():
+        raise ValidationError("a step cannot be entered as taken in the future")
+    token = _AS_OF.set(when)
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)
+
+
+def step_time() -> dt.datetime:
+    """Return when the step being taken was taken: now, or the time it is entered as of."""
+    return _AS_OF.get() or timezone.now()
+
+
+def step_day() -> dt.date:
+    """Return the day the step being taken was taken (today, unless entered as of a day)."""
+    return timezone.localdate(step_time())
 
 
 def need_reason(reason: str, what: str = "this decision") -> str:
@@ -64,15 +103,18 @@ def add_decision(
     said: rules.Said | None = None,
     departs: bool = False,
 ) -> Decision:
-    """Add one row to the case's timeline."""
+    """Add one row to the case's timeline (as of when the step was taken, `step_time`)."""
+    details = dict(details or {})
+    if _AS_OF.get() is not None:
+        details["entered_at"] = timezone.now().isoformat()
     return Decision.objects.create(
         case=case,
         subject=subject,
         step=step,
         decided_by=actor,
-        decided_at=timezone.now(),
+        decided_at=step_time(),
         summary=summary[:300],
-        details=details or {},
+        details=details,
         reason=reason,
         rules=said.as_json() if said is not None else {},
         departs=departs,
@@ -106,7 +148,7 @@ def open_requirement(
         kind=kind,
         due_on=due_on,
         rules={**(said.as_json() if said is not None else {}), **(details or {})},
-        opened_at=timezone.now(),
+        opened_at=step_time(),
     )
 
 
@@ -127,7 +169,7 @@ def meet(
     if list_report is not None:
         found = found.filter(list_report=list_report)
     status = Requirement.Status.LAPSED if lapsed else Requirement.Status.MET
-    return found.update(status=status, closed_at=timezone.now(), met_by=decision)
+    return found.update(status=status, closed_at=step_time(), met_by=decision)
 
 
 @dataclass(frozen=True)

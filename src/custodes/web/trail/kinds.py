@@ -80,6 +80,7 @@ class Action(models.TextChoices):
     # Keys and the trail itself.
     ROTATE_KEYS = "rotate-keys", "Re-encrypted under the newest key"
     EXPORT = "export", "Exported the trail"
+    EXPORT_CASES = "export-cases", "Exported every case in the officer-history format"
 
 
 class Subject(models.TextChoices):
