@@ -149,7 +149,9 @@ def test_the_list_shows_each_case_by_its_people_and_deadlines(d: Dept, load: Loa
     }
     a = row_of(text, "PSD-2026-0100")
     assert "Complaint · Investigation" in a
-    assert "Daniel Reeve" in a and "PC" in a and "Police officer" not in a and "response-south-1" in a
+    assert (
+        "Daniel Reeve" in a and "PC" in a and "Police officer" not in a and "response-south-1" in a
+    )
     assert CATEGORY_TITLE in a
     assert "investigator (PSD investigator, psd-3)" in a
     owed = timeliness_due(load.investigated, timezone.localdate())
