@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import re
 from importlib.resources import files
 from pathlib import Path
@@ -31,7 +32,12 @@ from custodes.caserules.history import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = ROOT.parent / "shared" / "spec" / "officer-history.md"
+# The shared specs sit beside the shared data (tests/lists_data.py: CUSTODES_SHARED_DATA).
+SPEC = (
+    Path(os.environ.get("CUSTODES_SHARED_DATA", "/work/shared/data")).parent
+    / "spec"
+    / "officer-history.md"
+)
 
 
 def _packaged(name: str) -> str:

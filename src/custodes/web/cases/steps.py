@@ -10,6 +10,7 @@ saves nothing: the actions are atomic.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -50,12 +51,13 @@ Cleaned = dict[str, Any]
 SUBJECTS, ALLEGATIONS = "subjects", "allegations"
 
 
-def _next_reference(offset: int = 0) -> str:
-    """Return the next free-looking reference of this year (PSD-2026-0001, …)."""
-    prefix = f"PSD-{timezone.localdate().year}-"
-    taken = Case.objects.filter(reference__startswith=prefix).values_list("reference", flat=True)
-    numbers = [int(r[len(prefix) :]) for r in taken if r[len(prefix) :].isdigit()]
-    return f"{prefix}{max(numbers, default=0) + 1 + offset:04d}"
+def _new_reference() -> str:
+    """Return a new reference: the year and a random part (PSD-2026-7F3A1C).
+
+    Not a running number: that would tell anyone taking a matter in how many others there
+    are, and, under row-level security, the cases one may not see would hide the last number.
+    """
+    return f"PSD-{timezone.localdate().year}-{secrets.token_hex(3).upper()}"
 
 
 def _more_rows(data: QueryDict, prefix: str) -> QueryDict:
@@ -174,12 +176,12 @@ def _take_in(
     wants = data["complainant_wants_recording"]
     named = [form.new_subject() for form in _meant(subjects)]  # type: ignore[attr-defined]
     record_type = data["source_record_type"]
-    for attempt in range(50):
+    for _ in range(5):
         try:
             with transaction.atomic():
                 case = matter.take_in(
                     user,
-                    _next_reference(attempt),
+                    _new_reference(),
                     data["title"],
                     kind=data["kind"],
                     source=data["source"],
@@ -196,7 +198,7 @@ def _take_in(
                     add_member(user, case, data["authority"])
                 return case
         except IntegrityError:
-            continue  # another matter took that reference just now: the next one
+            continue  # another matter has that reference: draw again
         except (ValidationError, PermissionDenied) as exc:
             intake.add_error(None, _words(exc))
             return None
