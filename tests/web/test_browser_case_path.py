@@ -79,7 +79,7 @@ def test_a_complaint_goes_from_intake_to_the_barred_list_and_a_hiring_check(
     page.fill("#id_allegations-0-description", "Sent her messages after the job; visited off duty")
     page.screenshot(path=SHOTS / "case-intake.png", full_page=True)
     page.get_by_role("button", name="Take the matter in", exact=True).click()
-    expect(page).to_have_url(re.compile(re.escape(server.url) + r"/cases/PSD-\d{4}-\d{4}/$"))
+    expect(page).to_have_url(re.compile(re.escape(server.url) + r"/cases/PSD-\d{4}-[0-9A-F]{6}/$"))
     reference = page.url.rstrip("/").rsplit("/", 1)[1]
     expect(page.get_by_text(f"Taken in as {reference}.")).to_be_visible()
     expect(
