@@ -10,17 +10,35 @@ DEMO_DIR ?= var/demo
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install browser demo test check bench clean
+.PHONY: install files-deps browser demo test check bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
 
-$(STAMP): pyproject.toml uv.lock | $(UV)
+$(STAMP): pyproject.toml uv.lock | $(UV) files-deps
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-install: $(STAMP)
+install: files-deps $(STAMP)
+
+# Files from reporters are cleaned by mat2, which runs on Debian's GObject introspection
+# (GdkPixbuf for images, Poppler and cairo for PDFs, librsvg), exiftool and libmagic; uv builds
+# PyGObject and pycairo against the -dev packages. Install whichever of them is missing.
+FILES_DEBS := gir1.2-gdkpixbuf-2.0 gir1.2-poppler-0.18 gir1.2-rsvg-2.0 libimage-exiftool-perl \
+	libmagic1 libgirepository1.0-dev libcairo2-dev pkg-config gcc
+files-deps:
+	@missing=$$(for p in $(FILES_DEBS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ ! -f "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("include"))')/Python.h" ]; then \
+		missing="$$missing $$(basename $$(readlink -f $$(command -v $(PYTHON))))-dev"; \
+	fi; \
+	if [ -n "$$(echo $$missing)" ]; then \
+		if [ "$$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi; \
+		$$sudo apt-get update && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
 
 demo: install
 	$(BIN)/custodes demo --out $(DEMO_DIR)

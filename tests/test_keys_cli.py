@@ -18,6 +18,8 @@ WEB_SECRETS = {
     "CUSTODES_FIELD_KEYS",
     "CUSTODES_PSEUDONYM_KEY",
     "CUSTODES_TRAIL_KEY",
+    "CUSTODES_PORTAL_SECRET_KEY",
+    "CUSTODES_PORTAL_RECEIPT_SECRET",
 }
 
 
@@ -59,13 +61,13 @@ def test_keys_new_names_a_bad_keyring_without_showing_it(shell: dict[str, str]) 
 
 
 def test_keys_generate_makes_every_secret_production_starts_with(shell: dict[str, str]) -> None:
-    """The four secrets, in their formats: a production web app starts with them, cleanly."""
+    """Every secret, in its format: a production web app and portal start with them, cleanly."""
     done = custodes(shell, "keys", "generate")
     assert done.returncode == 0, done.stderr
     values = dict(line.split("=", 1) for line in done.stdout.splitlines())
     assert set(values) == WEB_SECRETS
     assert Keyring.parse(values["CUSTODES_FIELD_KEYS"]).versions == (1,)
-    assert len(set(values.values())) == 4
+    assert len(set(values.values())) == len(WEB_SECRETS)
     production = (
         shell
         | values
@@ -77,6 +79,25 @@ def test_keys_generate_makes_every_secret_production_starts_with(shell: dict[str
     checked = custodes(production, "web", "check", "--deploy")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "System check identified no issues" in checked.stdout
+    # The portal's settings take its two secrets as given (in production nothing is made up).
+    portal = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import custodes.web.portal_settings as s; print(s.SECRET_KEY); "
+            "print(s.PORTAL_RECEIPT_SECRET)",
+        ],
+        env=production | {"CUSTODES_PORTAL_ALLOWED_HOSTS": "report.example.org"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert portal.returncode == 0, portal.stderr
+    assert portal.stdout.split() == [
+        values["CUSTODES_PORTAL_SECRET_KEY"],
+        values["CUSTODES_PORTAL_RECEIPT_SECRET"],
+    ]
     again = custodes(shell, "keys", "generate")
     assert set(dict(line.split("=", 1) for line in again.stdout.splitlines()).values()).isdisjoint(
         values.values()

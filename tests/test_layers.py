@@ -17,6 +17,8 @@ WEB_LAYERS: list[tuple[str, ...]] = [
         "custodes.web.env",
         "custodes.web.secrets",
         "custodes.web.settings",
+        "custodes.web.settings_common",
+        "custodes.web.portal_settings",
         "custodes.web.setup",
         "custodes.web.checks",
         "custodes.web.middleware",
@@ -25,9 +27,13 @@ WEB_LAYERS: list[tuple[str, ...]] = [
     ("custodes.web.needtoknow",),
     ("custodes.web.trail",),
     ("custodes.web.encryption",),
+    # The reporting portal's core: reports sealed per report, receipts, the only writes.
+    ("custodes.web.portal",),
     ("custodes.web.accounts",),
     ("custodes.web.cases",),
     ("custodes.web.alerts",),
+    # The staff side of the reporting portal: it opens cases.
+    ("custodes.web.reports",),
     ("custodes.web.registry",),
     ("custodes.web.dbsecurity",),
     # The pages and commands that bring the apps together.
@@ -35,13 +41,17 @@ WEB_LAYERS: list[tuple[str, ...]] = [
         "custodes.web.views",
         "custodes.web.navigation",
         "custodes.web.urls",
+        "custodes.web.portal_urls",
+        "custodes.web.portal_wsgi",
         "custodes.web.demo",
         "custodes.web.commands",
         "custodes.web.trail_export",
         "custodes.web.alerts_cli",
         "custodes.web.cases_cli",
         "custodes.web.keys_cli",
+        "custodes.web.portal_cli",
         "custodes.web.registry_cli",
+        "custodes.web.reports_cli",
         "custodes.web.trail_cli",
     ),
 ]
@@ -49,7 +59,7 @@ WEB_LAYERS: list[tuple[str, ...]] = [
 # holds them to importing no Django).
 LIBRARY_LAYERS: list[tuple[str, ...]] = [
     ("custodes.errors", "custodes.folders", "custodes.crypto", "custodes.signing"),
-    ("custodes.lists",),
+    ("custodes.lists", "custodes.files"),
     ("custodes.linkage",),
     ("custodes.audit", "custodes.synth", "custodes.caserules"),
     ("custodes.web",),
@@ -148,6 +158,7 @@ def test_the_web_app_uses_each_library_through_its_face() -> None:
     faces = (
         "custodes.audit",
         "custodes.caserules",
+        "custodes.files",
         "custodes.linkage",
         "custodes.lists",
         "custodes.synth",

@@ -84,6 +84,7 @@ LIBRARIES = {
         "load_profile",
         "write_history",
     ],
+    "custodes.files": ["ALLOWED", "FileRefused", "ScrubberUnavailable", "scrub", "sniff"],
     "custodes.lists": [
         "LIMITS",
         "LIST_TYPES",
@@ -144,9 +145,9 @@ def test_importing_every_library_module_loads_no_django() -> None:
     code = (
         "import importlib, pkgutil, sys\n"
         "import custodes.audit, custodes.synth, custodes.crypto, custodes.lists, custodes.linkage\n"
-        "import custodes.signing, custodes.caserules\n"
+        "import custodes.signing, custodes.caserules, custodes.files\n"
         "for pkg in (custodes.audit, custodes.synth, custodes.lists, custodes.linkage,\n"
-        "            custodes.caserules):\n"
+        "            custodes.caserules, custodes.files):\n"
         "    for m in pkgutil.iter_modules(pkg.__path__):\n"
         "        importlib.import_module(f'{pkg.__name__}.{m.name}')\n"
         "print(sorted(n for n in sys.modules if n == 'django' or n.startswith('django.')))\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -35,6 +36,8 @@ console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 # The demo's audit key pair, in the demo's own folder: never in the web app's data directory.
 DEMO_AUDIT_KEY = "audit-signing.key"
+# The reporting portal's port, beside the staff app's 8000.
+PORTAL_PORT = 8001
 
 
 def _register_web() -> None:
@@ -42,7 +45,9 @@ def _register_web() -> None:
     from custodes.web.cases_cli import cases_app
     from custodes.web.commands import users_app, web_app
     from custodes.web.keys_cli import keys_app
+    from custodes.web.portal_cli import portal_app
     from custodes.web.registry_cli import registry_app
+    from custodes.web.reports_cli import reports_app
     from custodes.web.trail_cli import trail_app
 
     app.add_typer(web_app, name="web")
@@ -52,6 +57,8 @@ def _register_web() -> None:
     app.add_typer(alerts_app, name="alerts")
     app.add_typer(registry_app, name="registry")
     app.add_typer(cases_app, name="cases")
+    app.add_typer(portal_app, name="portal")
+    app.add_typer(reports_app, name="reports")
 
 
 def _version(value: bool) -> None:
@@ -279,13 +286,28 @@ def _print_audit(result: AuditResult) -> None:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (8000; 8001 with --portal).")
+    ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+    portal: Annotated[
+        bool,
+        typer.Option(
+            "--portal",
+            help="Serve the reporting portal (its own settings and URLs) instead of the staff "
+            "app; it never migrates: run `custodes web migrate` first.",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the web application with gunicorn (migrating the database first)."""
+    """Serve the web application with gunicorn (migrating the database first), or the portal."""
+    if portal:
+        from custodes.web.commands import serve_portal
+
+        serve_portal(host, PORTAL_PORT if port is None else port, workers)
+        return
     from custodes.web.commands import serve as run_server
 
-    run_server(host, port, workers)
+    run_server(host, 8000 if port is None else port, workers)
 
 
 @app.command()
@@ -297,6 +319,9 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Serve the web app at the end.")
     ] = True,
     port: Annotated[int, typer.Option(help="Port for the web app.")] = 8000,
+    portal_port: Annotated[
+        int, typer.Option(help="Port for the reporting portal, served beside the web app.")
+    ] = PORTAL_PORT,
 ) -> None:
     """Generate a synthetic force, audit it, make demo accounts and serve the alert queue."""
     from custodes.audit.run import run_audit
@@ -376,12 +401,77 @@ def demo(
     if not caseload.ok:
         errors.print("[red]error[/red]: custodes' reports do not match the caseload's truth")
         raise typer.Exit(code=1)
+    from custodes.web.demo import load_demo_reports
+
+    reports = load_demo_reports()
+    console.print(
+        f"Reporting portal: {reports.submitted} reports submitted, {reports.taken_in} taken into "
+        f"the intake queue, three of them from different people about {reports.officer}; sign "
+        "in as [bold]intake[/bold] to handle them (Reports)."
+    )
     if serve_app:
         console.print(
             "Sign in as [bold]analyst[/bold] (the alert queue) or [bold]investigator[/bold] "
             "(cases) with the password above and the code from `custodes users code USERNAME`."
         )
-        run_server("127.0.0.1", port, workers=2)
+        portal = _start_portal("127.0.0.1", portal_port)
+        console.print(
+            f"Staff app: http://127.0.0.1:{port}/   "
+            f"Reporting portal: http://127.0.0.1:{portal_port}/   (Ctrl-C stops both)",
+            highlight=False,
+        )
+        try:
+            run_server("127.0.0.1", port, workers=2)
+        finally:
+            _stop(portal)
+
+
+def _start_portal(host: str, port: int) -> subprocess.Popen[bytes]:
+    """Start `custodes serve --portal` as its own process (its own settings) and wait for it."""
+    import socket
+    import sys
+    import time
+
+    # Our own interpreter and fixed arguments: nothing from outside reaches this command line.
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            "from custodes.cli import app; app()",
+            "serve",
+            "--portal",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ]
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            errors.print(f"[red]error[/red]: the reporting portal did not start (port {port}?)")
+            raise typer.Exit(code=1)
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    _stop(process)
+    errors.print(f"[red]error[/red]: the reporting portal did not listen on {port} within 60s")
+    raise typer.Exit(code=1)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by the demo, whether or not Ctrl-C already reached it."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _demo_signing_key(folder: Path) -> SigningKey:

@@ -30,12 +30,12 @@ FIXTURES = REPO / "tests" / "fixtures" / "registry"
 WORKBOOK = shared_file("virginia-decertification", "DCJS_Decertification_List_Apr25.xlsx")
 # The demo accounts by role, and the navigation each must see, in order.
 NAVIGATION = {
-    "lead": ["Cases", "Alerts", "Audit alerts", "Registry", "Break-glass"],
-    "analyst": ["Cases", "Alerts", "Audit alerts", "Registry", "Break-glass"],
+    "lead": ["Cases", "Reports", "Alerts", "Audit alerts", "Registry", "Break-glass"],
+    "analyst": ["Cases", "Reports", "Alerts", "Audit alerts", "Registry", "Break-glass"],
     "investigator": ["Cases", "My work", "Break-glass"],
-    "authority": ["Cases", "My work", "Break-glass"],
+    "authority": ["Cases", "My work", "Reports", "Break-glass"],
     "vetting": ["Cases", "Alerts", "Registry"],
-    "intake": ["Cases"],
+    "intake": ["Cases", "Reports"],
     "reviewer": ["Cases", "Break-glass"],
     "admin": ["Cases", "Accounts"],
 }
@@ -129,6 +129,9 @@ def test_each_role_sees_its_own_navigation_and_work(
             assert page.locator("#locked tbody tr", has_text="Network address").count() == count
         elif "force user id" in words:
             assert page.locator("#accounts .tag", has_text="needed").count() == count, words
+        elif "report" in words:
+            # New reports, or those overdue for acknowledgement: the queue's rows.
+            assert page.locator("#queue tbody tr").count() == count, words
         elif "alert" in words or "break-glass" in words:
             kind = "Someone held on a roster" if "registry" in words else "Break-glass access"
             assert page.get_by_role("row").filter(has_text=kind).count() == count, words

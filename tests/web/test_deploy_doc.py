@@ -98,6 +98,7 @@ def installed(tmp_path: Path) -> Iterator[Installation]:
         "CUSTODES_DB": f"custodes_deploy_{suffix}",
         "CUSTODES_OWNER": f"custodes_owner_{suffix}",
         "CUSTODES_DB_APP_ROLE": f"custodes_app_{suffix}",
+        "CUSTODES_DB_PORTAL_ROLE": f"custodes_portal_{suffix}",
         "CUSTODES_ETC": str(tmp_path / "etc"),
         "CUSTODES_DATA_DIR": str(tmp_path / "data"),
         "CUSTODES_AUDIT_HOME": str(tmp_path / "audit"),
@@ -153,6 +154,7 @@ def installed(tmp_path: Path) -> Iterator[Installation]:
             f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)',
             f'DROP DATABASE IF EXISTS "{database}_restored" WITH (FORCE)',
             f'DROP ROLE IF EXISTS "{names["CUSTODES_DB_APP_ROLE"]}"',
+            f'DROP ROLE IF EXISTS "{names["CUSTODES_DB_PORTAL_ROLE"]}"',
             f'DROP ROLE IF EXISTS "{names["CUSTODES_OWNER"]}"',
         )
         shutil.rmtree(tmp_path / "data", ignore_errors=True)

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from psycopg import sql
 
-from custodes.web.dbsecurity.policy import FUNCTIONS, POLICIES, TABLES, differences
+from custodes.web.dbsecurity.policy import FUNCTIONS, POLICIES, RETIRED, TABLES, differences
 
 pytestmark = [
     pytest.mark.postgres,
@@ -74,3 +74,18 @@ def test_a_right_given_or_a_function_added_is_named(db: None) -> None:
     assert f"{settings.DB_APP_ROLE} has UPDATE on trail_trailevent" in found
     assert f"{settings.DB_APP_ROLE} has UPDATE on alerts_auditalert.score" in found
     assert "function custodes_extra() is in the database but not in the policy" in found
+
+
+def test_retired_functions_are_gone_and_one_put_back_is_named(db: None) -> None:
+    """A function retired from the policy is dropped by the migrations, and would be named."""
+    # Handed every pending report to any handler's role; the owner takes reports in now.
+    assert "custodes_pending_reports()" in RETIRED
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'custodes_pending_reports'")
+        assert cursor.fetchone() == (0,)
+    with changed(
+        "CREATE FUNCTION custodes_pending_reports() RETURNS SETOF portal_report"
+        " LANGUAGE sql STABLE SECURITY DEFINER AS $$ SELECT * FROM portal_report $$"
+    ):
+        found = differences(connection)
+    assert found == ["function custodes_pending_reports() is in the database but not in the policy"]

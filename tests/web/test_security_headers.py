@@ -118,6 +118,8 @@ def production(tmp_path: Path) -> dict[str, str]:
         "CUSTODES_FIELD_KEYS": "1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "CUSTODES_PSEUDONYM_KEY": secrets.token_urlsafe(32),
         "CUSTODES_TRAIL_KEY": secrets.token_urlsafe(32),
+        # The portal's receipts' key: the staff app opens reports by it too.
+        "CUSTODES_PORTAL_RECEIPT_SECRET": secrets.token_urlsafe(32),
     }
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

@@ -17,6 +17,7 @@ from custodes.web.registry.models import Candidate, Entry, ListImport, Roster, S
 from custodes.web.trail.models import TrailEvent
 from tests.web.audit_helpers import add_user, import_run, make_audit_folders, staff_around
 from tests.web.conftest import Org
+from tests.web.report_helpers import report_about
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "registry"
 FOOTER = "Every page you open here, and every page refused you, is recorded in the trail."
@@ -31,6 +32,9 @@ NOT_PAGES = {
     "cases/<str:reference>/parties/",
     "registry/candidates/<int:pk>/<str:action>/",
     "registry/rosters/<int:pk>/screen/",
+    "reports/<str:reference>/act/<str:action>/",
+    # A file download, not a page; it records its own read (tests/web/test_reports_actions.py).
+    "reports/<str:reference>/files/<uuid:file_id>/<str:copy>/",
 }
 
 
@@ -58,6 +62,7 @@ class Place:
     screening: Screening
     candidate: Candidate
     roster: Roster
+    report: str = ""  # a portal report's reference
 
 
 @pytest.fixture
@@ -72,8 +77,18 @@ def place(org: Org, tmp_path_factory: pytest.TempPathFactory) -> Place:
     candidate = Candidate.objects.select_related("screening", "entry").first()
     assert candidate is not None
     screening = check_applicant(vetter, {"first_name": "Jo", "last_name": "Bloggs"})
+    report = report_about("Nobody On The Staff List").report
     return Place(
-        analyst, vetter, admin, alert, candidate.entry, imported, screening, candidate, roster
+        analyst,
+        vetter,
+        admin,
+        alert,
+        candidate.entry,
+        imported,
+        screening,
+        candidate,
+        roster,
+        report.reference,
     )
 
 
@@ -99,6 +114,8 @@ def pages(org: Org, place: Place) -> list[tuple[User, str]]:
         (place.vetter, f"/registry/candidates/{place.candidate.pk}/"),
         (place.vetter, "/registry/rosters/"),
         (place.admin, "/accounts/manage/"),
+        (place.analyst, "/reports/"),
+        (place.analyst, f"/reports/{place.report}/"),
     ]
 
 

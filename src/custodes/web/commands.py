@@ -14,7 +14,7 @@ from custodes.web.setup import django_setup
 if TYPE_CHECKING:
     from django.core.exceptions import ValidationError
 
-__all__ = ["serve", "users_app", "web_app"]
+__all__ = ["PORTAL_ACCESS_LOG_FORMAT", "serve", "serve_portal", "users_app", "web_app"]
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -42,8 +42,15 @@ def migrate() -> None:
 @web_app.command("check")
 def check(
     deploy: Annotated[bool, typer.Option(help="Run the deployment checks too.")] = False,
+    portal: Annotated[
+        bool, typer.Option(help="Check the reporting portal's settings, not the staff app's.")
+    ] = False,
 ) -> None:
-    """Run Django's system checks (with --deploy, the production ones)."""
+    """Run Django's system checks (with --deploy, the production ones; --portal, the portal's)."""
+    if portal:
+        import os
+
+        os.environ["DJANGO_SETTINGS_MODULE"] = "custodes.web.portal_settings"
     django_setup()
     from django.core.management import call_command
 
@@ -268,4 +275,70 @@ def serve(host: str, port: int, workers: int) -> None:
             return application
 
     console.print(f"custodes is serving on http://{host}:{port}/ (Ctrl-C stops it)")
+    Server().run()
+
+
+# The portal's access log: method, path without its query string, status and size. No client
+# address (%(h)s), no time (%(t)s), no user agent (%(a)s), referrer (%(f)s) or other header.
+PORTAL_ACCESS_LOG_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s'
+
+
+def serve_portal(host: str, port: int, workers: int) -> None:
+    """Run the reporting portal under gunicorn with its own settings; never migrate."""
+    import os
+
+    # Whatever the environment says: this command is the portal, never the staff app.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "custodes.web.portal_settings"
+    django_setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+    from gunicorn.app.base import BaseApplication
+
+    from custodes.web.portal.logfilter import PortalGunicornLogger
+
+    # The staff side's `custodes web migrate` owns the tables: the portal, meant to run off the
+    # force network with a role that may not change them, only checks they are there.
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        errors.print(f"[red]error[/red]: the portal cannot read its database: {escape(str(exc))}")
+        raise typer.Exit(code=1) from None
+    if pending:
+        names = ", ".join(sorted({f"{m.app_label}.{m.name}" for m, _ in pending}))
+        errors.print(
+            "[red]error[/red]: the portal's tables are missing or out of date "
+            f"({escape(names)}). Run `custodes web migrate` (the staff side owns migrations) "
+            "against the same database first; the portal does not migrate.",
+            highlight=False,
+        )
+        raise typer.Exit(code=1)
+    if settings.PRODUCTION:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    from custodes.web.portal_wsgi import application
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("proc_name", "custodes-portal")
+            self.cfg.set("logger_class", PortalGunicornLogger)
+            self.cfg.set("errorlog", "-")
+            access_log = settings.PORTAL_ACCESS_LOG  # type: ignore[misc]  # a portal setting
+            self.cfg.set("accesslog", "-" if access_log else None)
+            self.cfg.set("access_log_format", PORTAL_ACCESS_LOG_FORMAT)
+            # A proxy's headers name the client: gunicorn trusts none of them.
+            self.cfg.set("forwarded_allow_ips", "")
+            # No control socket: it would share $HOME/.gunicorn/gunicorn.ctl with the staff app's.
+            self.cfg.set("control_socket_disable", True)
+
+        def load(self) -> Any:
+            return application
+
+    console.print(
+        f"The reporting portal is serving on http://{host}:{port}/ (Ctrl-C stops it)",
+        highlight=False,
+    )
     Server().run()

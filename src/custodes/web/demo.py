@@ -25,9 +25,11 @@ __all__ = [
     "DemoAccount",
     "DemoCaseload",
     "DemoRegistry",
+    "DemoReports",
     "import_demo_run",
     "load_demo_caseload",
     "load_demo_registry",
+    "load_demo_reports",
     "make_demo",
 ]
 
@@ -236,3 +238,119 @@ def load_demo_caseload(folder: Path, matters: int = 120) -> DemoCaseload:
         ok=result.ok,
         truth=truth,
     )
+
+
+@dataclass(frozen=True)
+class DemoReports:
+    """What the demo sent through the reporting portal and took into the intake queue."""
+
+    submitted: int
+    taken_in: int
+    officer: str  # whom three reporters named, each on their own
+
+
+def load_demo_reports() -> DemoReports:
+    """Submit a handful of reports through the portal's own action and take them in.
+
+    Three come from different reporters about the same member of the demo force's staff (one
+    of abuse of position for a sexual purpose, one a colleague speaking up); one names the
+    counter-corruption analyst, so the analyst and their unit never see it; one names nobody
+    custodes knows. Made once: a demo database that has reports keeps them.
+    """
+    from custodes.web.cases.models import CaseSubject
+    from custodes.web.portal.actions import submit_report
+    from custodes.web.portal.models import Category, Channel, Mode, Report
+    from custodes.web.reports.actions import take_in_new_reports
+
+    # A member of the force's staff the caseload knows by name and warrant number, with no
+    # custodes account: the kind of officer a member of the public names.
+    from custodes.web.reports.matching import StaffList
+
+    # A member of the force's staff the caseload knows by name and warrant number, with no
+    # custodes account (the kind of officer a member of the public names), whose name no one
+    # else's resembles: the demo shows three people naming one officer, not a near-namesake.
+    staff = StaffList()
+    name, number = "Alex Morgan", "40123"
+    candidates = (
+        CaseSubject.objects.filter(user__isnull=True, force_user_id__isnull=False)
+        .exclude(first_name="")
+        .exclude(warrant_number="")
+        .order_by("warrant_number")
+    )
+    for officer in candidates[:300]:
+        full = f"{officer.first_name} {officer.last_name}"
+        initial = f"{officer.first_name[0]}. {officer.last_name}"
+        if all(
+            len(staff.match(name=n, number=w)) == 1
+            for n, w in ((full, officer.warrant_number), (initial, ""), (full, ""))
+        ):
+            name, number = full, officer.warrant_number
+            break
+    submitted = 0
+    if not Report.objects.exists():
+        about = {"officer_name": f"PC {name}", "how_met": "call"}
+        reports: list[tuple[str, str, str, dict[str, Any]]] = [
+            (
+                Channel.PUBLIC,
+                Mode.ANONYMOUS,
+                Category.ABUSE_OF_POSITION_SEXUAL,
+                {
+                    **about,
+                    "officer_number": number,
+                    "what_happened": "He came when I called about my ex. Afterwards he kept "
+                    "texting me from his own phone, asking to meet, and came to my flat off duty.",
+                    "when": "Last spring",
+                },
+            ),
+            (
+                Channel.PUBLIC,
+                Mode.CONFIDENTIAL,
+                Category.ABUSE_OF_POSITION_SEXUAL,
+                {
+                    **about,
+                    "officer_name": f"{name[0]}. {name.split()[-1]}",
+                    "what_happened": "After I reported a burglary the officer added me on social "
+                    "media and sent messages I did not want. I blocked him.",
+                    "how_met": "victim",
+                    "reporter_name": "Demo Reporter",
+                    "reporter_contact": "a phone number the reporter chose",
+                },
+            ),
+            (
+                Channel.COLLEAGUE,
+                Mode.ANONYMOUS,
+                Category.DISCRIMINATORY_CONDUCT,
+                {
+                    **about,
+                    "officer_name": name,
+                    "how_met": "work",
+                    "what_happened": "On nights he talks about women who call us in a way I "
+                    "am not comfortable with, and looks up their details afterwards.",
+                },
+            ),
+            (
+                Channel.PUBLIC,
+                Mode.ANONYMOUS,
+                Category.CORRUPTION,
+                {
+                    "officer_number": FORCE_USER_IDS["analyst"],
+                    "what_happened": "A member of your anti-corruption staff sold details from "
+                    "police systems to a private investigator.",
+                },
+            ),
+            (
+                Channel.PUBLIC,
+                Mode.ANONYMOUS,
+                Category.PERSONAL_ADVANTAGE,
+                {
+                    "officer_name": "an officer whose name I never learned",
+                    "what_happened": "An officer at the station front desk told me he could make "
+                    "my son's case go away for money.",
+                },
+            ),
+        ]
+        for channel, mode, category, content in reports:
+            submit_report(channel=channel, mode=mode, category=category, content=content)
+            submitted += 1
+    taken = take_in_new_reports()
+    return DemoReports(submitted, len(taken), f"{name} ({number})")

@@ -36,6 +36,8 @@ WEB_SECRETS = {
     "CUSTODES_FIELD_KEYS": "field-encryption keys: lose them and encrypted identities are lost",
     "CUSTODES_PSEUDONYM_KEY": "the pseudonyms' HMAC key: a new one makes new pseudonyms",
     "CUSTODES_TRAIL_KEY": "the trail chain's key: a new one breaks `trail verify` on the old chain",
+    "CUSTODES_PORTAL_SECRET_KEY": "the reporting portal's own signing key (its cookies, CSRF)",
+    "CUSTODES_PORTAL_RECEIPT_SECRET": "keys the receipts' hashes: a new one opens no old receipt",
 }
 
 
@@ -62,6 +64,9 @@ def _fresh_secrets() -> dict[str, str]:
         "CUSTODES_FIELD_KEYS": new_key_line(1),
         "CUSTODES_PSEUDONYM_KEY": _token(32),
         "CUSTODES_TRAIL_KEY": _token(32),
+        # The portal's own, never the staff app's key (portal_settings refuses the same one).
+        "CUSTODES_PORTAL_SECRET_KEY": _token(48),
+        "CUSTODES_PORTAL_RECEIPT_SECRET": _token(32),
     }
 
 

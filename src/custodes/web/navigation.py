@@ -14,6 +14,7 @@ from custodes.web.alerts.access import ALERT_KINDS, ALERT_ROLES
 from custodes.web.cases.actions import CASE_ROLES
 from custodes.web.cases.pages import WORK_ROLES
 from custodes.web.registry.access import REGISTRY_ROLES
+from custodes.web.reports.access import REPORT_ROLES
 
 __all__ = ["Link", "links_for", "navigation"]
 
@@ -33,6 +34,7 @@ def links_for(user: User) -> list[Link]:
     pages: list[tuple[str, str, bool]] = [
         ("Cases", "cases:list", True),
         ("My work", "cases:my-work", role in WORK_ROLES),
+        ("Reports", "reports:queue", role in REPORT_ROLES),
         ("Alerts", "alerts:list", role in ALERT_KINDS),
         ("Audit alerts", "alerts:audit-queue", role in ALERT_ROLES),
         ("Registry", "registry:search", role in REGISTRY_ROLES),

@@ -12,6 +12,7 @@ import dj_database_url
 from custodes.signing import SigningError, parse_public_keys
 from custodes.web.env import ConfigError, Env
 from custodes.web.secrets import load_secret
+from custodes.web.settings_common import PORTAL_FILE_TYPES as _PORTAL_FILE_TYPES
 
 env = Env()
 
@@ -76,6 +77,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         _owner_only(_sqlite, 0o600)
 # The role the application connects as on PostgreSQL: not the tables' owner, so RLS binds it.
 DB_APP_ROLE = env.string("CUSTODES_DB_APP_ROLE", "custodes_app")
+# The reporting portal's own role: adds reports and reads only the one a receipt opens.
+DB_PORTAL_ROLE = env.string("CUSTODES_DB_PORTAL_ROLE", "custodes_portal")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -90,6 +93,8 @@ INSTALLED_APPS = [
     "custodes.web.trail",
     "custodes.web.alerts",
     "custodes.web.cases",
+    "custodes.web.portal",
+    "custodes.web.reports",
     "custodes.web.registry",
     "custodes.web.dbsecurity",
 ]
@@ -190,6 +195,16 @@ CSRF_FAILURE_VIEW = "custodes.web.views.csrf_failure"
 
 # How long break-glass access lasts.
 BREAK_GLASS_MINUTES = env.integer("CUSTODES_BREAK_GLASS_MINUTES", 240, minimum=5)
+
+# The reporting portal (custodes.web.portal; the portal's own settings read the same values).
+# Receipts are found by an Argon2id hash keyed with this secret, so a database dump alone
+# cannot be searched for guessed receipts.
+PORTAL_RECEIPT_SECRET = load_secret(env, "CUSTODES_PORTAL_RECEIPT_SECRET", DATA_DIR, PRODUCTION)
+# Days from a report's arrival by which a handler must acknowledge it.
+PORTAL_ACKNOWLEDGE_DAYS = env.integer("CUSTODES_PORTAL_ACKNOWLEDGE_DAYS", 7, minimum=1)
+PORTAL_FILE_MAX_BYTES = env.integer("CUSTODES_PORTAL_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# The kinds of file a reporter may give, as found by reading the file (not by its name).
+PORTAL_FILE_TYPES = env.items("CUSTODES_PORTAL_FILE_TYPES", _PORTAL_FILE_TYPES)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

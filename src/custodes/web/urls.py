@@ -10,4 +10,5 @@ urlpatterns = [
     path("cases/", include("custodes.web.cases.urls")),
     path("alerts/", include("custodes.web.alerts.urls")),
     path("registry/", include("custodes.web.registry.urls")),
+    path("reports/", include("custodes.web.reports.urls")),
 ]

@@ -29,6 +29,8 @@ from custodes.web.cases.access import cases_for_user
 from custodes.web.cases.pages import WORK_ROLES, work_for
 from custodes.web.registry.access import candidates_for_user, may_review
 from custodes.web.registry.models import Candidate
+from custodes.web.reports.access import REPORT_ROLES
+from custodes.web.reports.views import waiting as reports_waiting
 from custodes.web.trail.chain import record
 from custodes.web.trail.kinds import Action, Subject
 
@@ -71,6 +73,14 @@ def waiting_for(user: User, alerts: list[Alert]) -> list[Waiting]:
         if kind in ALERT_KINDS.get(user.role, set()):
             n = sum(1 for a in alerts if a.kind == kind)
             found.append(Waiting(n, _plural(n, one, many), reverse("alerts:list")))
+    if user.role in REPORT_ROLES:
+        queue = reverse("reports:queue")
+        new, overdue = reports_waiting(user)
+        found.append(Waiting(new, _plural(new, "new report", "new reports"), f"{queue}?status=new"))
+        what = _plural(
+            overdue, "report overdue for acknowledgement", "reports overdue for acknowledgement"
+        )
+        found.append(Waiting(overdue, what, f"{queue}?overdue=yes"))
     if may_review(user):
         n = len(candidates_for_user(user, status=Candidate.Status.PENDING))
         what = _plural(n, "match to review", "matches to review")

@@ -7,7 +7,10 @@ nothing it should not. This module is that policy, whole:
 - the functions the policies call (`FUNCTIONS`), each a security definer that reads the tables
   as their owner, whom row-level security does not bind, with a fixed search_path and no JIT;
 - the policies on each table (`POLICIES`) and the tables they guard (`TABLES`);
-- what the application's role may do to each table (`RIGHTS`).
+- what the application's role may do to each table (`RIGHTS`);
+- what the reporting portal's own role may do (`PORTAL_RIGHTS`, `PORTAL_FUNCTIONS`): add
+  reports, messages and files, and read one report only through the functions that take its
+  receipt's lookup; nothing of any other table.
 
 Migrations apply it (`apply`), so the database is always at this text; earlier migrations
 (0001-0008) stay as they were applied, and `tests/web/test_postgres_policy.py` compares the
@@ -42,10 +45,12 @@ from custodes.web.cases.access import (
     OVERSIGHT_ROLES,
     STEP_ROLES,
 )
+from custodes.web.reports.access import REPORT_ROLES
 
 __all__ = [
     "FUNCTIONS",
     "POLICIES",
+    "PORTAL_RIGHTS",
     "RETIRED",
     "RIGHTS",
     "TABLES",
@@ -78,6 +83,10 @@ class Function:
     language: str
     body: str
     definer: bool = True
+    # Who may call it: the application's role ("app"), the portal's ("portal") or both.
+    callers: str = "app"
+    # VOLATILE for a function that writes (the portal's one-time TOTP step).
+    volatility: str = "STABLE"
 
     @property
     def signature(self) -> str:
@@ -102,9 +111,16 @@ class Policy:
 
 
 def _f(
-    name: str, args: str, returns: str, language: str, body: str, definer: bool = True
+    name: str,
+    args: str,
+    returns: str,
+    language: str,
+    body: str,
+    definer: bool = True,
+    callers: str = "app",
+    volatility: str = "STABLE",
 ) -> Function:
-    return Function(name, args, returns, language, body.strip("\n"), definer)
+    return Function(name, args, returns, language, body.strip("\n"), definer, callers, volatility)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,6 +136,7 @@ _WHO = [
     SELECT nullif(current_setting('custodes.user_id', true), '')::bigint
 """,
         definer=False,
+        callers="both",  # the portal's policies name it too; it reads only a setting
     ),
     _f(
         "custodes_has_role",
@@ -797,6 +814,180 @@ _TRAIL = [
     ),
 ]
 
+# ---------------------------------------------------------------------------------------------
+# The reporting portal. Its own role (CUSTODES_DB_PORTAL_ROLE) adds reports, messages and files
+# and reads nothing of any table: one report, its messages and files, only through these
+# functions, each taking the receipt's lookup (what only the reporter's receipt gives), or a
+# support organisation's account, which the portal signs in. The staff app's role reads
+# reports as it reads cases (reports.access): only those who handle reports, only reports
+# taken in (matched against the staff list), and never one that names someone too close to
+# them, in custodes' chart or an audited force's.
+
+_PORTAL = [
+    _f(
+        "custodes_is_portal",
+        "",
+        "boolean",
+        "sql",
+        """
+    -- Whether the statement runs as the portal's own role.
+    SELECT current_user = {portal_role}
+""",
+        definer=False,
+        callers="both",
+    ),
+    _f(
+        "custodes_report_open",
+        "p_report uuid",
+        "boolean",
+        "sql",
+        """
+    -- The report exists and has not expired: the portal adds to it only then.
+    SELECT EXISTS (SELECT 1 FROM portal_report WHERE id = p_report AND status <> 'expired')
+""",
+        callers="both",
+    ),
+    _f(
+        "custodes_portal_report",
+        "p_lookup text",
+        "SETOF portal_report",
+        "sql",
+        """
+    -- The one report a receipt opens (its keyed Argon2id lookup), unless it expired.
+    SELECT * FROM portal_report WHERE receipt_lookup = p_lookup AND status <> 'expired'
+""",
+        callers="portal",
+    ),
+    _f(
+        "custodes_portal_messages",
+        "p_lookup text",
+        "SETOF portal_reportmessage",
+        "sql",
+        """
+    SELECT m.* FROM portal_reportmessage AS m
+    JOIN portal_report AS r ON r.id = m.report_id
+    WHERE r.receipt_lookup = p_lookup AND r.status <> 'expired'
+""",
+        callers="portal",
+    ),
+    _f(
+        "custodes_portal_files",
+        "p_lookup text",
+        "SETOF portal_reportfile",
+        "sql",
+        """
+    SELECT f.* FROM portal_reportfile AS f
+    JOIN portal_report AS r ON r.id = f.report_id
+    WHERE r.receipt_lookup = p_lookup AND r.status <> 'expired'
+""",
+        callers="portal",
+    ),
+    _f(
+        "custodes_portal_account",
+        "p_username text",
+        "SETOF portal_organisationaccount",
+        "sql",
+        """
+    -- A support organisation's account by its sign-in name, while its organisation
+    -- may report: the portal checks the password and the code.
+    SELECT a.* FROM portal_organisationaccount AS a
+    JOIN portal_organisation AS o ON o.id = a.organisation_id
+    WHERE a.username = p_username AND o.active
+""",
+        callers="portal",
+    ),
+    _f(
+        "custodes_portal_account_step",
+        "p_account bigint, p_step bigint",
+        "boolean",
+        "sql",
+        """
+    -- Take a TOTP time step for an active account, once: false if it (or a later one)
+    -- was used already.
+    WITH taken AS (
+        UPDATE portal_organisationaccount SET totp_last_step = p_step
+        WHERE id = p_account AND active AND totp_last_step < p_step
+        RETURNING id
+    )
+    SELECT EXISTS (SELECT 1 FROM taken)
+""",
+        callers="portal",
+        volatility="VOLATILE",
+    ),
+    _f(
+        "custodes_portal_account_reports",
+        "p_account bigint",
+        "SETOF portal_report",
+        "sql",
+        """
+    -- The reports every account of an active account's organisation made, which its
+    -- workers follow together (portal.actions.organisation_reports); none while the
+    -- account or its organisation is disabled, never another organisation's.
+    SELECT r.* FROM portal_report AS r
+    JOIN portal_organisationaccount AS author ON author.id = r.organisation_account_id
+    JOIN portal_organisationaccount AS a ON a.organisation_id = author.organisation_id
+    JOIN portal_organisation AS o ON o.id = a.organisation_id
+    WHERE a.id = p_account AND a.active AND o.active AND r.status <> 'expired'
+""",
+        callers="portal",
+    ),
+    _f(
+        "custodes_handles_reports",
+        "p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    SELECT custodes_has_role(p_viewer, {report_roles}::text[])
+""",
+    ),
+    _f(
+        "custodes_taken_in",
+        "p_report uuid",
+        "boolean",
+        "sql",
+        """
+    -- reports.access: a report not yet taken in (matched against the staff list) is
+    -- shown to nobody.
+    SELECT EXISTS (SELECT 1 FROM reports_intake WHERE report_id = p_report)
+""",
+    ),
+    _f(
+        "custodes_conflicted_reports",
+        "p_viewer bigint",
+        "SETOF uuid",
+        "sql",
+        """
+    -- Every report naming someone too close to the viewer: the viewer, their chain
+    -- either way or their unit, by account in custodes' chart, or by force user id in
+    -- custodes' chart or any imported force's; each set worked out once.
+    WITH near AS (
+        SELECT h AS staff FROM custodes_audit_hidden_ids(p_viewer) AS h
+        UNION
+        SELECT x.c_user FROM custodes_audit_conflicts(p_viewer) AS x
+    )
+    SELECT n.report_id FROM reports_namedstaff AS n
+    WHERE n.user_id IN (SELECT c FROM custodes_conflicting(p_viewer) AS c)
+    UNION
+    SELECT n.report_id FROM reports_namedstaff AS n JOIN near ON near.staff = n.force_user_id
+""",
+    ),
+    _f(
+        "custodes_may_see_report",
+        "p_report uuid, p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    -- The reports' policy for one report (a handler's message to it).
+    SELECT custodes_handles_reports(p_viewer) AND custodes_taken_in(p_report)
+        AND p_report NOT IN (SELECT r FROM custodes_conflicted_reports(p_viewer) AS r)
+""",
+        # The messages' INSERT policy names it for both roles (PostgreSQL checks the right to
+        # call every function a policy names, whichever branch runs). To the portal's role it
+        # answers only yes or no, for a report id it cannot list.
+        callers="both",
+    ),
+]
+
 # In an order each can be made from nothing: a SQL function's body is checked when it is.
 FUNCTIONS: tuple[Function, ...] = (
     *_WHO,
@@ -807,10 +998,16 @@ FUNCTIONS: tuple[Function, ...] = (
     *_CASE_PARTS,
     *_ALERTS,
     *_TRAIL,
+    *_PORTAL,
 )
 
 # Functions earlier migrations made that nothing calls any more, to drop.
-RETIRED: tuple[str, ...] = ()
+RETIRED: tuple[str, ...] = (
+    # Handed pending reports to any handler's role, for a take-in run by the pages; a handler
+    # could have listed them, and the take-in under row-level security matched against part
+    # of the staff list. It runs as the owner now (`custodes reports take-in`): dbsecurity 0012.
+    "custodes_pending_reports()",
+)
 
 # ---------------------------------------------------------------------------------------------
 # The policies.
@@ -858,6 +1055,15 @@ _TRIAGED = (
     f"{_SEE_AUDIT_ALERT} AND triaged_by_id = {_ME}"
     f" AND (case_id IS NULL OR custodes_may_see_case(case_id, {_ME}))"
 )
+
+# A report: to those who handle reports, once taken in, unless it names someone too close.
+# Neither set holds a NULL; the role check and the conflicts are worked out once per statement.
+_SEE_REPORT = (
+    f"(SELECT custodes_handles_reports({_ME})) AND custodes_taken_in(id)"
+    f" AND id NOT IN (SELECT r FROM custodes_conflicted_reports({_ME}) AS r)"
+)
+# A report's parts and the staff side's rows about it: through the report's own policy.
+_OF_REPORT = "report_id IN (SELECT r.id FROM portal_report AS r)"
 
 POLICIES: tuple[Policy, ...] = (
     # A case is opened by its opener about someone they have no conflict with; it is changed
@@ -963,6 +1169,53 @@ POLICIES: tuple[Policy, ...] = (
         "SELECT",
         "alert_id IN (SELECT a.id FROM alerts_auditalert AS a)",
     ),
+    # Reports: read and changed by those who handle them, once taken in, never by anyone
+    # too close to whom they name; added only by the portal's role, new and with a receipt.
+    Policy("portal_report", "custodes_select", "SELECT", _SEE_REPORT),
+    Policy(
+        "portal_report",
+        "custodes_insert",
+        "INSERT",
+        None,
+        "custodes_is_portal() AND status = 'new' AND receipt_lookup IS NOT NULL"
+        " AND expired_on IS NULL",
+    ),
+    Policy("portal_report", "custodes_update", "UPDATE", _SEE_REPORT, _SEE_REPORT),
+    # Messages: the reporter's through the portal, to a report still open; a handler's to
+    # a report they may see. Removed only with the report's content, when it expires.
+    Policy("portal_reportmessage", "custodes_select", "SELECT", _OF_REPORT),
+    Policy(
+        "portal_reportmessage",
+        "custodes_insert",
+        "INSERT",
+        None,
+        "CASE WHEN custodes_is_portal()"
+        " THEN sender = 'reporter' AND custodes_report_open(report_id)"
+        f" ELSE sender = 'handler' AND custodes_may_see_report(report_id, {_ME}) END",
+    ),
+    Policy("portal_reportmessage", "custodes_delete", "DELETE", _OF_REPORT),
+    Policy("portal_reportfile", "custodes_select", "SELECT", _OF_REPORT),
+    Policy(
+        "portal_reportfile",
+        "custodes_insert",
+        "INSERT",
+        None,
+        "custodes_is_portal() AND custodes_report_open(report_id)",
+    ),
+    Policy("portal_reportfile", "custodes_delete", "DELETE", _OF_REPORT),
+    # The staff side's rows about a report are seen with it. A report is taken in only by
+    # the owner (`custodes reports take-in`), who sees every report and the whole staff list:
+    # an intake added as the application's role would show a report matched against nothing.
+    # Naming someone only hides a report from more people, so anyone may add names.
+    Policy("reports_intake", "custodes_select", "SELECT", _OF_REPORT),
+    Policy("reports_intake", "custodes_insert", "INSERT", None, "false"),
+    Policy("reports_intake", "custodes_update", "UPDATE", _OF_REPORT, _OF_REPORT),
+    Policy("reports_namedstaff", "custodes_select", "SELECT", _OF_REPORT),
+    Policy("reports_namedstaff", "custodes_insert", "INSERT", None, "true"),
+    Policy("reports_handling", "custodes_select", "SELECT", _OF_REPORT),
+    Policy(
+        "reports_handling", "custodes_insert", "INSERT", None, f"by_id = {_ME} AND {_OF_REPORT}"
+    ),
     # Everyone appends (refusing could only hide an event); the chain and the triggers keep
     # what is appended from being changed.
     Policy(
@@ -992,6 +1245,22 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "alerts_forcestaff": ("SELECT",),
     "alerts_auditalert": ("SELECT",),
     "alerts_auditevidence": ("SELECT",),
+    # Reports are added by the portal's role and expire, never removed; their messages and
+    # files go only when the report's content does; the staff side's rows about a report stay.
+    "portal_report": ("SELECT", "UPDATE"),
+    "portal_reportmessage": ("SELECT", "INSERT", "DELETE"),
+    "portal_reportfile": ("SELECT", "DELETE"),
+    "reports_intake": ("SELECT", "INSERT", "UPDATE"),
+    "reports_namedstaff": ("SELECT", "INSERT"),
+    "reports_handling": ("SELECT", "INSERT"),
+}
+# What the portal's role may do: add reports, messages and files, and read which migrations
+# ran (`custodes serve --portal` checks its tables are there). Nothing else of any table.
+PORTAL_RIGHTS: dict[str, tuple[str, ...]] = {
+    "portal_report": ("INSERT",),
+    "portal_reportmessage": ("INSERT",),
+    "portal_reportfile": ("INSERT",),
+    "django_migrations": ("SELECT",),
 }
 # Column rights on top of the table's.
 COLUMN_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -1037,6 +1306,8 @@ def _literals() -> dict[str, sql.Composable]:
         "authority_roles": _roles(AUTHORITY_ROLES),
         "oversight_roles": _roles(OVERSIGHT_ROLES),
         "investigator_steps": _roles(INVESTIGATOR_STEPS),
+        "report_roles": _roles(REPORT_ROLES),
+        "portal_role": sql.Literal(settings.DB_PORTAL_ROLE),
         "kind_roles": _kind_roles(),
         "step_roles": _step_roles(),
     }
@@ -1054,7 +1325,7 @@ def function_sql(raw_connection: Any, schema: str, function: Function) -> str:
         sql.SQL(DEFINER).format(schema=sql.Identifier(schema)).as_string(raw_connection)
         if function.definer
         else "STABLE"
-    )
+    ).replace("STABLE", function.volatility, 1)
     return (
         f"CREATE OR REPLACE FUNCTION {function.name}({function.args}) "
         f"RETURNS {function.returns} LANGUAGE {function.language} {attributes} AS $$\n"
@@ -1076,14 +1347,20 @@ def _role(raw_connection: Any) -> str:
     return sql.Identifier(settings.DB_APP_ROLE).as_string(raw_connection)
 
 
+def _portal_role(raw_connection: Any) -> str:
+    return sql.Identifier(settings.DB_PORTAL_ROLE).as_string(raw_connection)
+
+
 def statements(raw_connection: Any, schema: str) -> list[str]:
     """Return the statements that bring a migrated database to this module's policy."""
     role = _role(raw_connection)
+    portal = _portal_role(raw_connection)
     out: list[str] = []
     for function in FUNCTIONS:
         out.append(function_sql(raw_connection, schema, function))
         out.append(f"REVOKE ALL ON FUNCTION {function.signature} FROM PUBLIC")
-        out.append(f"GRANT EXECUTE ON FUNCTION {function.signature} TO {role}")
+        callers = {"app": [role], "portal": [portal], "both": [role, portal]}[function.callers]
+        out.append(f"GRANT EXECUTE ON FUNCTION {function.signature} TO {', '.join(callers)}")
     out += [f"DROP FUNCTION IF EXISTS {signature}" for signature in RETIRED]
     for table in TABLES:
         out.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -1095,7 +1372,29 @@ def statements(raw_connection: Any, schema: str) -> list[str]:
         out.append(f"GRANT {', '.join(rights)} ON {table} TO {role}")
         for right, columns in COLUMN_RIGHTS.get(table, {}).items():
             out.append(f"GRANT {right} ({', '.join(columns)}) ON {table} TO {role}")
+    # The portal's role: nothing of any table but what PORTAL_RIGHTS lists.
+    quoted_schema = sql.Identifier(schema).as_string(raw_connection)
+    out.append(f"GRANT USAGE ON SCHEMA {quoted_schema} TO {portal}")
+    out.append(f"REVOKE ALL ON ALL TABLES IN SCHEMA {quoted_schema} FROM {portal}")
+    out.append(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {quoted_schema} FROM {portal}")
+    for table, rights in PORTAL_RIGHTS.items():
+        out.append(f"GRANT {', '.join(rights)} ON {table} TO {portal}")
     return out
+
+
+def _ensure_portal_role(schema_editor: BaseDatabaseSchemaEditor) -> None:
+    """Make the portal's role (NOLOGIN) if it is missing; refuse one RLS would not bind."""
+    from importlib import import_module
+
+    app_role = import_module("custodes.web.dbsecurity.migrations.0002_app_role")
+    _, owner, _ = app_role.names(schema_editor)
+    portal = settings.DB_PORTAL_ROLE
+    if portal == settings.DB_APP_ROLE:
+        raise app_role.AppRoleError(
+            f"CUSTODES_DB_PORTAL_ROLE={portal!r} is the application's role: the portal must "
+            "connect as a role of its own, which reads no report but the one it is given"
+        )
+    app_role.ensure_role(schema_editor, portal, owner)
 
 
 def apply(schema_editor: BaseDatabaseSchemaEditor) -> None:
@@ -1103,6 +1402,7 @@ def apply(schema_editor: BaseDatabaseSchemaEditor) -> None:
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
+    _ensure_portal_role(schema_editor)
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_schema()")
         (schema,) = cursor.fetchone()
@@ -1226,6 +1526,34 @@ def _right_differences(connection: BaseDatabaseWrapper) -> list[str]:
     return found
 
 
+def _portal_right_differences(connection: BaseDatabaseWrapper) -> list[str]:
+    found: list[str] = []
+    role = settings.DB_PORTAL_ROLE
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)", [role])
+        (exists,) = cursor.fetchone()
+        if not exists:
+            return [f"the portal's role {role} is missing"]
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        tables = sorted(name for (name,) in cursor.fetchall())
+        for table in tables:
+            expected = set(PORTAL_RIGHTS.get(table, ()))
+            for right in _PRIVILEGES:
+                cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [role, table, right])
+                (held,) = cursor.fetchone()
+                if held != (right in expected):
+                    found.append(f"{role} {'has' if held else 'lacks'} {right} on {table}")
+        for function in FUNCTIONS:
+            cursor.execute(
+                "SELECT has_function_privilege(%s, to_regprocedure(%s), 'EXECUTE')",
+                [role, function.signature],
+            )
+            (held,) = cursor.fetchone()
+            if held is not None and held != (function.callers in ("portal", "both")):
+                found.append(f"{role} {'may' if held else 'may not'} call {function.signature}")
+    return found
+
+
 def differences(connection: BaseDatabaseWrapper) -> list[str]:
     """Return how the database's row-level security differs from this module's; empty if not."""
     if connection.vendor != "postgresql":
@@ -1237,4 +1565,5 @@ def differences(connection: BaseDatabaseWrapper) -> list[str]:
         *_function_differences(connection, str(schema)),
         *_policy_differences(connection, str(schema)),
         *_right_differences(connection),
+        *_portal_right_differences(connection),
     ]

@@ -13,8 +13,6 @@ from typing import Any
 from django.db import connections, models, router
 from django.db.models.sql import InsertQuery
 
-from custodes.web.needtoknow.models import ForceStaff
-
 __all__ = [
     "force_staff_conflicts",
     "force_staff_managers",
@@ -47,6 +45,10 @@ def force_staff_conflicts(viewer_id: int) -> list[tuple[str, str]] | None:
     force user id and "chain" or "unit", over every imported run that lists the viewer.
     None where it does not bind: the caller reads the charts itself.
     """
+    # Here, not at the top: the portal's process installs the trail, which uses this module,
+    # and not the staff apps these charts belong to.
+    from custodes.web.needtoknow.models import ForceStaff
+
     if not row_security_binds(ForceStaff):
         return None
     connection = connections[router.db_for_read(ForceStaff)]
@@ -58,6 +60,10 @@ def force_staff_conflicts(viewer_id: int) -> list[tuple[str, str]] | None:
 def force_staff_managers(force_user_id: str) -> list[str] | None:
     """Return everyone above a force's member of staff in any imported run, where row-level
     security hides the charts (`custodes_force_managers`); None where it does not bind."""
+    # Here, not at the top: the portal's process installs the trail, which uses this module,
+    # and not the staff apps these charts belong to.
+    from custodes.web.needtoknow.models import ForceStaff
+
     if not row_security_binds(ForceStaff):
         return None
     connection = connections[router.db_for_read(ForceStaff)]

@@ -77,6 +77,12 @@ class Action(models.TextChoices):
     SIGN_OUT = "sign-out", "Signed out"
     LOCK_OUT = "lock-out", "Was locked out"
     UNLOCK = "unlock", "Lifted a lock-out"
+    # The reporting portal. A reporter's own actions record no actor and nothing about them.
+    REPORT_RECEIVED = "report-received", "A report came in through the portal"
+    REPORT_FOLLOWED_UP = "report-followed-up", "A reporter added to their report"
+    REPORT_MESSAGE = "report-message", "Replied to, or asked, a reporter"
+    REPORT_STATUS = "report-status", "Changed a report's status"
+    REPORT_EXPIRED = "report-expired", "Deleted an expired report's content"
     # Keys and the trail itself.
     ROTATE_KEYS = "rotate-keys", "Re-encrypted under the newest key"
     EXPORT = "export", "Exported the trail"
@@ -113,5 +119,8 @@ class Subject(models.TextChoices):
     SCREENING = "screening", "A check or screen"
     ROSTER = "roster", "A held roster"
     ROSTERS = "rosters", "The held rosters"
+    REPORT = "report", "A report made through the portal"
+    ORGANISATION = "organisation", "A support organisation that reports through the portal"
+    ORGANISATION_ACCOUNT = "organisation-account", "A support organisation's portal account"
     FIELD_KEYS = "field-keys", "The field-encryption keys"
     TRAIL = "trail", "The trail"
