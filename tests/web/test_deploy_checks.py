@@ -15,7 +15,12 @@ from custodes.web.checks import key_problems
 from tests.signing_keys import AUDIT_KEY, CHECKPOINT_KEY
 from tests.web.test_security_headers import check_deploy, write_secret
 
-SECRETS = ("CUSTODES_SECRET_KEY", "CUSTODES_FIELD_KEYS", "CUSTODES_PSEUDONYM_KEY")
+SECRETS = (
+    "CUSTODES_SECRET_KEY",
+    "CUSTODES_FIELD_KEYS",
+    "CUSTODES_PSEUDONYM_KEY",
+    "CUSTODES_PORTAL_RECEIPT_SECRET",
+)
 
 
 @pytest.fixture
@@ -89,6 +94,7 @@ def test_generated_development_secrets_are_refused(tmp_path: Path) -> None:
         "custodes.E002",
         "custodes.E003",
         "custodes.E004",
+        "custodes.E009",
     }
     # As the test settings run now: registered with Django's deployment checks.
     found = {str(m.id) for m in run_checks(include_deployment_checks=True)}
