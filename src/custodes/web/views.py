@@ -75,12 +75,16 @@ def waiting_for(user: User, alerts: list[Alert]) -> list[Waiting]:
             found.append(Waiting(n, _plural(n, one, many), reverse("alerts:list")))
     if user.role in REPORT_ROLES:
         queue = reverse("reports:queue")
-        new, overdue = reports_waiting(user)
+        new, overdue, ending = reports_waiting(user)
         found.append(Waiting(new, _plural(new, "new report", "new reports"), f"{queue}?status=new"))
         what = _plural(
             overdue, "report overdue for acknowledgement", "reports overdue for acknowledgement"
         )
         found.append(Waiting(overdue, what, f"{queue}?overdue=yes"))
+        what = _plural(
+            ending, "report whose retention ends soon", "reports whose retention ends soon"
+        )
+        found.append(Waiting(ending, what, f"{queue}#ending"))
     if may_review(user):
         n = len(candidates_for_user(user, status=Candidate.Status.PENDING))
         what = _plural(n, "match to review", "matches to review")

@@ -452,6 +452,7 @@ def submit_report(
             organisation_account=organisation_account,
             receipt_lookup=receipt_lookup(receipt),
             received_on=today,
+            status_on=today,
             acknowledge_by=today + dt.timedelta(days=days),
         )
         report.data_key_encrypted = wrap_data_key(Report, report.id, key)

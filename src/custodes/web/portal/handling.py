@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from custodes.web.encryption import seal
 from custodes.web.portal.actions import (
@@ -103,7 +104,8 @@ def set_status(report: Report, status: str, *, handler_id: int, reason: str) -> 
     reason = _text("reason", reason, 2000, required=True)
     before = report.status
     report.status = status
-    report.save(update_fields=["status"])
+    report.status_on = timezone.localdate()
+    report.save(update_fields=["status", "status_on"])
     record(
         handler_id,
         Action.REPORT_STATUS,
@@ -133,13 +135,14 @@ def expire(report: Report, *, on: dt.date, handler_id: int | None = None) -> Rep
     report.data_key_encrypted = ""
     report.receipt_lookup = None
     report.status = Status.EXPIRED
-    report.expired_on = on
+    report.status_on = report.expired_on = on
     report.save(
         update_fields=[
             "content_sealed",
             "data_key_encrypted",
             "receipt_lookup",
             "status",
+            "status_on",
             "expired_on",
         ]
     )

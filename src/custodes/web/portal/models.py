@@ -156,6 +156,8 @@ class Report(models.Model):
     # Dates only, never times: an exact time could be matched against a network's logs.
     received_on = models.DateField()
     acknowledge_by = models.DateField()
+    # The day it reached its current status: retention counts from it (portal.retention).
+    status_on = models.DateField(null=True, blank=True)
     retain_until = models.DateField(null=True, blank=True)
     expired_on = models.DateField(null=True, blank=True)
 

@@ -34,15 +34,12 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from custodes.caserules import ParamChange, RulesFileError
 from custodes.errors import CustodesError
 from custodes.web.needtoknow.rls import row_security_binds
 from custodes.web.portal import handling
 from custodes.web.portal.models import Category, Channel, Report, Status
-from custodes.web.trail.kinds import Action, Subject
-from custodes.web.trail.models import TrailEvent
 
 __all__ = [
     "PACKAGED",
@@ -316,29 +313,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def status_dates(reports: Iterable[Report]) -> dict[Any, dt.date]:
-    """Return, for each report, the day it reached its current status.
-
-    From the trail's record of the change (`handling.set_status` records one); a report whose
-    change the trail does not show counts from the day it was received.
-    """
-    reports = list(reports)
-    found: dict[Any, dt.date] = {r.pk: r.received_on for r in reports}
-    by_id = {str(r.pk): r for r in reports}
-    events = (
-        TrailEvent.objects.filter(
-            action=Action.REPORT_STATUS,
-            subject_type=Subject.REPORT,
-            subject_id__in=list(by_id),
-        )
-        .order_by("seq")
-        .values_list("subject_id", "at", "changes")
-    )
-    for subject_id, at, changes in events:
-        report = by_id[subject_id]
-        change = changes.get("status") if isinstance(changes, dict) else None
-        if isinstance(change, list) and len(change) == 2 and change[1] == report.status:
-            found[report.pk] = timezone.localdate(at)
-    return found
+    """Return, for each report, the day it reached its current status (`Report.status_on`,
+    which `handling.set_status` keeps; the day it was received where it has none)."""
+    return {r.pk: r.status_on or r.received_on for r in reports}
 
 
 def _due(report: Report, rules: RetentionRules, since: dt.date) -> Due | None:
@@ -383,11 +360,11 @@ def warnings(on: dt.date, days_before: int, rules: RetentionRules | None = None)
 
 
 class ExpiryError(CustodesError):
-    """Expiry cannot see every report and its status events here: nothing was expired."""
+    """Expiry cannot see every report here: nothing was expired."""
 
 
-# What expiry reads: every report, and the trail's record of when each reached its status.
-_EXPIRY_READS = (Report, TrailEvent)
+# What expiry reads: every report (each knows the day it reached its status).
+_EXPIRY_READS = (Report,)
 
 
 @transaction.atomic

@@ -22,6 +22,8 @@ from custodes.web.accounts.decorators import request_user, staff_view
 from custodes.web.accounts.models import User
 from custodes.web.portal.actions import report_view
 from custodes.web.portal.models import Channel, HowMet, Report, ReportFile, Status
+from custodes.web.portal.retention import Due
+from custodes.web.portal.retention import warnings as retention_warnings
 from custodes.web.reports import actions
 from custodes.web.reports.access import (
     HANDLING_ROLES,
@@ -122,15 +124,34 @@ def _groups(reports: list[Report]) -> list[Group]:
     return sorted(groups, key=lambda g: (-len(g.reports), g.people[0].name))
 
 
-def waiting(user: User) -> tuple[int, int]:
-    """Return how many new reports, and how many overdue for acknowledgement, `user` may see
-    (for the home page); takes new reports in first where it sees every row."""
+def waiting(user: User) -> tuple[int, int, int]:
+    """Return how many new reports, how many overdue for acknowledgement, and how many whose
+    retention ends within `RETENTION_WARNING_DAYS`, `user` may see (for the home page); takes
+    new reports in first where it sees every row."""
     if user.role not in REPORT_ROLES:
-        return 0, 0
+        return 0, 0, 0
     actions.take_in_where_seen()
     today = timezone.localdate()
     new = reports_for_user(user, Report.objects.filter(status=Status.NEW))
-    return len(new), sum(1 for r in new if r.acknowledge_by < today)
+    ending = retention_ending(user, today)
+    return len(new), sum(1 for r in new if r.acknowledge_by < today), len(ending)
+
+
+# How long before a report's content is deleted its handlers are told.
+RETENTION_WARNING_DAYS = 30
+
+
+def retention_ending(user: User, today: dt.date) -> list[Due]:
+    """Return the reports `user` may see whose retention ends within RETENTION_WARNING_DAYS
+    (or has ended, awaiting `custodes portal expire`), soonest first."""
+    ending = retention_warnings(today, RETENTION_WARNING_DAYS)
+    if not ending:
+        return []
+    seen = {
+        r.pk
+        for r in reports_for_user(user, Report.objects.filter(pk__in=[d.report.pk for d in ending]))
+    }
+    return [d for d in ending if d.report.pk in seen]
 
 
 def _narrow(form: QueueFilterForm) -> Any:
@@ -167,6 +188,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows.sort(key=lambda r: (not r.overdue, r.report.status != Status.NEW, r.report.acknowledge_by))
     everything = reports_for_user(user, Report.objects.prefetch_related("named_staff__user"))
     groups = _groups(everything)
+    ending = retention_ending(user, today)
     record(
         user.pk,
         Action.LIST,
@@ -175,10 +197,17 @@ def queue(request: HttpRequest) -> HttpResponse:
         changes={
             "reports": [str(r.report.pk) for r in rows],
             "grouped": sorted({str(r.pk) for g in groups for r in g.reports}),
+            "retention_ending": [str(d.report.pk) for d in ending],
             "filters": form.used(),
         },
     )
-    context |= {"rows": rows, "groups": groups, "filtered": bool(form.used())}
+    context |= {
+        "rows": rows,
+        "groups": groups,
+        "filtered": bool(form.used()),
+        "ending": ending,
+        "warning_days": RETENTION_WARNING_DAYS,
+    }
     return render(request, "reports/queue.html", context)
 
 
