@@ -7,11 +7,12 @@ be referred, and opens the referral with its deadline the first time they say so
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import secrets
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from custodes.web.accounts.models import User
 from custodes.web.cases import rules
@@ -35,6 +36,7 @@ __all__ = [
     "add_allegation",
     "assess_referral",
     "name_subject",
+    "new_reference",
     "revise_indications",
     "take_in",
 ]
@@ -180,10 +182,32 @@ def _intake_summary(case: Case, subjects: int) -> str:
     )
 
 
+def new_reference(on: dt.date) -> str:
+    """Return a new case reference: the year and a random part (PSD-2026-7F3A1C).
+
+    Not a running number: that would tell anyone taking a matter in how many others there
+    are, and, under row-level security, the cases one may not see would hide the last number.
+    """
+    return f"PSD-{on.year}-{secrets.token_hex(3).upper()}"
+
+
+def _open_with_reference(reference: str | None, open_it: Callable[[str], Case]) -> Case:
+    """Open the case under `reference`, or under a new one drawn again on a clash."""
+    if reference is not None:
+        return open_it(reference)
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return open_it(new_reference(step_day()))
+        except IntegrityError:
+            continue  # another case has that reference: draw again
+    raise ValidationError("no free case reference was found; try again")
+
+
 @transaction.atomic
 def take_in(
     actor: User,
-    reference: str,
+    reference: str | None,
     title: str,
     *,
     kind: str,
@@ -200,6 +224,8 @@ def take_in(
     sealed: bool = False,
 ) -> Case:
     """Take a matter in: its kind, source, dates, subjects and allegations, on the trail.
+
+    `reference` None draws a new one (`new_reference`).
 
     Intake handlers and those who open cases may; nobody about themselves, their chain or
     their unit (any subject). A complaint opens the recording decision it needs; a matter the
@@ -220,26 +246,29 @@ def take_in(
         raise ValidationError(f"{unknown[0]!r} is not an indication under {profile}")
     first = subjects[0]
     force, force_id = _known(first)
-    case = open_case(
-        actor,
+    case = _open_with_reference(
         reference,
-        title,
-        first.user,
-        sealed,
-        subject_force=force,
-        subject_force_user_id=force_id,
-        roles=MATTER_ROLES,
-        timeline=False,
-        kind=kind,
-        source=source,
-        source_record_type=record_type[:32],
-        source_record_id=str(record_id)[:64],
-        came_to_attention=came_to_attention,
-        arose_on=arose_on,
-        profile=profile,
-        indications=sorted(set(indications)),
-        complainant_view=complainant_view.strip(),
-        complainant_wants_recording=complainant_wants_recording,
+        lambda ref: open_case(
+            actor,
+            ref,
+            title,
+            first.user,
+            sealed,
+            subject_force=force,
+            subject_force_user_id=force_id,
+            roles=MATTER_ROLES,
+            timeline=False,
+            kind=kind,
+            source=source,
+            source_record_type=record_type[:32],
+            source_record_id=str(record_id)[:64],
+            came_to_attention=came_to_attention,
+            arose_on=arose_on,
+            profile=profile,
+            indications=sorted(set(indications)),
+            complainant_view=complainant_view.strip(),
+            complainant_wants_recording=complainant_wants_recording,
+        ),
     )
     # open_case named the first subject as the case names them; what else is known of them
     # goes on that row.

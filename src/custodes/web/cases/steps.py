@@ -10,7 +10,6 @@ saves nothing: the actions are atomic.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -18,7 +17,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -49,15 +48,6 @@ Cleaned = dict[str, Any]
 # -- intake --------------------------------------------------------------------------------------
 
 SUBJECTS, ALLEGATIONS = "subjects", "allegations"
-
-
-def _new_reference() -> str:
-    """Return a new reference: the year and a random part (PSD-2026-7F3A1C).
-
-    Not a running number: that would tell anyone taking a matter in how many others there
-    are, and, under row-level security, the cases one may not see would hide the last number.
-    """
-    return f"PSD-{timezone.localdate().year}-{secrets.token_hex(3).upper()}"
 
 
 def _more_rows(data: QueryDict, prefix: str) -> QueryDict:
@@ -176,34 +166,29 @@ def _take_in(
     wants = data["complainant_wants_recording"]
     named = [form.new_subject() for form in _meant(subjects)]  # type: ignore[attr-defined]
     record_type = data["source_record_type"]
-    for _ in range(5):
-        try:
-            with transaction.atomic():
-                case = matter.take_in(
-                    user,
-                    _new_reference(),
-                    data["title"],
-                    kind=data["kind"],
-                    source=data["source"],
-                    came_to_attention=data["came_to_attention"],
-                    arose_on=data["arose_on"],
-                    subjects=named,
-                    allegations=allegations,
-                    source_record=(record_type, data["source_record_id"]) if record_type else None,
-                    indications=data["indications"],
-                    complainant_view=data["complainant_view"],
-                    complainant_wants_recording=wants,
-                )
-                if data["authority"] is not None and data["authority"] != user:
-                    add_member(user, case, data["authority"])
-                return case
-        except IntegrityError:
-            continue  # another matter has that reference: draw again
-        except (ValidationError, PermissionDenied) as exc:
-            intake.add_error(None, _words(exc))
-            return None
-    intake.add_error(None, "no free case reference was found; try again")
-    return None
+    try:
+        with transaction.atomic():
+            case = matter.take_in(
+                user,
+                None,
+                data["title"],
+                kind=data["kind"],
+                source=data["source"],
+                came_to_attention=data["came_to_attention"],
+                arose_on=data["arose_on"],
+                subjects=named,
+                allegations=allegations,
+                source_record=(record_type, data["source_record_id"]) if record_type else None,
+                indications=data["indications"],
+                complainant_view=data["complainant_view"],
+                complainant_wants_recording=wants,
+            )
+            if data["authority"] is not None and data["authority"] != user:
+                add_member(user, case, data["authority"])
+            return case
+    except (ValidationError, PermissionDenied) as exc:
+        intake.add_error(None, _words(exc))
+        return None
 
 
 def _say_taken_in(request: HttpRequest, case: Case) -> None:

@@ -13,11 +13,10 @@ of the status.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from custodes.errors import CustodesError
@@ -357,27 +356,20 @@ def _take_in(
             {"category": "choose the allegation category for the case"}, code="invalid"
         )
     what = "Intelligence" if kind == Case.Kind.INTELLIGENCE else "Matter"
-    for _ in range(5):
-        reference = f"PSD-{_today().year}-{secrets.token_hex(3).upper()}"
-        try:
-            with transaction.atomic():
-                return take_in(
-                    actor,
-                    reference,
-                    _case_title(report, what),
-                    kind=kind,
-                    source=Case.Source.PORTAL,
-                    came_to_attention=min(report.received_on, _today()),
-                    subjects=[_new_subject(n) for n in subjects],
-                    allegations=[
-                        NewAllegation(i, category, f"See portal report {report.reference}")
-                        for i in range(len(subjects))
-                    ],
-                    source_record=(SOURCE_RECORD, str(report.pk)),
-                )
-        except IntegrityError:
-            continue  # another case has that reference: draw again
-    raise ValidationError("no free case reference was found; try again")
+    return take_in(
+        actor,
+        None,
+        _case_title(report, what),
+        kind=kind,
+        source=Case.Source.PORTAL,
+        came_to_attention=min(report.received_on, _today()),
+        subjects=[_new_subject(n) for n in subjects],
+        allegations=[
+            NewAllegation(i, category, f"See portal report {report.reference}")
+            for i in range(len(subjects))
+        ],
+        source_record=(SOURCE_RECORD, str(report.pk)),
+    )
 
 
 def _link(actor: User, report: Report, case: Case, status: str, kind: str, reason: str) -> None:

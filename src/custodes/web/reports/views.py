@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -141,17 +142,16 @@ def waiting(user: User) -> tuple[int, int, int]:
 RETENTION_WARNING_DAYS = 30
 
 
-def retention_ending(user: User, today: dt.date) -> list[Due]:
-    """Return the reports `user` may see whose retention ends within RETENTION_WARNING_DAYS
-    (or has ended, awaiting `custodes portal expire`), soonest first."""
+def retention_ending(user: User, today: dt.date, seen: Iterable[Report] | None = None) -> list[Due]:
+    """Return the reports `user` may see (`seen`, if already fetched) whose retention ends
+    within RETENTION_WARNING_DAYS (or has ended, awaiting `custodes portal expire`)."""
     ending = retention_warnings(today, RETENTION_WARNING_DAYS)
     if not ending:
         return []
-    seen = {
-        r.pk
-        for r in reports_for_user(user, Report.objects.filter(pk__in=[d.report.pk for d in ending]))
-    }
-    return [d for d in ending if d.report.pk in seen]
+    if seen is None:
+        seen = reports_for_user(user, Report.objects.filter(pk__in=[d.report.pk for d in ending]))
+    ids = {r.pk for r in seen}
+    return [d for d in ending if d.report.pk in ids]
 
 
 def _narrow(form: QueueFilterForm) -> Any:
@@ -188,7 +188,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows.sort(key=lambda r: (not r.overdue, r.report.status != Status.NEW, r.report.acknowledge_by))
     everything = reports_for_user(user, Report.objects.prefetch_related("named_staff__user"))
     groups = _groups(everything)
-    ending = retention_ending(user, today)
+    ending = retention_ending(user, today, everything)
     record(
         user.pk,
         Action.LIST,
