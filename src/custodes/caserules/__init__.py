@@ -11,6 +11,10 @@ from custodes.caserules.errors import (
 )
 from custodes.caserules.facts import MatterFacts
 from custodes.caserules.history import (
+    CATEGORY_GROUPS,
+    FINDINGS,
+    HISTORY_TABLES,
+    OUTCOME_GROUPS,
     HistoryError,
     HistoryMapping,
     HistoryProblem,
@@ -36,6 +40,10 @@ from custodes.caserules.rules import Category, ParamChange, Rule
 from custodes.caserules.workingdays import WorkingDays
 
 __all__ = [
+    "CATEGORY_GROUPS",
+    "FINDINGS",
+    "HISTORY_TABLES",
+    "OUTCOME_GROUPS",
     "PROFILES",
     "AcceleratedHearing",
     "CaseRulesError",
