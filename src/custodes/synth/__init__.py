@@ -5,16 +5,19 @@ from __future__ import annotations
 from custodes.synth.caseload import Caseload, Failure, Matter, Step, generate_caseload
 from custodes.synth.config import DECOY_PATTERNS, MISCONDUCT_PATTERNS, SynthConfig
 from custodes.synth.generate import SynthResult, generate
+from custodes.synth.histories import HistoryTruth, generate_history
 
 __all__ = [
     "DECOY_PATTERNS",
     "MISCONDUCT_PATTERNS",
     "Caseload",
     "Failure",
+    "HistoryTruth",
     "Matter",
     "Step",
     "SynthConfig",
     "SynthResult",
     "generate",
     "generate_caseload",
+    "generate_history",
 ]
