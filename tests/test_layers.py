@@ -35,6 +35,8 @@ WEB_LAYERS: list[tuple[str, ...]] = [
     # The staff side of the reporting portal: it opens cases.
     ("custodes.web.reports",),
     ("custodes.web.registry",),
+    # Early intervention: it opens cases from a risk run's entries.
+    ("custodes.web.risk",),
     ("custodes.web.dbsecurity",),
     # The pages and commands that bring the apps together.
     (
@@ -52,6 +54,7 @@ WEB_LAYERS: list[tuple[str, ...]] = [
         "custodes.web.portal_cli",
         "custodes.web.registry_cli",
         "custodes.web.reports_cli",
+        "custodes.web.risk_cli",
         "custodes.web.trail_cli",
     ),
 ]
@@ -62,6 +65,10 @@ LIBRARY_LAYERS: list[tuple[str, ...]] = [
     ("custodes.lists", "custodes.files"),
     ("custodes.linkage",),
     ("custodes.audit", "custodes.synth", "custodes.caserules"),
+    # Officer histories read the format caserules defines; early intervention and statistics
+    # read histories.
+    ("custodes.history",),
+    ("custodes.risk", "custodes.stats"),
     ("custodes.web",),
     ("custodes.cli",),
 ]
@@ -159,8 +166,10 @@ def test_the_web_app_uses_each_library_through_its_face() -> None:
         "custodes.audit",
         "custodes.caserules",
         "custodes.files",
+        "custodes.history",
         "custodes.linkage",
         "custodes.lists",
+        "custodes.risk",
         "custodes.synth",
     )
     reaching = []

@@ -12,6 +12,7 @@ LIBRARIES = {
         "Caseload",
         "DECOY_PATTERNS",
         "Failure",
+        "HistoryTruth",
         "MISCONDUCT_PATTERNS",
         "Matter",
         "Step",
@@ -19,6 +20,7 @@ LIBRARIES = {
         "SynthResult",
         "generate",
         "generate_caseload",
+        "generate_history",
     ],
     "custodes.audit": [
         "ALERTS_CSV",
@@ -55,6 +57,10 @@ LIBRARIES = {
     "custodes.audit.catalogue": ["Catalogue", "Signal", "load_catalogue"],
     "custodes.audit.evaluate": ["Evaluation", "evaluate_run"],
     "custodes.caserules": [
+        "CATEGORY_GROUPS",
+        "FINDINGS",
+        "HISTORY_TABLES",
+        "OUTCOME_GROUPS",
         "PROFILES",
         "AcceleratedHearing",
         "CaseRulesError",
@@ -85,6 +91,36 @@ LIBRARIES = {
         "write_history",
     ],
     "custodes.files": ["ALLOWED", "FileRefused", "ScrubberUnavailable", "scrub", "sniff"],
+    "custodes.history": [
+        "FINDING_LAG_DAYS",
+        "REFUSED_FILE",
+        "SOURCES",
+        "HistoryImportError",
+        "ImportResult",
+        "Refusal",
+        "Unmapped",
+        "import_history",
+        "load_history",
+        "serving_sql",
+        "validate_history",
+    ],
+    "custodes.risk": [
+        "HORIZON_DAYS",
+        "LABELS",
+        "RiskError",
+        "RiskModel",
+        "ScoreResult",
+        "ThresholdRule",
+        "describe_rule",
+        "feature_list",
+        "load_rules",
+        "open_history",
+        "rule_flags",
+        "score_history",
+        "score_officers",
+        "snapshot_features",
+        "train_model",
+    ],
     "custodes.lists": [
         "LIMITS",
         "LIST_TYPES",
@@ -146,8 +182,9 @@ def test_importing_every_library_module_loads_no_django() -> None:
         "import importlib, pkgutil, sys\n"
         "import custodes.audit, custodes.synth, custodes.crypto, custodes.lists, custodes.linkage\n"
         "import custodes.signing, custodes.caserules, custodes.files\n"
+        "import custodes.history, custodes.risk\n"
         "for pkg in (custodes.audit, custodes.synth, custodes.lists, custodes.linkage,\n"
-        "            custodes.caserules, custodes.files):\n"
+        "            custodes.caserules, custodes.files, custodes.history, custodes.risk):\n"
         "    for m in pkgutil.iter_modules(pkg.__path__):\n"
         "        importlib.import_module(f'{pkg.__name__}.{m.name}')\n"
         "print(sorted(n for n in sys.modules if n == 'django' or n.startswith('django.')))\n"

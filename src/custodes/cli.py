@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 from pathlib import Path
@@ -59,6 +60,10 @@ def _register_web() -> None:
     app.add_typer(cases_app, name="cases")
     app.add_typer(portal_app, name="portal")
     app.add_typer(reports_app, name="reports")
+    # `custodes risk import DIR`: beside the library's `risk score`, in the web app's database.
+    from custodes.web.risk_cli import import_run_command
+
+    risk_app.command("import")(import_run_command)
 
 
 def _version(value: bool) -> None:
@@ -409,6 +414,12 @@ def demo(
         f"the intake queue, three of them from different people about {reports.officer}; sign "
         "in as [bold]intake[/bold] to handle them (Reports)."
     )
+    from custodes.web.demo import demo_risk_summary, load_demo_risk
+
+    with console.status("scoring the demo force's histories (early intervention)"):
+        risk = load_demo_risk(out / "risk")
+    for line in demo_risk_summary(risk.run, created=risk.created):
+        console.print(line, highlight=False)
     if serve_app:
         console.print(
             "Sign in as [bold]analyst[/bold] (the alert queue) or [bold]investigator[/bold] "
@@ -508,6 +519,194 @@ def _trust_demo_key(key: SigningKey, folder: Path) -> None:
     console.print(
         f"The demo's web app trusts audit key {key.key_id} (CUSTODES_AUDIT_TRUSTED_KEYS)."
     )
+
+
+# -- officer histories (custodes.history) --------------------------------------------------------
+history_app = typer.Typer(
+    help="Officer histories: import a source into the one format, and check a folder.",
+    no_args_is_help=True,
+)
+app.add_typer(history_app, name="history")
+
+
+@history_app.command("import")
+def history_import(
+    source: Annotated[str, typer.Argument(help="ccrb, csv or custodes.")],
+    files: Annotated[list[Path], typer.Argument(help="The source's files (or export folder).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the history to.")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="Column mapping (csv), or rules replacing ccrb.toml.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    strict: Annotated[bool, typer.Option(help="Write nothing if any row is refused.")] = False,
+) -> None:
+    """Import a source's records into an officer-history folder, naming every refused row."""
+    from custodes.caserules import HistoryError
+    from custodes.history import import_history
+
+    try:
+        result = import_history(source, files, out, mapping=mapping, fmt=fmt, strict=strict)
+    except HistoryError as exc:
+        errors.print(f"[red]error[/red]: {escape(str(exc))}")
+        raise typer.Exit(code=1) from None
+    counts = ", ".join(f"{n:,} {table}" for table, n in result.counts.items())
+    console.print(f"Imported {counts} into {out} in {result.seconds:.1f}s.")
+    for name, value in result.figures.items():
+        console.print(f"  {name.replace('_', ' ')}: {value:,}")
+    for note in result.notes:
+        console.print(f"[yellow]note[/yellow]: {escape(note)}")
+    for unmapped in result.unmapped:
+        console.print(f"[yellow]unmapped[/yellow]: {escape(str(unmapped))}")
+    if result.refused:
+        console.print(f"{len(result.refused):,} row(s) refused (all in {out / 'refused.csv'}):")
+        for refusal in result.refused[:10]:
+            console.print(f"  {escape(str(refusal))}", highlight=False)
+        if len(result.refused) > 10:
+            console.print(f"  … and {len(result.refused) - 10:,} more")
+
+
+@history_app.command("validate")
+def history_validate(
+    folder: Annotated[Path, typer.Argument(help="Officer-history folder.")],
+) -> None:
+    """Check an officer-history folder against the format; exit 1 naming every problem."""
+    from custodes.history import validate_history
+
+    problems = validate_history(folder)
+    if not problems:
+        console.print(f"[green]ok[/green]: {folder} meets the officer-history format.")
+        return
+    for problem in problems:
+        errors.print(f"[red]error[/red]: {escape(str(problem))}", highlight=False)
+    errors.print(f"{len(problems):,} problem(s) in {folder}.")
+    raise typer.Exit(code=1)
+
+
+# -- early intervention (custodes.risk) ----------------------------------------------------------
+risk_app = typer.Typer(
+    help="Early intervention: rank serving officers by the risk of harm to come, with reasons.",
+    no_args_is_help=True,
+)
+app.add_typer(risk_app, name="risk")
+
+
+def _as_of(value: str, option: str = "--as-of") -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
+
+
+@risk_app.command("score")
+def risk_score(
+    history: Annotated[Path, typer.Argument(help="Officer-history folder.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="The date to score at (YYYY-MM-DD).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the list and report to.")],
+    model: Annotated[
+        Path | None, typer.Option("--model", help="A saved model to use instead of training.")
+    ] = None,
+    save_model: Annotated[
+        Path | None,
+        typer.Option("--save-model", help="Save the model trained here (text + .json)."),
+    ] = None,
+    label: Annotated[
+        str | None, typer.Option("--label", help="substantiated (default) or sexual.")
+    ] = None,
+) -> None:
+    """Rank every officer serving at a date by the chance of what is to come, with reasons."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from custodes.errors import CustodesError
+    from custodes.risk import score_history
+
+    day = _as_of(as_of)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("starting", total=None)
+        try:
+            result = score_history(
+                history,
+                day,
+                out,
+                model_path=model,
+                save_model=save_model,
+                label=label,
+                on_step=lambda s: progress.update(task, description=s),
+            )
+        except CustodesError as exc:
+            progress.stop()
+            errors.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
+            raise typer.Exit(code=1) from None
+    ev = result.run["evaluation"]
+    console.print(
+        f"{result.officers_scored:,} officers serving at {day} ranked by the chance of "
+        f"{result.run['label']} within {result.run['horizon_days']} days; "
+        f"trained on {', '.join(result.run['trained_on'])}."
+    )
+    if ev:
+        console.print(
+            f"On the held-out snapshot {ev['snapshot']}: "
+            + "; ".join(
+                f"top {k.split('_')[1].replace('pct', '%')} precision {ev[k]['precision']:.3f} "
+                f"recall {ev[k]['recall']:.3f}"
+                for k in ("top_1pct", "top_2pct", "top_5pct")
+            )
+        )
+    table = Table(title=f"Top of the list (all in {result.out / 'risk.csv'})")
+    for column in ("rank", "officer", "score", "reasons"):
+        table.add_column(column, overflow="fold")
+    for row in result.top:
+        table.add_row(
+            str(row["rank"]),
+            escape(str(row["officer_ref"])),
+            f"{row['score']:.3f}",
+            escape(str(row["reasons"])),
+        )
+    console.print(table)
+    console.print(f"report: {result.out / 'report.html'}")
+
+
+@risk_app.command("evaluate")
+def risk_evaluate(
+    history: Annotated[Path, typer.Argument(help="Officer-history folder.")],
+    as_of: Annotated[
+        list[str], typer.Option("--as-of", help="A date to evaluate at (repeat for several).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for evaluation.json and .md.")],
+    label: Annotated[
+        list[str] | None, typer.Option("--label", help="substantiated and/or sexual (both).")
+    ] = None,
+) -> None:
+    """Train on what was known at each date, score, and count what came in the next two years."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from custodes.errors import CustodesError
+    from custodes.risk import LABELS, open_history
+    from custodes.risk.evaluate import evaluate_history, evaluation_tables, write_evaluation
+
+    days = [_as_of(value) for value in as_of]
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("checking the history", total=None)
+        try:
+            con = open_history(history)
+            evaluation = evaluate_history(
+                con,
+                days,
+                labels=label or LABELS,
+                on_step=lambda s: progress.update(task, description=s),
+            )
+            write_evaluation(evaluation, out)
+        except CustodesError as exc:
+            progress.stop()
+            errors.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
+            raise typer.Exit(code=1) from None
+    console.print(evaluation_tables(evaluation), markup=False, highlight=False)
+    console.print(f"written: {out / 'evaluation.json'}, {out / 'evaluation.md'}")
 
 
 _register_web()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,15 +10,19 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
 
 from custodes.web.accounts.models import Role, User
 from custodes.web.alerts.models import AuditAlert
 from custodes.web.registry.actions import check_applicant, import_list, load_roster
 from custodes.web.registry.models import Candidate, Entry, ListImport, Roster, Screening
+from custodes.web.risk.actions import create_plan, import_risk_run
+from custodes.web.risk.models import RiskEntry
 from custodes.web.trail.models import TrailEvent
 from tests.web.audit_helpers import add_user, import_run, make_audit_folders, staff_around
 from tests.web.conftest import Org
 from tests.web.report_helpers import report_about
+from tests.web.risk_helpers import Officer, write_run
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "registry"
 FOOTER = "Every page you open here, and every page refused you, is recorded in the trail."
@@ -35,6 +40,12 @@ NOT_PAGES = {
     "reports/<str:reference>/act/<str:action>/",
     # A file download, not a page; it records its own read (tests/web/test_reports_actions.py).
     "reports/<str:reference>/files/<uuid:file_id>/<str:copy>/",
+    "risk/entries/<int:pk>/open-case/",
+    "risk/plans/<int:pk>/review/",
+    "risk/plans/<int:pk>/close/",
+    # A risk run's own report, served whole (not a custodes page, so no footer); it records
+    # its own read (tests/web/test_risk_report.py).
+    "risk/runs/<int:pk>/report/",
 }
 
 
@@ -62,6 +73,9 @@ class Place:
     screening: Screening
     candidate: Candidate
     roster: Roster
+    risk_lead: User  # a lead known in the force, with a risk run to work
+    risk_entry: int
+    risk_plan: int
     report: str = ""  # a portal report's reference
 
 
@@ -78,6 +92,13 @@ def place(org: Org, tmp_path_factory: pytest.TempPathFactory) -> Place:
     assert candidate is not None
     screening = check_applicant(vetter, {"first_name": "Jo", "last_name": "Bloggs"})
     report = report_about("Nobody On The Staff List").report
+    risk_lead = add_user(org, "risk-lead", Role.CC_LEAD, "acu-risk", "U-RISK-1")
+    risk_dir = write_run(
+        tmp_path_factory.mktemp("risk"), [Officer("XF:U500", "Ann", "Other", "traffic", 0.5)]
+    )
+    risk_entry = RiskEntry.objects.get(run=import_risk_run(None, risk_dir).run)
+    soon = timezone.localdate() + dt.timedelta(days=10)
+    plan = create_plan(risk_lead, risk_entry, "Supervision", soon, soon, risk_lead)
     return Place(
         analyst,
         vetter,
@@ -88,6 +109,9 @@ def place(org: Org, tmp_path_factory: pytest.TempPathFactory) -> Place:
         screening,
         candidate,
         roster,
+        risk_lead,
+        risk_entry.pk,
+        plan.pk,
         report.reference,
     )
 
@@ -116,6 +140,10 @@ def pages(org: Org, place: Place) -> list[tuple[User, str]]:
         (place.admin, "/accounts/manage/"),
         (place.analyst, "/reports/"),
         (place.analyst, f"/reports/{place.report}/"),
+        (place.risk_lead, "/risk/"),
+        (place.risk_lead, f"/risk/entries/{place.risk_entry}/"),
+        (place.risk_lead, f"/risk/entries/{place.risk_entry}/plan/"),
+        (place.risk_lead, f"/risk/plans/{place.risk_plan}/"),
     ]
 
 

@@ -18,6 +18,10 @@ from custodes.web.alerts.actions import ImportResult, import_audit_run
 from custodes.web.cases.actions import add_member, open_case
 from custodes.web.registry.actions import import_list, load_roster
 from custodes.web.registry.models import Candidate, Entry, Roster
+from custodes.web.risk.access import entries_for_user
+from custodes.web.risk.actions import ImportResult as RiskImport
+from custodes.web.risk.actions import import_risk_run
+from custodes.web.risk.models import RiskRun
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -30,7 +34,9 @@ __all__ = [
     "load_demo_caseload",
     "load_demo_registry",
     "load_demo_reports",
+    "load_demo_risk",
     "make_demo",
+    "make_demo_risk_run",
 ]
 
 DEMO_PASSWORD = "demo-password-not-for-production"  # noqa: S105 - printed for the demo on purpose
@@ -354,3 +360,114 @@ def load_demo_reports() -> DemoReports:
             submitted += 1
     taken = take_in_new_reports()
     return DemoReports(submitted, len(taken), f"{name} ({number})")
+
+
+# The demo's risk run: a synthetic department's histories, scored at the end of its records.
+RISK_AS_OF = dt.date(2021, 12, 31)
+# Officers placed in the lead's own unit, so the demo shows need-to-know hiding them: by their
+# place among the officers with the most allegations, high on the list but below the report's
+# top, which would otherwise be kept from the lead for naming them.
+_RISK_IN_LEADS_UNIT = (400, 401)
+
+
+def _csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def _write_rows(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.DictWriter(handle, columns)
+        out.writeheader()
+        out.writerows(rows)
+
+
+def _as_demo_force(history: Path, units: dict[str, str]) -> None:
+    """Make the synthetic department the demo force: its officers become the force's staff.
+
+    Officer OF00n becomes XF:U00n, the force's own id for them (the demo audit's synthetic force
+    numbers its staff the same way), so need-to-know finds them in the force's chart and the
+    demo accounts among them (the lead, the ACU head and the analyst) in custodes' own. Units
+    come from the force's chart where it is imported (`units`); two of the officers with the
+    most allegations by the as-of date (`_RISK_IN_LEADS_UNIT`) are put in the lead's unit.
+    """
+    columns, officers = _csv_rows(history / "officers.csv")
+    refs = {o["officer_ref"]: "XF:U" + o["officer_ref"][2:] for o in officers}
+    _, allegations = _csv_rows(history / "allegations.csv")
+    counts: dict[str, int] = {}
+    for a in allegations:
+        if a["received_date"] <= RISK_AS_OF.isoformat():
+            counts[a["officer_ref"]] = counts.get(a["officer_ref"], 0) + 1
+    accounts = {f"XF:{fid}" for fid in FORCE_USER_IDS.values()}
+    serving = [
+        o["officer_ref"]
+        for o in officers
+        if (o["left_date"] or "9999") > RISK_AS_OF.isoformat()
+        and refs[o["officer_ref"]] not in accounts
+    ]
+    by_count = sorted(serving, key=lambda r: (-counts.get(r, 0), r))
+    in_leads_unit = {by_count[n] for n in _RISK_IN_LEADS_UNIT if n < len(by_count)}
+    for o in officers:
+        old = o["officer_ref"]
+        o["officer_ref"], o["agency"] = refs[old], "XF"
+        o["unit"] = "acu" if old in in_leads_unit else units.get(refs[old][3:], o["unit"])
+        if o["officer_ref"] in accounts:
+            # The demo's accounts serve: whatever the synthetic department made of them.
+            o["left_date"] = o["left_reason"] = ""
+            o["appointed_date"] = min(o["appointed_date"] or "2010-01-01", "2010-01-01")
+    _write_rows(history / "officers.csv", columns, officers)
+    for name in ("allegations.csv", "events.csv"):
+        if (history / name).is_file():
+            columns, rows = _csv_rows(history / name)
+            for row in rows:
+                row["officer_ref"] = refs[row["officer_ref"]]
+            # The demo's counter-corruption staff have clean records: on the list, not near
+            # its top, so the run's report (which names the top) is not kept from them.
+            kept = [row for row in rows if row["officer_ref"] not in accounts]
+            _write_rows(history / name, columns, kept)
+
+
+def make_demo_risk_run(
+    folder: Path, units: dict[str, str] | None = None, officers: int = 2000
+) -> Path:
+    """Write a synthetic department's histories as the demo force's and score them; return the
+    run folder (`custodes risk score`'s outputs)."""
+    from custodes.risk import score_history
+    from custodes.synth import generate_history
+
+    history, run = folder / "history", folder / "run"
+    if not (run / "risk.csv").is_file():
+        generate_history(history, officers=officers, years=12, seed=18, end=RISK_AS_OF)
+        _as_demo_force(history, units or {})
+        score_history(history, RISK_AS_OF, run)
+    return run
+
+
+def load_demo_risk(folder: Path) -> RiskImport:
+    """Score the demo force and import the run into the early-intervention list, once.
+
+    Returns the import's result (`risk.actions.ImportResult`): made again, the same files add
+    nothing. The lead's own entry and those of their unit are on the list, and kept from them.
+    """
+    from custodes.web.needtoknow.models import ForceStaff
+
+    units = dict(ForceStaff.objects.order_by("run_id").values_list("user_id", "unit"))
+    return import_risk_run(None, make_demo_risk_run(folder, units))
+
+
+def demo_risk_summary(run: RiskRun, *, created: bool) -> list[str]:
+    """Say what the demo's risk run holds and what the lead sees of it, for the terminal."""
+    lead = User.objects.get(username="lead")
+    seen = entries_for_user(lead, run)
+    top = seen.first()
+    how = "loaded" if created else "already loaded"
+    lines = [
+        f"Early intervention: run {run.pk} ({how}), {run.officers_scored:,} officers serving at "
+        f"{run.as_of} ranked by the chance of {run.get_label_display()} within "
+        f"{run.horizon_days} days; the lead sees {seen.count():,} of them (the rest are "
+        "themselves, their chain or their unit). Sign in as lead (Early intervention).",
+    ]
+    if top is not None:
+        lines.append(f"  first on the lead's list: {top.reasons}")
+    return lines

@@ -11,4 +11,5 @@ urlpatterns = [
     path("alerts/", include("custodes.web.alerts.urls")),
     path("registry/", include("custodes.web.registry.urls")),
     path("reports/", include("custodes.web.reports.urls")),
+    path("risk/", include("custodes.web.risk.urls")),
 ]

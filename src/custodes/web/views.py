@@ -31,6 +31,7 @@ from custodes.web.registry.access import candidates_for_user, may_review
 from custodes.web.registry.models import Candidate
 from custodes.web.reports.access import REPORT_ROLES
 from custodes.web.reports.views import waiting as reports_waiting
+from custodes.web.risk.access import RISK_ROLES, due_for_review, latest_run
 from custodes.web.trail.chain import record
 from custodes.web.trail.kinds import Action, Subject
 
@@ -85,6 +86,11 @@ def waiting_for(user: User, alerts: list[Alert]) -> list[Waiting]:
             ending, "report whose retention ends soon", "reports whose retention ends soon"
         )
         found.append(Waiting(ending, what, f"{queue}#ending"))
+    run = latest_run() if user.role in RISK_ROLES else None
+    if run is not None:
+        n = due_for_review(user, run).count()
+        what = _plural(n, "intervention plan due for review", "intervention plans due for review")
+        found.append(Waiting(n, what, reverse("risk:list") + "?plans=due"))
     if may_review(user):
         n = len(candidates_for_user(user, status=Candidate.Status.PENDING))
         what = _plural(n, "match to review", "matches to review")

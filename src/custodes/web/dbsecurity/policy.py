@@ -46,6 +46,7 @@ from custodes.web.cases.access import (
     STEP_ROLES,
 )
 from custodes.web.reports.access import REPORT_ROLES
+from custodes.web.risk.access import RISK_ROLES, UNTIED_ROLES
 
 __all__ = [
     "FUNCTIONS",
@@ -72,7 +73,8 @@ class Function:
     """One SQL function: its name, arguments, result, language and body.
 
     The body may name the role sets as {case_roles}, {granting}, {alert_roles},
-    {trail_roles}, {matter_roles}, {authority_roles} and {oversight_roles}, the alert kinds'
+    {trail_roles}, {matter_roles}, {authority_roles}, {oversight_roles}, {risk_roles} and
+    {untied_risk_roles}, the alert kinds'
     rule as {kind_roles}, and the case steps' as {step_roles} and {investigator_steps}; they
     go in as SQL literals.
     """
@@ -988,6 +990,95 @@ _PORTAL = [
     ),
 ]
 
+# ---------------------------------------------------------------------------------------------
+# Early intervention (risk.access): the list to those who use it and are known in the force; an
+# entry hidden from whoever is too close to its officer, in custodes' chart or an audited
+# force's (as a case about them would be), or whose unit or name, as the run gives them, is the
+# viewer's unit or the name of anyone too close; an entry tied to nobody custodes knows only to
+# the lead. Names compared as risk.run_files.name_key makes them.
+
+_RISK = [
+    _f(
+        "custodes_uses_risk",
+        "p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    -- risk.access.may_use_risk: the role, and a force user id to place the viewer by.
+    SELECT EXISTS (
+        SELECT 1 FROM accounts_user
+        WHERE id = p_viewer AND is_active AND role = ANY ({risk_roles}::text[])
+          AND force_user_id <> ''
+    )
+""",
+    ),
+    _f(
+        "custodes_sees_untied_risk",
+        "p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    SELECT custodes_has_role(p_viewer, {untied_risk_roles}::text[])
+""",
+    ),
+    # The policies on risk's tables call only the functions here (and custodes_current_user),
+    # never an earlier migration's directly, as a case's parts do: taking an earlier migration
+    # back drops its functions, which a policy naming them would forbid.
+    _f(
+        "custodes_risk_hidden_accounts",
+        "p_viewer bigint",
+        "SETOF bigint",
+        "sql",
+        """
+    -- The accounts too close to the viewer in custodes' own chart, the viewer included.
+    SELECT c FROM custodes_conflicting(p_viewer) AS c
+""",
+    ),
+    _f(
+        "custodes_risk_hidden_staff",
+        "p_viewer bigint",
+        "SETOF text",
+        "sql",
+        """
+    -- The force user ids too close to the viewer: of accounts too close in custodes'
+    -- chart (their own among them), and of staff too close in any imported force chart.
+    SELECT h FROM custodes_audit_hidden_ids(p_viewer) AS h
+    UNION
+    SELECT x.c_user FROM custodes_audit_conflicts(p_viewer) AS x
+""",
+    ),
+    _f(
+        "custodes_risk_hidden_units",
+        "p_viewer bigint",
+        "SETOF text",
+        "sql",
+        """
+    -- The viewer's unit in custodes and in every imported force chart that lists them.
+    SELECT lower(unit) FROM accounts_user WHERE id = p_viewer AND unit <> ''
+    UNION
+    SELECT lower(s.unit) FROM accounts_user AS u
+    JOIN alerts_forcestaff AS s ON s.user_id = u.force_user_id
+    WHERE u.id = p_viewer AND s.unit <> ''
+""",
+    ),
+    _f(
+        "custodes_risk_hidden_names",
+        "p_viewer bigint",
+        "SETOF text",
+        "sql",
+        """
+    -- The names of everyone too close to the viewer in custodes' chart, themselves
+    -- included, as name_key writes them: words of "first last", lower case.
+    SELECT trim(regexp_replace(
+        lower(a.first_name || ' ' || a.last_name), '[^[:alnum:]_]+', ' ', 'g'
+    ))
+    FROM accounts_user AS a
+    WHERE a.id IN (SELECT c FROM custodes_conflicting(p_viewer) AS c)
+      AND trim(a.first_name) <> '' AND trim(a.last_name) <> ''
+""",
+    ),
+]
+
 # In an order each can be made from nothing: a SQL function's body is checked when it is.
 FUNCTIONS: tuple[Function, ...] = (
     *_WHO,
@@ -999,6 +1090,7 @@ FUNCTIONS: tuple[Function, ...] = (
     *_ALERTS,
     *_TRAIL,
     *_PORTAL,
+    *_RISK,
 )
 
 # Functions earlier migrations made that nothing calls any more, to drop.
@@ -1064,6 +1156,20 @@ _SEE_REPORT = (
 )
 # A report's parts and the staff side's rows about it: through the report's own policy.
 _OF_REPORT = "report_id IN (SELECT r.id FROM portal_report AS r)"
+
+# An entry of a risk run: every set worked out once per statement; none holds a NULL.
+_SEE_RISK_ENTRY = (
+    f"(SELECT custodes_uses_risk({_ME}))"
+    f" AND (tie <> 'untied' OR (SELECT custodes_sees_untied_risk({_ME})))"
+    f" AND (subject_id IS NULL"
+    f" OR subject_id NOT IN (SELECT a FROM custodes_risk_hidden_accounts({_ME}) AS a))"
+    f" AND force_user_id NOT IN (SELECT s FROM custodes_risk_hidden_staff({_ME}) AS s)"
+    f" AND lower(unit) NOT IN (SELECT u FROM custodes_risk_hidden_units({_ME}) AS u)"
+    f" AND name_key NOT IN (SELECT n FROM custodes_risk_hidden_names({_ME}) AS n)"
+)
+# A plan and its reviews: through the entry's own policy.
+_OF_RISK_ENTRY = "entry_id IN (SELECT e.id FROM risk_riskentry AS e)"
+_OF_PLAN = "plan_id IN (SELECT p.id FROM risk_interventionplan AS p)"
 
 POLICIES: tuple[Policy, ...] = (
     # A case is opened by its opener about someone they have no conflict with; it is changed
@@ -1222,6 +1328,34 @@ POLICIES: tuple[Policy, ...] = (
         "trail_trailevent", "custodes_select", "SELECT", f"(SELECT custodes_may_read_trail({_ME}))"
     ),
     Policy("trail_trailevent", "custodes_insert", "INSERT", None, "true"),
+    # Risk runs are the import's to write (as the owner); the app reads them, links a case to
+    # an entry, and starts, reviews and closes plans in the actor's own name.
+    Policy("risk_riskrun", "custodes_select", "SELECT", f"(SELECT custodes_uses_risk({_ME}))"),
+    Policy("risk_riskentry", "custodes_select", "SELECT", _SEE_RISK_ENTRY),
+    Policy("risk_riskentry", "custodes_update", "UPDATE", _SEE_RISK_ENTRY, _SEE_RISK_ENTRY),
+    Policy("risk_interventionplan", "custodes_select", "SELECT", _OF_RISK_ENTRY),
+    Policy(
+        "risk_interventionplan",
+        "custodes_insert",
+        "INSERT",
+        None,
+        f"created_by_id = {_ME} AND status = 'open' AND {_OF_RISK_ENTRY}",
+    ),
+    Policy(
+        "risk_interventionplan",
+        "custodes_update",
+        "UPDATE",
+        _OF_RISK_ENTRY,
+        f"{_OF_RISK_ENTRY} AND (closed_by_id IS NULL OR closed_by_id = {_ME})",
+    ),
+    Policy("risk_planreview", "custodes_select", "SELECT", _OF_PLAN),
+    Policy(
+        "risk_planreview",
+        "custodes_insert",
+        "INSERT",
+        None,
+        f"reviewed_by_id = {_ME} AND {_OF_PLAN}",
+    ),
 )
 TABLES = tuple(dict.fromkeys(policy.table for policy in POLICIES))
 
@@ -1253,6 +1387,12 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "reports_intake": ("SELECT", "INSERT", "UPDATE"),
     "reports_namedstaff": ("SELECT", "INSERT"),
     "reports_handling": ("SELECT", "INSERT"),
+    # Risk runs and their entries are imported by the owner; an entry gains only its case.
+    # Plans are changed (reviewed, closed), never removed; reviews are appended.
+    "risk_riskrun": ("SELECT",),
+    "risk_riskentry": ("SELECT",),
+    "risk_interventionplan": ("SELECT", "INSERT", "UPDATE"),
+    "risk_planreview": ("SELECT", "INSERT"),
 }
 # What the portal's role may do: add reports, messages and files, and read which migrations
 # ran (`custodes serve --portal` checks its tables are there). Nothing else of any table.
@@ -1265,6 +1405,7 @@ PORTAL_RIGHTS: dict[str, tuple[str, ...]] = {
 # Column rights on top of the table's.
 COLUMN_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
     "alerts_auditalert": {"UPDATE": TRIAGE_COLUMNS},
+    "risk_riskentry": {"UPDATE": ("case_id",)},
 }
 
 
@@ -1307,6 +1448,8 @@ def _literals() -> dict[str, sql.Composable]:
         "oversight_roles": _roles(OVERSIGHT_ROLES),
         "investigator_steps": _roles(INVESTIGATOR_STEPS),
         "report_roles": _roles(REPORT_ROLES),
+        "risk_roles": _roles(RISK_ROLES),
+        "untied_risk_roles": _roles(UNTIED_ROLES),
         "portal_role": sql.Literal(settings.DB_PORTAL_ROLE),
         "kind_roles": _kind_roles(),
         "step_roles": _step_roles(),

@@ -87,6 +87,12 @@ class Action(models.TextChoices):
     ROTATE_KEYS = "rotate-keys", "Re-encrypted under the newest key"
     EXPORT = "export", "Exported the trail"
     EXPORT_CASES = "export-cases", "Exported every case in the officer-history format"
+    # Early intervention: risk runs, cases opened from their entries, intervention plans.
+    RISK_IMPORT = "risk-import", "Imported an early-intervention risk run"
+    RISK_OPEN_CASE = "risk-open-case", "Opened a case from a risk entry"
+    PLAN_CREATE = "plan-create", "Started an intervention plan"
+    PLAN_REVIEW = "plan-review", "Reviewed an intervention plan"
+    PLAN_CLOSE = "plan-close", "Closed an intervention plan with its outcome"
 
 
 class Subject(models.TextChoices):
@@ -124,3 +130,8 @@ class Subject(models.TextChoices):
     ORGANISATION_ACCOUNT = "organisation-account", "A support organisation's portal account"
     FIELD_KEYS = "field-keys", "The field-encryption keys"
     TRAIL = "trail", "The trail"
+    RISK_RUN = "risk-run", "An imported early-intervention risk run"
+    RISK_REPORT = "risk-report", "A risk run's report"
+    RISK_LIST = "risk-list", "The early-intervention list"
+    RISK_ENTRY = "risk-entry", "An officer's entry in a risk run"
+    INTERVENTION_PLAN = "intervention-plan", "An intervention plan"

@@ -1,0 +1,38 @@
+"""The demo's risk run: the synthetic department scored as the demo force and imported once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from custodes.web.accounts.models import User
+from custodes.web.demo import load_demo_risk, make_demo
+from custodes.web.risk.access import entries_for_user, entry_conflict, may_read_report
+from custodes.web.risk.models import RiskEntry
+
+
+@pytest.mark.django_db
+def test_the_demo_lead_sees_the_force_ranked_but_not_themselves_or_their_unit(
+    tmp_path: Path,
+) -> None:
+    """A real `custodes risk score` run, tied to the demo accounts; the same again: nothing."""
+    make_demo()
+    done = load_demo_risk(tmp_path / "risk")
+    assert done.created
+    run = done.run
+    lead = User.objects.get(username="lead")
+    analyst = User.objects.get(username="analyst")
+    assert run.officers_scored > 500 and run.report
+    mine = RiskEntry.objects.get(run=run, officer_ref=f"XF:{lead.force_user_id}")
+    assert mine.subject == lead and entry_conflict(lead, mine) == "the record is about you"
+    unit = RiskEntry.objects.filter(run=run, unit="acu")
+    assert unit.count() == 2
+    seen = entries_for_user(lead, run)
+    assert not seen.filter(unit="acu").exists() and not seen.filter(pk=mine.pk).exists()
+    assert seen.filter(officer_ref=f"XF:{analyst.force_user_id}", subject=analyst).exists()
+    assert seen.count() == run.officers_scored - 3
+    assert RiskEntry.objects.filter(run=run, in_report=True).count() >= 20
+    assert may_read_report(lead, run)  # the report's top names nobody kept from the lead
+    again = load_demo_risk(tmp_path / "risk")
+    assert not again.created and again.run.pk == run.pk
