@@ -179,3 +179,33 @@ def test_the_command_writes_the_tables(history: Path, tmp_path: Path) -> None:
     assert [r["as_of"] for r in data["results"]] == ["2017-01-01"]
     tables = (out / "evaluation.md").read_text(encoding="utf-8")
     assert "| 2017-01-01 |" in tables and "complaints-3-in-12-months" in tables
+
+
+def test_each_rule_is_ranked_at_the_top_shares_flagged_first_then_by_count(
+    history: Path, evaluation: Evaluation, ranked: list[str]
+) -> None:
+    """A rule at the top 5%: the officers it flags first, then the rest, each part by the
+    12-month count, then the whole record's, then officer_ref; counted by hand."""
+    result = next(r for r in evaluation.results if r["label"] == "substantiated")
+    flags = rule_flags(open_history(history), load_rules(), T)
+    counts = dict.fromkeys(ranked, 0)
+    recent = dict.fromkeys(ranked, 0)
+    for row in read_rows(history / "allegations.csv"):
+        day = dt.date.fromisoformat(row["received_date"])
+        if row["officer_ref"] in counts and day <= T:
+            counts[row["officer_ref"]] += 1
+            recent[row["officer_ref"]] += (T - day).days < 365
+    hits = outcomes_by_hand(history, "substantiated")
+    n = math.ceil(len(ranked) * 0.05)
+    checked = 0
+    for rule_id, flagged in flags.items():
+        if not flagged:
+            assert f"rule {rule_id}, then count" not in result["baselines"]
+            continue
+        order = sorted(ranked, key=lambda r: (r not in flagged, -recent[r], -counts[r], r))
+        found = len(set(order[:n]) & hits)
+        assert result["baselines"][f"rule {rule_id}, then count"]["top_5pct"]["hits"] == found
+        checked += 1
+    assert checked
+    pooled = {p["ranking"]: p for p in evaluation.pooled_tops("substantiated")}
+    assert pooled["model"]["top_5pct"] == result["model"]["top_5pct"]["hits"]

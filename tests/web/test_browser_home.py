@@ -30,10 +30,18 @@ FIXTURES = REPO / "tests" / "fixtures" / "registry"
 WORKBOOK = shared_file("virginia-decertification", "DCJS_Decertification_List_Apr25.xlsx")
 # The demo accounts by role, and the navigation each must see, in order.
 NAVIGATION = {
-    "lead": ["Cases", "Reports", "Alerts", "Audit alerts", "Registry", "Break-glass"],
+    "lead": [
+        "Cases",
+        "Reports",
+        "Alerts",
+        "Audit alerts",
+        "Registry",
+        "Early intervention",
+        "Break-glass",
+    ],
     "analyst": ["Cases", "Reports", "Alerts", "Audit alerts", "Registry", "Break-glass"],
     "investigator": ["Cases", "My work", "Break-glass"],
-    "authority": ["Cases", "My work", "Reports", "Break-glass"],
+    "authority": ["Cases", "My work", "Reports", "Early intervention", "Break-glass"],
     "vetting": ["Cases", "Alerts", "Registry"],
     "intake": ["Cases", "Reports"],
     "reviewer": ["Cases", "Break-glass"],

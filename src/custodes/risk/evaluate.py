@@ -83,6 +83,24 @@ class Evaluation:
             )
         return list(pooled.values())
 
+    def pooled_tops(self, label: str) -> list[dict[str, Any]]:
+        """Return, per ranking (the model, the counts, each rule then the count), the officers
+        it found among its top 1, 2 and 5% summed over every date, with the pooled recall."""
+        pooled: dict[str, dict[str, Any]] = {}
+        for result in self.results:
+            if result["label"] != label or "skipped" in result:
+                continue
+            rankings = {"model": result["model"], **result["baselines"]}
+            for name, tops in rankings.items():
+                entry = pooled.setdefault(name, {"ranking": name, "outcomes": 0})
+                entry["outcomes"] += result["with_outcome"]
+                for key in ("top_1pct", "top_2pct", "top_5pct"):
+                    entry[key] = entry.get(key, 0) + tops[key]["hits"]
+        for entry in pooled.values():
+            for key in ("top_1pct", "top_2pct", "top_5pct"):
+                entry[f"{key}_recall"] = entry[key] / entry["outcomes"] if entry["outcomes"] else 0
+        return list(pooled.values())
+
 
 def outcomes_at(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, label: str, horizon_days: int
@@ -163,6 +181,17 @@ def _evaluate_one(
         "allegations all time": np.lexsort((np.array(refs), -counts_12, -counts_all)),
         "allegations last 12 months": np.lexsort((np.array(refs), -counts_all, -counts_12)),
     }
+    # Each threshold rule as a ranking, so it can be set against the model at the top 1, 2 and
+    # 5% too: the officers it flags first, then everyone else, each part in the order of the
+    # 12-month count (then the whole record's) — the rule with the best tie-break a plain count
+    # can give it.
+    ref_array = np.array(refs)
+    for rule in rules:
+        meets = np.array([r in flags.get(rule.id, set()) for r in refs], dtype=bool)
+        if meets.any():
+            baselines[f"rule {rule.id}, then count"] = np.lexsort(
+                (ref_array, -counts_all, -counts_12, ~meets)
+            )
     result["baselines"] = {
         name: {
             f"top_{round(s * 100)}pct": at_n(order, outcome, top_n(len(refs), s)) for s in SHARES
@@ -288,6 +317,24 @@ def evaluation_tables(evaluation: Evaluation) -> str:
                     f"| {r['as_of']} | {r['officers']:,} | {r['with_outcome']:,} | "
                     f"{name} | {cells} |"
                 )
+        dates = ", ".join(r["as_of"] for r in results)
+        lines += [
+            "",
+            f"Officers who went on to the outcome found in each ranking's top 1, 2 and 5%, summed "
+            f"over {dates} (pooled recall):",
+            "",
+            "| ranking | top 1% | top 2% | top 5% |",
+            "|---|---|---|---|",
+        ]
+        for p in evaluation.pooled_tops(label):
+            lines.append(
+                f"| {p['ranking']} | "
+                + " | ".join(
+                    f"{p[k]:,} ({_pct(p[k + '_recall'])})"
+                    for k in ("top_1pct", "top_2pct", "top_5pct")
+                )
+                + " |"
+            )
         lines += [
             "",
             "Threshold rules against the model at the same number flagged (recall: rule / model):",

@@ -142,6 +142,13 @@ def describe_feature(feature: Feature, value: float, row: Mapping[str, float]) -
     return None
 
 
+#: Features about the officer's peers, not the officer: the model weighs them (exposure differs
+#: between units and ranks), but "a rank whose officers average…" is nothing a lead can act on
+#: about this officer, so it is never given as a reason; the officer's own ratio to their peers
+#: ("peer-ratio") is.
+CONTEXT_KINDS = frozenset({"peer-rate"})
+
+
 def reasons_for(
     values: np.ndarray[Any, Any], contributions: np.ndarray[Any, Any], names: list[str]
 ) -> list[str]:
@@ -156,6 +163,8 @@ def reasons_for(
         for i in np.argsort(-row_contrib, kind="stable"):
             if row_contrib[i] <= 0 or len(words) == REASONS:
                 break
+            if described[i].kind in CONTEXT_KINDS:
+                continue
             text = describe_feature(described[i], float(row_values[i]), row)
             if text is not None and text not in words:
                 words.append(text)

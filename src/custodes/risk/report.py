@@ -85,6 +85,9 @@ def _score_chart(scores: pd.Series) -> alt.Chart:
             x=alt.X("low:Q", title="score (probability of the outcome)"),
             x2="high:Q",
             y=alt.Y("officers:Q", title="officers"),
+            # With x and x2 both given, Vega-Lite draws a bar across them at its y: the bar
+            # must be told to stand on zero.
+            y2=alt.datum(0),
             tooltip=["low:Q", "high:Q", "officers:Q"],
         )
         .properties(width=520, height=220)
