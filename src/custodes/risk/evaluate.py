@@ -187,11 +187,11 @@ def _evaluate_one(
     # can give it.
     ref_array = np.array(refs)
     for rule in rules:
+        # A rule that flags no one at T is the count alone there: kept, so every date pools.
         meets = np.array([r in flags.get(rule.id, set()) for r in refs], dtype=bool)
-        if meets.any():
-            baselines[f"rule {rule.id}, then count"] = np.lexsort(
-                (ref_array, -counts_all, -counts_12, ~meets)
-            )
+        baselines[f"rule {rule.id}, then count"] = np.lexsort(
+            (ref_array, -counts_all, -counts_12, ~meets)
+        )
     result["baselines"] = {
         name: {
             f"top_{round(s * 100)}pct": at_n(order, outcome, top_n(len(refs), s)) for s in SHARES
