@@ -61,7 +61,13 @@ WEB_LAYERS: list[tuple[str, ...]] = [
 # The libraries, bottom to top: none of them imports the web app (tests/test_libraries.py also
 # holds them to importing no Django).
 LIBRARY_LAYERS: list[tuple[str, ...]] = [
-    ("custodes.errors", "custodes.folders", "custodes.crypto", "custodes.signing"),
+    (
+        "custodes.errors",
+        "custodes.folders",
+        "custodes.crypto",
+        "custodes.signing",
+        "custodes.vega",
+    ),
     ("custodes.lists", "custodes.files"),
     ("custodes.linkage",),
     ("custodes.audit", "custodes.synth", "custodes.caserules"),

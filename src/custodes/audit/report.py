@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
-import os
 from pathlib import Path
 
 import pyarrow as pa
-import vl_convert
 
 from custodes.audit.catalogue import Catalogue
 from custodes.audit.engine import Engine
 from custodes.audit.timeline import load_spec
+from custodes.vega import script_json, vega_runtime
 
 __all__ = ["write_report"]
 
@@ -70,32 +68,6 @@ def _timeline_data(
     return data
 
 
-def _vega_runtime() -> str:
-    """Return Vega-Embed as one script, built once per vl-convert version and cached."""
-    version = vl_convert.get_vega_embed_version()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "custodes"
-    path = cache / f"vega-embed-{version}.js"
-    if path.is_file():
-        return path.read_text(encoding="utf-8")
-    # Only vegaEmbed survives the bundler's pruning (a bare `vega` comes out as null).
-    bundle = str(vl_convert.javascript_bundle("window.vegaEmbed = vegaEmbed;"))
-    # The cache only saves a second; a read-only home must not stop the report.
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        part = path.with_suffix(f".{os.getpid()}.part")
-        part.write_text(bundle, encoding="utf-8")
-        part.replace(path)
-    except OSError:
-        pass
-    return bundle
-
-
-def _script_json(value: object) -> str:
-    """Return JSON safe to place inside a <script> element."""
-    # Escaping every "<" keeps both "</script>" and "<!--" from ending the element early.
-    return json.dumps(value, separators=(",", ":")).replace("<", "\\u003c")
-
-
 def _columns(rows: list[dict[str, object]], names: tuple[str, ...]) -> dict[str, list[object]]:
     return {n: [r[n] for r in rows] for n in names}
 
@@ -111,7 +83,7 @@ def _timelines(eng: Engine, users: list[str]) -> tuple[str, dict[str, str]]:
     empty: dict[str, list[dict[str, object]]] = {"spans": [], "looks": []}
     # Column-wise data keeps the page to a fraction of the size of one object per point.
     per_user = {
-        user: _script_json(
+        user: script_json(
             {
                 "spans": _columns(data.get(user, empty)["spans"], ("lane", "start", "stop")),
                 "looks": _columns(data.get(user, empty)["looks"], ("at", "explanation")),
@@ -120,8 +92,8 @@ def _timelines(eng: Engine, users: list[str]) -> tuple[str, dict[str, str]]:
         for user in users
     }
     script = (
-        f"<script>{_vega_runtime()}</script>\n"
-        f"<script type='application/json' id='timeline-spec'>{_script_json(template)}</script>\n"
+        f"<script>{vega_runtime()}</script>\n"
+        f"<script type='application/json' id='timeline-spec'>{script_json(template)}</script>\n"
         f"<script>{_DRAW}</script>"
     )
     return script, per_user

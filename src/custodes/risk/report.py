@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ import pandas as pd
 import vl_convert
 
 from custodes.caserules import FINDINGS
+from custodes.vega import script_json, vega_runtime
 
 __all__ = ["TIMELINES", "write_report"]
 
@@ -25,33 +24,9 @@ LISTED = 100
 _MARKS = [*FINDINGS, "undecided", "event"]
 
 
-def _vega_runtime() -> str:
-    """Return Vega-Embed as one script, built once per vl-convert version and cached."""
-    # The same cache file as the access audit's report: one bundle per vl-convert version.
-    version = vl_convert.get_vega_embed_version()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "custodes"
-    path = cache / f"vega-embed-{version}.js"
-    if path.is_file():
-        return path.read_text(encoding="utf-8")
-    bundle = str(vl_convert.javascript_bundle("window.vegaEmbed = vegaEmbed;"))
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        part = path.with_suffix(f".{os.getpid()}.part")
-        part.write_text(bundle, encoding="utf-8")
-        part.replace(path)
-    except OSError:
-        pass  # the cache only saves a second; a read-only home must not stop the report
-    return bundle
-
-
-def _script_json(value: object) -> str:
-    """Return JSON safe to place inside a <script> element."""
-    return json.dumps(value, separators=(",", ":"), default=str).replace("<", "\\u003c")
-
-
 def _vega(chart: alt.TopLevelMixin) -> str:
     """Compile an Altair chart to a Vega spec here, so the page needs no Vega-Lite compiler."""
-    return _script_json(vl_convert.vegalite_to_vega(chart.to_dict()))
+    return script_json(vl_convert.vegalite_to_vega(chart.to_dict()))
 
 
 def _pr_chart(curve: list[dict[str, Any]]) -> alt.Chart:
@@ -247,7 +222,7 @@ at a record, never a finding.</p>
 {"".join(sections)}
 <noscript><p>The charts are drawn by the page's own script, which this browser is not running.
 </p></noscript>
-<script>{_vega_runtime()}</script>
+<script>{vega_runtime()}</script>
 <script>
 document.querySelectorAll('figure.chart').forEach(function (figure) {{
   var spec = JSON.parse(figure.querySelector('script').textContent);
