@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from django.db import connection
@@ -15,6 +16,7 @@ from typer.testing import CliRunner, Result
 
 from custodes.caserules import check_history
 from custodes.cli import app
+from custodes.history import import_history, load_history
 from custodes.web.cases import path
 from custodes.web.cases.export import SOURCES, ExportError, export_cases, officer_key
 from custodes.web.cases.matter import NewAllegation, NewSubject, take_in
@@ -337,3 +339,37 @@ def test_as_the_application_s_role_the_export_refuses_rather_than_export_what_it
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
     assert exports() == []
+
+
+def test_the_export_imports_as_a_history_early_intervention_reads_as_of_a_date(
+    caseload: dict[str, Case], tmp_path: Path
+) -> None:
+    """custodes' own cases reach early intervention: `history import custodes` takes a real
+    export whole, and the as-of loader then counts the access-audit alert and the sexual
+    allegation only from the days custodes learned of them."""
+    exported = tmp_path / "export"
+    assert cli("export", "--out", str(exported)).exit_code == 0
+    history = tmp_path / "history"
+    result = import_history("custodes", [exported], history)
+    assert not result.refused and not result.unmapped
+    assert result.counts["allegations"] == 3 and result.counts["events"] == 3
+    reeve = officer_key(subject_of(caseload["dismissed"]))
+
+    con = duckdb.connect()
+    load_history(history, con)
+
+    def known(day: dt.date) -> tuple[int, int]:
+        sexual = con.execute(
+            "SELECT count(*) FROM allegations WHERE officer_ref = ? AND category_group = "
+            "'sexual' AND received_date <= ? AND finding_known_on <= ?",
+            [reeve, day, day],
+        ).fetchall()[0][0]
+        alerts = con.execute(
+            "SELECT count(*) FROM events WHERE kind = 'access-audit-alert' AND date <= ?",
+            [day],
+        ).fetchall()[0][0]
+        return int(sexual), int(alerts)
+
+    assert known(days_ago(30)) == (0, 0)  # before either was known
+    assert known(days_ago(4)) == (0, 1)  # the alert is known; the finding is not yet
+    assert known(days_ago(0)) == (1, 1)  # the dismissal closed the allegation today
