@@ -142,6 +142,17 @@ def test_the_report_is_self_contained(scored: Path) -> None:
     assert f"id='o-{top}'" in page
 
 
+def test_the_summary_names_no_officer(scored: Path) -> None:
+    """The page the web app serves to everyone who uses the list: the check, the scores' spread
+    and the rules' counts, and no officer's ref or name anywhere in it, scripts included."""
+    page = (scored / "summary.html").read_text(encoding="utf-8")
+    assert "vegaEmbed" in page and "id='pr-curve'" in page
+    for officer in read_rows(scored / "officers.csv"):
+        assert officer["officer_ref"] not in page
+        name = f"{officer['first_name']} {officer['last_name']}"
+        assert officer["first_name"] == "" or name not in page
+
+
 def test_a_saved_model_scores_the_same(history: Path, scored: Path, tmp_path: Path) -> None:
     model = scored.parent / "model.txt"
     assert model.exists() and RiskModel.sidecar_path(model).exists()

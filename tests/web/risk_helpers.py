@@ -45,7 +45,8 @@ def write_run(
     report: str | None = "",
     run_extra: dict[str, object] | None = None,
 ) -> Path:
-    """Write a run folder: risk.csv, officers.csv, run.json and (unless None) report.html."""
+    """Write a run folder: risk.csv, officers.csv, run.json and (unless None) summary.html,
+    by default one that names no officer."""
     folder.mkdir(parents=True, exist_ok=True)
     ranked = sorted(officers, key=lambda o: -o.score)
     with (folder / "risk.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -71,10 +72,10 @@ def write_run(
     if report is not None:
         text = report or (
             "<!doctype html><html><head><title>Risk report</title></head><body>"
-            f"<h1>Risk as of {as_of}</h1><p>Top officer: {ranked[0].ref}</p>"
+            f"<h1>Risk as of {as_of}</h1><p>{len(officers)} officers ranked.</p>"
             "<script>document.body.dataset.drawn = 'yes';</script></body></html>"
         )
-        (folder / "report.html").write_text(text, encoding="utf-8")
+        (folder / "summary.html").write_text(text, encoding="utf-8")
     return folder
 
 
@@ -212,5 +213,5 @@ def force_fixture(db: None) -> Force:
 
 @pytest.fixture(name="run")
 def run_fixture(force: Force, tmp_path: Path) -> RiskRun:
-    """Import a run of the force's officers, with a report naming the top one."""
+    """Import a run of the force's officers, with a summary that names no officer."""
     return import_folder(write_run(tmp_path / "risk-2024", officers_of(force)))

@@ -28,7 +28,8 @@ from tests.web.risk_helpers import (
 def test_a_run_is_imported_whole_with_each_officer_tied_to_whom_custodes_knows(
     force: Force, tmp_path: Path
 ) -> None:
-    """Every officer ranked; accounts found by force user id; strangers untied; the report kept."""
+    """Every officer ranked; accounts found by force user id; strangers untied; the summary,
+    which names no officer, kept."""
     run = import_folder(write_run(tmp_path / "run", officers_of(force)))
     assert run.officers_scored == 6
     assert str(run.as_of) == "2024-01-01"
@@ -48,8 +49,7 @@ def test_a_run_is_imported_whole_with_each_officer_tied_to_whom_custodes_knows(
     assert top.reason_list[0] == "2 allegations of force in the last 12 months"
     assert top.rule_ids == ["sexual-any", "complaints-3-in-180-days"]
     assert top.band == "80–90%"
-    assert top.in_report  # the report names its ref
-    assert not entry(run, "XF:U200").in_report
+    assert not RiskEntry.objects.filter(run=run, in_report=True).exists()
     assert entry(run, "XF:U200").subject == force.constable
     nypd = entry(run, "4411")
     assert (nypd.force, nypd.force_user_id, nypd.tie) == ("NYPD", "4411", RiskEntry.Tie.UNTIED)
@@ -204,3 +204,22 @@ def test_a_run_without_a_report_imports_and_only_staff_who_may_import_do(
     done = import_risk_run(force.lead, folder)
     assert done.created and done.run.report == "" and done.run.imported_by == force.lead
     assert not RiskEntry.objects.filter(in_report=True).exists()
+
+
+def test_a_summary_that_names_an_officer_is_kept_from_everyone(
+    force: Force, tmp_path: Path
+) -> None:
+    """By ref or by name: a page some viewers were refused would tell them someone close to
+    them is on it, so it is refused to all; the import says so on the trail."""
+    for report in (
+        "<html><body><p>Top: XF:U100</p></body></html>",
+        "<html><body><p>Top: Nobody Here</p></body></html>",
+    ):
+        folder = write_run(tmp_path / str(len(report)), officers_of(force), report=report)
+        done = import_risk_run(force.lead, folder)
+        assert done.created and done.run.report == ""
+        assert RiskEntry.objects.filter(run=done.run, in_report=True).exists()
+        event = TrailEvent.objects.filter(
+            action=Action.RISK_IMPORT, subject_id=str(done.run.pk)
+        ).get()
+        assert event.changes["summary"] == "not kept: it names officers"

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from custodes.web.accounts.models import User
-from custodes.web.risk.access import entries_for_user, get_report_for_user
+from custodes.web.risk.access import entries_for_user, get_report_for_user, may_use_risk
 from custodes.web.risk.actions import (
     RiskImportError,
     close_plan,
@@ -154,12 +154,17 @@ def test_an_import_under_row_level_security_is_refused_before_any_file_is_read(
     assert not RiskRun.objects.exists()
 
 
-def test_the_report_is_refused_under_row_level_security_as_the_app_refuses_it(
+def test_the_summary_is_served_under_row_level_security_as_the_app_serves_it(
     force: Force, run: RiskRun
 ) -> None:
-    """The count of officers it names is the run's, which no policy hides from the check."""
+    """The summary names no officer: as the application's role, whoever uses the list reads it,
+    those too close to the subject among them, and whoever does not is refused."""
     with as_app(force.authority):
         assert get_report_for_user(force.authority, run.pk).pk == run.pk
-    for user in force.too_close:
-        with as_app(user), pytest.raises(Refused):
-            get_report_for_user(user, run.pk)
+    for user in (*force.too_close, force.outsider):
+        with as_app(user):
+            if may_use_risk(user):
+                assert get_report_for_user(user, run.pk).pk == run.pk
+            else:
+                with pytest.raises(Refused):
+                    get_report_for_user(user, run.pk)

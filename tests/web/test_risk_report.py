@@ -1,9 +1,11 @@
-"""A risk run's own report (`/risk/runs/<pk>/report/`): served whole, sandboxed, to few."""
+"""A risk run's summary (`/risk/runs/<pk>/report/`): no officer named, served whole, sandboxed,
+the same page to everyone who uses the list."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from custodes.web.risk.access import RISK_ROLES
 from custodes.web.risk.models import RiskRun
 from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.models import TrailEvent
@@ -36,19 +38,28 @@ def test_the_report_is_served_whole_in_a_sandbox(force: Force, run: RiskRun) -> 
     ).exists()
 
 
-def test_whoever_is_too_close_to_an_officer_it_names_gets_a_404(force: Force, run: RiskRun) -> None:
-    """The report names the subject: they, their manager and unit may not read it; nor others."""
-    for user in (*force.too_close, force.outsider, force.analyst):
+def test_every_viewer_of_the_list_gets_the_same_summary_and_no_one_else(
+    force: Force, run: RiskRun
+) -> None:
+    """The summary names no officer, so the subject's manager and unit colleagues read the very
+    page the lead reads: being refused it would tell them someone close to them is high on the
+    list. Whoever does not use the list is refused it, as for a missing record."""
+    page = force.client(force.lead).get(url(run)).content
+    readers = [u for u in force.too_close if u.role in RISK_ROLES and u.force_user_id]
+    readers.append(force.authority)
+    for user in readers:
+        response = force.client(user).get(url(run))
+        assert (response.status_code, response.content) == (200, page), user
+    for user in (force.outsider, force.analyst):
         assert force.client(user).get(url(run)).status_code == 404, user
-    assert force.client(force.authority).get(url(run)).status_code == 200
 
 
-def test_a_report_naming_an_untied_officer_is_the_leads_alone(force: Force, tmp_path: Path) -> None:
-    """The authority does not see untied officers, so not a report that names one."""
+def test_a_summary_naming_an_officer_is_served_to_no_one(force: Force, tmp_path: Path) -> None:
+    """Named by ref or by name, the officer is kept from some viewers, so the page from all."""
     report = "<html><body><p>Nobody Here, 078 PCT: history</p></body></html>"
     run = import_folder(write_run(tmp_path / "run", officers_of(force), report=report))
     assert force.client(force.authority).get(url(run)).status_code == 404
-    assert force.client(force.lead).get(url(run)).status_code == 200
+    assert force.client(force.lead).get(url(run)).status_code == 404
 
 
 def test_a_run_without_a_report_has_none(force: Force, tmp_path: Path) -> None:

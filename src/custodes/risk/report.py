@@ -123,9 +123,13 @@ def write_report(
     ranked: pd.DataFrame,
     officers: pd.DataFrame,
     run: dict[str, Any],
+    *,
+    named: bool = True,
 ) -> None:
     """Write the ranked list, the evaluation's precision-recall curve, the scores' spread and
-    each top officer's history on a timeline."""
+    each top officer's history on a timeline; with `named` false, only what names no officer
+    (the evaluation, the scores' spread, the rules' counts): the summary the web app serves to
+    everyone who uses the list, since no one page can be cut to what each viewer may see."""
     esc = html.escape
     as_of = dt.date.fromisoformat(run["as_of"])
     top = ranked.head(LISTED)
@@ -135,11 +139,11 @@ def write_report(
     if curve:
         figures.append(("pr-curve", _vega(_pr_chart(curve))))
     figures.append(("scores", _vega(_score_chart(ranked["score"]))))
-    refs = top["officer_ref"].head(TIMELINES).astype(str).tolist()
-    histories = _histories(con, refs, as_of)
+    refs = top["officer_ref"].head(TIMELINES).astype(str).tolist() if named else []
+    histories = _histories(con, refs, as_of) if refs else pd.DataFrame(columns=["day"])
     start = histories["day"].min() if not histories.empty else as_of
     sections = []
-    for row in top.head(TIMELINES).itertuples():
+    for row in top.head(TIMELINES if named else 0).itertuples():
         ref = str(row.officer_ref)
         mine = histories[histories["officer_ref"] == ref].drop(columns=["officer_ref"])
         figure = ""
@@ -185,6 +189,16 @@ def write_report(
         "</script></figure>"
         for name, spec in figures
     )
+    listed = f"""<h2>The list</h2>
+<table><thead><tr><th>rank</th><th>officer</th><th>score</th><th>reasons</th></tr></thead>
+<tbody>{table}</tbody></table>
+<p>The first {len(top):,} of {len(ranked):,}; risk.csv ranks every one.</p>
+<h2>The top {min(TIMELINES, len(top))} officers' histories</h2>
+{"".join(sections)}"""
+    unnamed = (
+        "<p>This summary names no officer. Each officer's place, score and reasons are on the "
+        "list, to whoever may see them.</p>"
+    )
     label = {
         "substantiated": "a substantiated allegation",
         "sexual": "an allegation of sexual misconduct",
@@ -214,12 +228,7 @@ at a record, never a finding.</p>
 {charts}
 <h2>Threshold rules met at {esc(run["as_of"])}</h2>
 <table><thead><tr><th>rule</th><th>officers flagged</th></tr></thead><tbody>{rules}</tbody></table>
-<h2>The list</h2>
-<table><thead><tr><th>rank</th><th>officer</th><th>score</th><th>reasons</th></tr></thead>
-<tbody>{table}</tbody></table>
-<p>The first {len(top):,} of {len(ranked):,}; risk.csv ranks every one.</p>
-<h2>The top {min(TIMELINES, len(top))} officers' histories</h2>
-{"".join(sections)}
+{listed if named else unnamed}
 <noscript><p>The charts are drawn by the page's own script, which this browser is not running.
 </p></noscript>
 <script>{vega_runtime()}</script>

@@ -146,6 +146,7 @@ def score_history(
         _write_csv(work / "officers.csv", officers, OFFICER_COLUMNS)
         (work / "run.json").write_text(json.dumps(run, indent=2), encoding="utf-8")
         write_report(work / "report.html", con, ranked, officers, run)
+        write_report(work / "summary.html", con, ranked, officers, run, named=False)
         if save_model is not None:
             model.save(save_model)
         swap_folder(work, out)

@@ -1,4 +1,4 @@
-"""Decide who may see the early-intervention list, an entry, its plan and the run's report.
+"""Decide who may see the early-intervention list, an entry, its plan and the run's summary.
 
 Who: the counter-corruption lead (Role.CC_LEAD), who runs early intervention, and the
 appropriate authority, who decides management action and misconduct on what it shows.
@@ -228,40 +228,21 @@ def get_plan_for_user(user: User, pk: int, purpose: Action = Action.READ) -> Int
     return plan
 
 
-def _reads_whole_report(
-    user: User, run: RiskRun, charts: Charts | None, seen: QuerySet[RiskEntry] | None = None
-) -> bool:
-    """Say whether `user` may see every officer the run's report names."""
-    # The same filter as the list, so the report and the list never disagree.
-    shown = seen if seen is not None else entries_for_user(user, run, charts)
-    return shown.filter(in_report=True).count() == run.named_in_report
-
-
 def get_report_for_user(user: User, pk: int) -> RiskRun:
-    """Return run `pk` for its report if `user` may see every officer the report names.
+    """Return run `pk` for its summary report if `user` uses early intervention; else 404.
 
-    The report is one page for the whole run and cannot be cut to each viewer: whoever is
-    too close to any officer it names (by ref or by name, `run_files.mentioned`) is refused.
+    The summary names no officer (the import keeps none that does), so it is the same page
+    for every viewer, and nobody learns from being refused it who is on the list.
     """
     run = RiskRun.objects.filter(pk=pk).first()
     if run is None or not run.report:
         raise Refused(Subject.RISK_REPORT, pk, "no such report")
     if not may_use_risk(user):
         raise Refused(Subject.RISK_REPORT, pk, "does not use early intervention")
-    if not _reads_whole_report(user, run, None):
-        raise Refused(Subject.RISK_REPORT, pk, "names an officer kept from you")
     record(user.pk, Action.READ, Subject.RISK_REPORT, run.pk)
     return run
 
 
-def may_read_report(
-    user: User,
-    run: RiskRun,
-    charts: Charts | None = None,
-    seen: QuerySet[RiskEntry] | None = None,
-) -> bool:
-    """Say whether `user` may read the run's report (the entry page links it only then).
-
-    `seen` is the run's entries the user may see (`entries_for_user`), if already asked.
-    """
-    return bool(run.report) and may_use_risk(user) and _reads_whole_report(user, run, charts, seen)
+def may_read_report(user: User, run: RiskRun) -> bool:
+    """Say whether `user` may read the run's summary (the entry page links it only then)."""
+    return bool(run.report) and may_use_risk(user)

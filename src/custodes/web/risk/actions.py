@@ -141,6 +141,11 @@ def _store(actor: User | None, loaded: LoadedRiskRun) -> ImportResult:
     existing = RiskRun.objects.filter(fingerprint=loaded.fingerprint).first()
     if existing is not None:
         return ImportResult(existing, created=False)
+    # The summary must name no officer: one page cannot be cut to what each viewer may see,
+    # and a page some viewers are refused tells them someone close to them is on it. A summary
+    # that names anyone (by ref or by name) is not kept, for anyone.
+    named = mentioned(loaded.report, loaded.officers)
+    report = "" if named else loaded.report
     run = RiskRun.objects.create(
         source=loaded.source[:255],
         fingerprint=loaded.fingerprint,
@@ -151,12 +156,11 @@ def _store(actor: User | None, loaded: LoadedRiskRun) -> ImportResult:
         officers_scored=len(loaded.officers),
         model=loaded.model,
         evaluation=loaded.evaluation,
-        report=loaded.report,
+        report=report,
         imported_at=timezone.now(),
         imported_by=actor,
     )
     known = _Known()
-    named = mentioned(loaded.report, loaded.officers)
     ties: dict[str, int] = dict.fromkeys(RiskEntry.Tie.values, 0)
     entries: list[RiskEntry] = []
     for officer in loaded.officers:
@@ -200,6 +204,7 @@ def _store(actor: User | None, loaded: LoadedRiskRun) -> ImportResult:
             "officers": run.officers_scored,
             "ties": ties,
             "in_report": len(named),
+            "summary": "kept" if report else ("not kept: it names officers" if named else "none"),
         },
     )
     return ImportResult(run, created=True)

@@ -2,7 +2,9 @@
 
 The folder holds `risk.csv` (rank, officer_ref, score, reasons: every serving officer ranked),
 `officers.csv` (officer_ref, agency, first_name, last_name, rank, unit, rules), `run.json` (as_of,
-label, horizon_days, officers_scored, model, evaluation) and, if the run wrote one, `report.html`.
+label, horizon_days, officers_scored, model, evaluation) and, if the run wrote one, `summary.html`:
+the run's report without the officers (`report.html`, which names the top of the list, is the
+analyst's own and is not imported: one page cannot be cut to what each viewer may see).
 Every problem names the file, the column and the line.
 """
 
@@ -37,7 +39,7 @@ RISK_FILE, OFFICERS_FILE, RUN_FILE, REPORT_FILE = (
     "risk.csv",
     "officers.csv",
     "run.json",
-    "report.html",
+    "summary.html",
 )
 RISK_COLUMNS = ("rank", "officer_ref", "score", "reasons")
 OFFICER_COLUMNS = ("officer_ref", "agency", "first_name", "last_name", "rank", "unit", "rules")

@@ -227,7 +227,7 @@ def _entry_page(
         "run": entry.run,
         "number": seen.filter(rank__lte=entry.rank).count(),
         "of": seen.count(),
-        "report": may_read_report(user, entry.run, charts, seen),
+        "report": may_read_report(user, entry.run),
         "rules": rules_in_words(entry.rule_ids),
         "plans": plans,
         "open_plan": next((p for p in plans if p.status == InterventionPlan.Status.OPEN), None),
@@ -387,7 +387,7 @@ def plan_close(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view
 @require_http_methods(["GET"])
 def run_report(request: HttpRequest, pk: int) -> HttpResponse:
-    """Serve the run's own report, to those who may see every officer it names; else 404."""
+    """Serve the run's summary (it names no officer) to whoever uses the list; else 404."""
     user = request_user(request)
     run = get_report_for_user(user, pk)
     response = HttpResponse(run.report, content_type="text/html; charset=utf-8")
