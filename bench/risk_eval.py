@@ -27,6 +27,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -38,7 +39,8 @@ from custodes.risk.evaluate import Evaluation, evaluate_history, evaluation_tabl
 from custodes.synth.histories import generate_history
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parent.parent / "shared" / "data" / "nypd-ccrb"
+# The shared real records, where the tests find them too (CUSTODES_SHARED_DATA).
+DATA = Path(os.environ.get("CUSTODES_SHARED_DATA", "/work/shared/data")) / "nypd-ccrb"
 CCRB_DATES = [dt.date(2012, 1, 1), dt.date(2014, 1, 1), dt.date(2016, 1, 1), dt.date(2018, 1, 1)]
 SYNTH_END = dt.date(2021, 12, 31)
 SYNTH_DATES = [dt.date(2014, 1, 1), dt.date(2016, 1, 1), dt.date(2018, 1, 1)]

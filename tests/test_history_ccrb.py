@@ -25,17 +25,14 @@ from custodes.history import (
 )
 from custodes.history.ccrb import ccrb_values
 from custodes.history.rules import MappingRules, packaged_rules
+from tests.lists_data import shared_file
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-CCRB = SHARED / "nypd-ccrb"
-ZIP = CCRB / "ccrb-2021-03-20.zip"
-PENALTIES = CCRB / "ccrb-penalties.csv"
-LETTERS = CCRB / "departure-letters.json"
+# The shared real records, found as every other test finds them (tests/lists_data.py:
+# CUSTODES_SHARED_DATA); their absence fails the tests rather than skipping them.
+ZIP = shared_file("nypd-ccrb", "ccrb-2021-03-20.zip")
+PENALTIES = shared_file("nypd-ccrb", "ccrb-penalties.csv")
+LETTERS = shared_file("nypd-ccrb", "departure-letters.json")
 ALL = [ZIP, PENALTIES, LETTERS]
-
-pytestmark = pytest.mark.skipif(
-    not ZIP.exists(), reason=f"the CCRB records are not at {CCRB} (../shared/data/nypd-ccrb)"
-)
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.lists_data import shared_file
 from tests.test_history_csv import BAD, GOOD, HEADER, MAPPING
 
 CUSTODES = str(Path(sys.executable).with_name("custodes"))
-CCRB = Path(__file__).resolve().parents[2] / "shared" / "data" / "nypd-ccrb"
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -82,15 +82,14 @@ def test_an_unknown_source_is_an_error(tmp_path: Path) -> None:
     assert "'ipcc' is not a source; the sources are ccrb, csv, custodes" in done.stderr
 
 
-@pytest.mark.skipif(not CCRB.exists(), reason=f"the CCRB records are not at {CCRB}")
 def test_the_ccrb_import_from_the_command_line(tmp_path: Path) -> None:
     done = run(
         "history",
         "import",
         "ccrb",
-        CCRB / "ccrb-2021-03-20.zip",
-        CCRB / "ccrb-penalties.csv",
-        CCRB / "departure-letters.json",
+        shared_file("nypd-ccrb", "ccrb-2021-03-20.zip"),
+        shared_file("nypd-ccrb", "ccrb-penalties.csv"),
+        shared_file("nypd-ccrb", "departure-letters.json"),
         "--out",
         tmp_path / "out",
         "--format",
