@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from custodes.web.risk.actions import RiskImportError, import_risk_run
 from custodes.web.risk.models import RiskEntry, RiskRun
+from custodes.web.risk.run_files import LoadedOfficer, mentioned
 from custodes.web.risk_cli import risk_web_app
 from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.models import TrailEvent
@@ -23,6 +24,31 @@ from tests.web.risk_helpers import (
     officers_of,
     write_run,
 )
+
+
+def officers_named(run: RiskRun) -> set[str]:
+    """Return the refs of the run's officers its stored summary names, as the import decides."""
+    officers = [
+        LoadedOfficer(
+            e.rank,
+            e.officer_ref,
+            e.score,
+            e.reasons,
+            e.agency,
+            e.first_name,
+            e.last_name,
+            e.grade,
+            e.unit,
+            e.rules,
+        )
+        for e in RiskEntry.objects.filter(run=run)
+    ]
+    return mentioned(run.report, officers)
+
+
+def import_event(run: RiskRun) -> TrailEvent:
+    """Return the trail's one event for the run's import."""
+    return TrailEvent.objects.filter(action=Action.RISK_IMPORT, subject_id=str(run.pk)).get()
 
 
 def test_a_run_is_imported_whole_with_each_officer_tied_to_whom_custodes_knows(
@@ -49,7 +75,8 @@ def test_a_run_is_imported_whole_with_each_officer_tied_to_whom_custodes_knows(
     assert top.reason_list[0] == "2 allegations of force in the last 12 months"
     assert top.rule_ids == ["sexual-any", "complaints-3-in-180-days"]
     assert top.band == "80–90%"
-    assert not RiskEntry.objects.filter(run=run, in_report=True).exists()
+    assert officers_named(run) == set()
+    assert import_event(run).changes["in_report"] == 0
     assert entry(run, "XF:U200").subject == force.constable
     nypd = entry(run, "4411")
     assert (nypd.force, nypd.force_user_id, nypd.tie) == ("NYPD", "4411", RiskEntry.Tie.UNTIED)
@@ -203,7 +230,8 @@ def test_a_run_without_a_report_imports_and_only_staff_who_may_import_do(
     assert RiskRun.objects.count() == 0
     done = import_risk_run(force.lead, folder)
     assert done.created and done.run.report == "" and done.run.imported_by == force.lead
-    assert not RiskEntry.objects.filter(in_report=True).exists()
+    event = import_event(done.run)
+    assert (event.changes["summary"], event.changes["in_report"]) == ("none", 0)
 
 
 def test_a_summary_that_names_an_officer_is_kept_from_everyone(
@@ -218,8 +246,6 @@ def test_a_summary_that_names_an_officer_is_kept_from_everyone(
         folder = write_run(tmp_path / str(len(report)), officers_of(force), report=report)
         done = import_risk_run(force.lead, folder)
         assert done.created and done.run.report == ""
-        assert RiskEntry.objects.filter(run=done.run, in_report=True).exists()
-        event = TrailEvent.objects.filter(
-            action=Action.RISK_IMPORT, subject_id=str(done.run.pk)
-        ).get()
+        event = import_event(done.run)
         assert event.changes["summary"] == "not kept: it names officers"
+        assert event.changes["in_report"] == 1  # one officer, by ref or by name

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custodes.caserules import write_history
+from custodes.caserules import CATEGORY_GROUPS, write_history
 
 __all__ = ["HistoryTruth", "generate_history"]
 
@@ -51,7 +51,10 @@ _UNIT_KINDS = (
     ("specialist-unit", 0.16, 0.35, 0.4, 0.25),
     ("headquarters", 0.08, 0.12, 0.3, 0.8),
 )
-CATEGORY_GROUPS = (
+# The officer-history format's category groups (caserules' CATEGORY_GROUPS) in the order the
+# shares below follow: draws are indices into it, so a seed gives the same history only while
+# this order stays.
+_GROUPS = (
     "force",
     "abuse-of-authority",
     "discourtesy",
@@ -61,6 +64,11 @@ CATEGORY_GROUPS = (
     "sexual",
     "other",
 )
+if sorted(_GROUPS) != sorted(CATEGORY_GROUPS):
+    raise AssertionError(
+        f"custodes.synth.histories draws {sorted(_GROUPS)}, the officer-history format "
+        f"has {sorted(CATEGORY_GROUPS)}"
+    )
 # Shares of allegation groups: every officer's, and a high-risk officer's once risk began.
 _GROUP_SHARES = np.array([0.29, 0.36, 0.2, 0.03, 0.04, 0.01, 0.003, 0.067])
 _GROUP_SHARES_HIGH = np.array([0.3, 0.3, 0.14, 0.03, 0.09, 0.03, 0.07, 0.04])
@@ -307,7 +315,7 @@ def generate_history(
     closed = a_received + rng.integers(90, 730, m)
     open_ = closed > end_day
     substantiation = np.where(a_high, 0.26, 0.07) * np.where(
-        np.isin(group, [CATEGORY_GROUPS.index(g) for g in ("force", "discourtesy")]), 0.8, 1.2
+        np.isin(group, [_GROUPS.index(g) for g in ("force", "discourtesy")]), 0.8, 1.2
     )
     substantiated = ~open_ & (rng.random(m) < substantiation)
     finding = np.array(FINDINGS, dtype=object)[_choose(_FINDING_SHARES, m, rng)]
@@ -329,9 +337,7 @@ def generate_history(
         left[who[sooner]] = first_dismissal.to_numpy()[sooner]
         left_reason[who[sooner]] = "dismissed"
     # Some high-risk officers resign while a sexual or dishonesty allegation is open.
-    serious = a_high & np.isin(
-        group, [CATEGORY_GROUPS.index("sexual"), CATEGORY_GROUPS.index("dishonesty")]
-    )
+    serious = a_high & np.isin(group, [_GROUPS.index("sexual"), _GROUPS.index("dishonesty")])
     quits = serious & (finding != "substantiated") & (rng.random(m) < 0.2)
     resigned = a_received + rng.integers(30, 200, m)
     quits &= resigned < np.minimum(left[a_officer], np.minimum(closed, end_day))
@@ -418,7 +424,7 @@ def generate_history(
         closed_date=_dates(closed, open_),
         source=np.array(SOURCES, dtype=object)[_choose(np.array(_SOURCE_SHARES), m, rng)],
         category=categories,
-        category_group=np.array(CATEGORY_GROUPS, dtype=object)[group],
+        category_group=np.array(_GROUPS, dtype=object)[group],
         finding=finding,
         outcome=outcome_words,
         outcome_group=outcome_group,
@@ -466,7 +472,7 @@ def _category_words(group: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Return each allegation's category in the source's own words, one of its group's."""
     words = np.empty(len(group), dtype=object)
     pick = rng.random(len(group))
-    for g, name in enumerate(CATEGORY_GROUPS):
+    for g, name in enumerate(_GROUPS):
         options = np.array(_CATEGORIES[name], dtype=object)
         members = group == g
         words[members] = options[(pick[members] * len(options)).astype(np.int64)]

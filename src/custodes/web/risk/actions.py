@@ -184,12 +184,9 @@ def _store(actor: User | None, loaded: LoadedRiskRun) -> ImportResult:
                 force=tie.force[:100],
                 force_user_id=tie.force_user_id,
                 tie=tie.tie,
-                in_report=officer.officer_ref in named,
             )
         )
     RiskEntry.objects.bulk_create(entries, batch_size=_BATCH)
-    run.named_in_report = len(named)
-    run.save(update_fields=["named_in_report"])
     record(
         actor.pk if actor else None,
         Action.RISK_IMPORT,

@@ -25,12 +25,9 @@ class RiskRun(models.Model):
     officers_scored = models.PositiveIntegerField()
     model = models.JSONField(default=dict, blank=True)
     evaluation = models.JSONField(default=dict, blank=True)
-    # The run's self-contained report, kept whole: the folder may not outlive the import.
+    # The run's summary (summary.html), kept whole: the folder may not outlive the import.
+    # Empty when the run had none, or when it named an officer (`actions._store`).
     report = models.TextField(blank=True, default="")
-    # How many officers the report names (RiskEntry.in_report): kept here, where row-level
-    # security cannot hide any of them from the count, so a report is served only to whoever
-    # may see every one.
-    named_in_report = models.PositiveIntegerField(default=0)
     imported_at = models.DateTimeField()
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -77,9 +74,6 @@ class RiskEntry(models.Model):
     force = models.CharField(max_length=100, blank=True, default="")
     force_user_id = models.CharField(max_length=128)
     tie = models.CharField(max_length=16, choices=Tie.choices)
-    # The run's report names them (their ref or name is in its text): whoever may not see
-    # them may not read the report.
-    in_report = models.BooleanField(default=False)
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -338,27 +339,47 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _plan_page(request, get_plan_for_user(user, pk))
 
 
-@staff_view
-@require_http_methods(["POST"])
-def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record a review of the plan; 404 unless the user may see its officer."""
-    user = request_user(request)
-    plan = get_plan_for_user(user, pk, purpose=Action.PLAN_REVIEW)
-    form = ReviewForm(request.POST)
+def _plan_form(
+    request: HttpRequest,
+    plan: InterventionPlan,
+    form: ReviewForm | CloseForm,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """Run a plan's form through its action: back to the plan, saying `done`, once it is
+    recorded; else the plan's page with the form's errors (400, or 403 when refused)."""
     status = 400
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            review_plan(user, plan, data["notes"], data["next_review_on"], data["deadline"])
+            act(form.cleaned_data)
         except ValidationError as exc:
             _add(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or "refused")
             status = 403
         else:
-            messages.success(request, "Review recorded. It is on the trail.")
+            messages.success(request, done)
             return redirect("risk:plan", pk=plan.pk)
-    return _plan_page(request, plan, review_form=form, status=status)
+    if isinstance(form, ReviewForm):
+        return _plan_page(request, plan, review_form=form, status=status)
+    return _plan_page(request, plan, close_form=form, status=status)
+
+
+@staff_view
+@require_http_methods(["POST"])
+def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a review of the plan; 404 unless the user may see its officer."""
+    user = request_user(request)
+    plan = get_plan_for_user(user, pk, purpose=Action.PLAN_REVIEW)
+    return _plan_form(
+        request,
+        plan,
+        ReviewForm(request.POST),
+        lambda data: review_plan(
+            user, plan, data["notes"], data["next_review_on"], data["deadline"]
+        ),
+        "Review recorded. It is on the trail.",
+    )
 
 
 @staff_view
@@ -367,21 +388,13 @@ def plan_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Close the plan with its outcome; 404 unless the user may see its officer."""
     user = request_user(request)
     plan = get_plan_for_user(user, pk, purpose=Action.PLAN_CLOSE)
-    form = CloseForm(request.POST)
-    status = 400
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            close_plan(user, plan, data["outcome"], data["note"])
-        except ValidationError as exc:
-            _add(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or "refused")
-            status = 403
-        else:
-            messages.success(request, "Plan closed with its outcome. It is on the trail.")
-            return redirect("risk:plan", pk=plan.pk)
-    return _plan_page(request, plan, close_form=form, status=status)
+    return _plan_form(
+        request,
+        plan,
+        CloseForm(request.POST),
+        lambda data: close_plan(user, plan, data["outcome"], data["note"]),
+        "Plan closed with its outcome. It is on the trail.",
+    )
 
 
 @staff_view
