@@ -121,6 +121,36 @@ LIBRARIES = {
         "snapshot_features",
         "train_model",
     ],
+    "custodes.stats": [
+        "ALL",
+        "ALLEGATION_DIMENSIONS",
+        "COUNT",
+        "CellKey",
+        "DisclosureError",
+        "LIST_REPORT_STAGES",
+        "MATTER_STAGES",
+        "NOT_RECORDED",
+        "Publication",
+        "PublishError",
+        "PublishResult",
+        "Records",
+        "Recovery",
+        "Rule",
+        "STAGES",
+        "Stage",
+        "TableSpec",
+        "age_band",
+        "allegations_from_history",
+        "attack",
+        "build_problem",
+        "days_band",
+        "protect",
+        "publish",
+        "publish_history",
+        "read_publication",
+        "rule_from_options",
+        "year_label",
+    ],
     "custodes.lists": [
         "LIMITS",
         "LIST_TYPES",
@@ -182,9 +212,10 @@ def test_importing_every_library_module_loads_no_django() -> None:
         "import importlib, pkgutil, sys\n"
         "import custodes.audit, custodes.synth, custodes.crypto, custodes.lists, custodes.linkage\n"
         "import custodes.signing, custodes.caserules, custodes.files\n"
-        "import custodes.history, custodes.risk\n"
+        "import custodes.history, custodes.risk, custodes.stats\n"
         "for pkg in (custodes.audit, custodes.synth, custodes.lists, custodes.linkage,\n"
-        "            custodes.caserules, custodes.files, custodes.history, custodes.risk):\n"
+        "            custodes.caserules, custodes.files, custodes.history, custodes.risk,\n"
+        "            custodes.stats):\n"
         "    for m in pkgutil.iter_modules(pkg.__path__):\n"
         "        importlib.import_module(f'{pkg.__name__}.{m.name}')\n"
         "print(sorted(n for n in sys.modules if n == 'django' or n.startswith('django.')))\n"

@@ -367,6 +367,8 @@ def demo(
     console.rule("custodes demo: the web application")
     # Before Django starts: settings read the trusted keys once.
     _trust_demo_key(key, out / "keys")
+    # The public statistics page shows the demo's own publication (made at the end).
+    os.environ.setdefault("CUSTODES_PUBLIC_STATS_DIR", str((out / "statistics").resolve()))
     demo_accounts()
     from custodes.web.demo import import_demo_run
 
@@ -419,6 +421,12 @@ def demo(
     with console.status("scoring the demo force's histories (early intervention)"):
         risk = load_demo_risk(out / "risk")
     for line in demo_risk_summary(risk.run, created=risk.created):
+        console.print(line, highlight=False)
+    from custodes.web.demo import demo_statistics_summary, publish_demo_statistics
+
+    with console.status("publishing the caseload's statistics"):
+        statistics = publish_demo_statistics(out / "statistics")
+    for line in demo_statistics_summary(statistics):
         console.print(line, highlight=False)
     if serve_app:
         console.print(
@@ -707,6 +715,107 @@ def risk_evaluate(
             raise typer.Exit(code=1) from None
     console.print(evaluation_tables(evaluation), markup=False, highlight=False)
     console.print(f"written: {out / 'evaluation.json'}, {out / 'evaluation.md'}")
+
+
+# -- transparency statistics (custodes.stats) ----------------------------------------------------
+stats_app = typer.Typer(
+    help="Transparency statistics: from allegation to outcome, under disclosure control.",
+    no_args_is_help=True,
+)
+app.add_typer(stats_app, name="stats")
+
+
+def _noise_key(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        key = path.read_bytes().strip()
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"{path} cannot be read: {exc}", param_hint="--noise-key"
+        ) from None
+    if len(key) < 16:
+        raise typer.BadParameter(
+            f"{path} holds {len(key)} bytes; a cell-key secret needs at least 16",
+            param_hint="--noise-key",
+        )
+    return key
+
+
+@stats_app.command("publish")
+def stats_publish(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the publication to.")],
+    history: Annotated[
+        Path | None, typer.Argument(help="Officer-history folder (not with --cases).")
+    ] = None,
+    cases: Annotated[
+        bool, typer.Option("--cases", help="Publish the web app's own cases instead.")
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Publish the history as it stood on this date.")
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option("--previous", help="The last publication: nothing here may undo its control."),
+    ] = None,
+    ccrb_penalties: Annotated[
+        Path | None,
+        typer.Option("--ccrb-penalties", help="The CCRB's penalties file: recommended vs final."),
+    ] = None,
+    threshold: Annotated[int, typer.Option(min=2, help="Withhold counts under this.")] = 10,
+    rounding: Annotated[int, typer.Option(min=1, help="Round the rest to a multiple of this.")] = 5,
+    noise_key: Annotated[
+        Path | None,
+        typer.Option("--noise-key", help="A file holding a secret: add cell-key noise (±2)."),
+    ] = None,
+    year_starts: Annotated[
+        int,
+        typer.Option(min=1, max=12, help="Month the year starts (4: April, as the Home Office)."),
+    ] = 1,
+) -> None:
+    """Write the statistics' tables (CSV, JSON, data package), charts and report, all or nothing."""
+    from custodes.errors import CustodesError
+    from custodes.stats import publish_history, rule_from_options
+
+    if cases == (history is not None):
+        raise typer.BadParameter("give an officer-history folder, or --cases, not both")
+    rule = rule_from_options(threshold, rounding, _noise_key(noise_key))
+    try:
+        if cases:
+            if as_of is not None or ccrb_penalties is not None or year_starts != 1:
+                raise typer.BadParameter(
+                    "--as-of, --ccrb-penalties and --year-starts are for a history folder"
+                )
+            from custodes.web.setup import django_setup
+
+            django_setup()
+            from custodes.web.stats.actions import publish_cases
+
+            result = publish_cases(out, rule=rule, previous=previous)
+        elif history is not None:
+            result = publish_history(
+                history,
+                out,
+                as_of=_as_of(as_of) if as_of else None,
+                rule=rule,
+                previous=previous,
+                ccrb_penalties=ccrb_penalties,
+                year_start_month=year_starts,
+            )
+    except CustodesError as exc:
+        errors.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
+        errors.print("Nothing was published.")
+        raise typer.Exit(code=1) from None
+    console.print(
+        f"{len(result.tables)} tables, {result.cells:,} cells, of "
+        + ", ".join(f"{n:,} {unit}" for unit, n in result.units.items())
+        + f"; withheld {result.suppressed['primary']:,} small counts and "
+        f"{result.suppressed['secondary']:,} more to protect them; the attacker recovered "
+        f"none of the {result.checked:,} withheld ({result.seconds:.1f} s)."
+    )
+    for line in result.left_out:
+        console.print(f"not published: {escape(line)}", highlight=False)
+    console.print(f"written: {result.out} (report.html, datapackage.json, data/, charts/)")
 
 
 _register_web()
