@@ -75,6 +75,16 @@ def test_the_demo_audits_a_force_and_fills_the_alert_queue_once(tmp_path: Path) 
         ).fetchone()
     assert raised == to_review
 
+    # The caseload's statistics are published for the public page, under the 10-5 rule.
+    stats = re.search(
+        r"Statistics: (\d+) tables, ([\d,]+) cells from every case, ([\d,]+) withheld", first
+    )
+    assert stats, first[-3000:]
+    assert int(stats[1]) >= 5 and int(stats[3].replace(",", "")) > 0
+    published = tmp_path / "demo" / "statistics"
+    assert (published / "datapackage.json").is_file()
+    assert (published / "data" / "referral_compliance.csv").is_file()
+
     # Run again, as someone typing `make demo` twice would: the queue is not filled twice.
     again = _demo(tmp_path)
     assert "Alert queue: run 1, " in again and "alerts, already loaded." in again

@@ -37,6 +37,8 @@ WEB_LAYERS: list[tuple[str, ...]] = [
     ("custodes.web.registry",),
     # Early intervention: it opens cases from a risk run's entries.
     ("custodes.web.risk",),
+    # Statistics: it counts every case, and shows a publication to everyone.
+    ("custodes.web.stats",),
     ("custodes.web.dbsecurity",),
     # The pages and commands that bring the apps together.
     (
@@ -176,6 +178,7 @@ def test_the_web_app_uses_each_library_through_its_face() -> None:
         "custodes.linkage",
         "custodes.lists",
         "custodes.risk",
+        "custodes.stats",
         "custodes.synth",
     )
     reaching = []

@@ -46,6 +46,10 @@ NOT_PAGES = {
     # A risk run's own report, served whole (not a custodes page, so no footer); it records
     # its own read (tests/web/test_risk_report.py).
     "risk/runs/<int:pk>/report/",
+    # The public statistics page and its files: not staff pages, they read no record and
+    # record nothing (tests/web/test_stats_page.py).
+    "statistics/",
+    "statistics/<path:name>",
 }
 
 

@@ -546,7 +546,7 @@ def _charts(written: Mapping[str, tuple[Table, pd.DataFrame]]) -> dict[str, str]
         frame = written["timeliness"][1]
         data = _by_year(frame, frame["days_band"] != ALL)
         bands = [label for _, label in DAYS_BANDS]
-        if not data.empty:
+        if data["value"].sum() > 0:
             out["timeliness"] = _svg(
                 alt.Chart(
                     data, title=_title("Days from coming to attention to the end of handling")
@@ -565,15 +565,20 @@ def _charts(written: Mapping[str, tuple[Table, pd.DataFrame]]) -> dict[str, str]
     if "referral_compliance" in written:
         frame = written["referral_compliance"][1]
         data = _by_year(frame, frame["measure"] != COUNT)
-        if not data.empty:
+        stages = [
+            label
+            for label in dict.fromkeys(frame["measure_label"])
+            if label in set(data["measure_label"])
+        ]
+        if data["value"].sum() > 0:
             out["referral"] = _svg(
                 alt.Chart(data, title=_title("Mandatory referral: required, made, made on time"))
                 .mark_bar()
                 .encode(
                     x=alt.X("year:O", title="year"),
-                    xOffset=alt.XOffset("measure_label:N", sort=None),
+                    xOffset=alt.XOffset("measure_label:N", sort=stages),
                     y=alt.Y("value:Q", title="matters"),
-                    color=alt.Color("measure_label:N", title=None, sort=None),
+                    color=alt.Color("measure_label:N", title=None, sort=stages),
                     tooltip=["year", "measure_label", "value"],
                 )
                 .properties(width=560, height=260)

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from django.db import transaction
@@ -23,6 +23,9 @@ from custodes.web.risk.actions import ImportResult as RiskImport
 from custodes.web.risk.actions import import_risk_run
 from custodes.web.risk.models import RiskRun
 
+if TYPE_CHECKING:
+    from custodes.stats import PublishResult
+
 __all__ = [
     "DEMO_PASSWORD",
     "FORCE_USER_IDS",
@@ -30,6 +33,7 @@ __all__ = [
     "DemoCaseload",
     "DemoRegistry",
     "DemoReports",
+    "demo_statistics_summary",
     "import_demo_run",
     "load_demo_caseload",
     "load_demo_registry",
@@ -37,6 +41,7 @@ __all__ = [
     "load_demo_risk",
     "make_demo",
     "make_demo_risk_run",
+    "publish_demo_statistics",
 ]
 
 DEMO_PASSWORD = "demo-password-not-for-production"  # noqa: S105 - printed for the demo on purpose
@@ -470,4 +475,26 @@ def demo_risk_summary(run: RiskRun, *, created: bool) -> list[str]:
     ]
     if top is not None:
         lines.append(f"  first on the lead's list: {top.reasons}")
+    return lines
+
+
+def publish_demo_statistics(folder: Path) -> PublishResult:
+    """Publish statistics of the demo's cases (the caseload `load_demo_caseload` loaded) into
+    `folder` under the 10-5 rule, as `custodes stats publish --cases` does."""
+    from custodes.web.stats.actions import publish_cases
+
+    return publish_cases(folder)
+
+
+def demo_statistics_summary(result: PublishResult) -> list[str]:
+    """Say what the demo's publication holds and where the public page shows it."""
+    withheld = result.suppressed.get("primary", 0) + result.suppressed.get("secondary", 0)
+    lines = [
+        f"Statistics: {len(result.tables)} tables, {result.cells:,} cells from every case, "
+        f"{withheld:,} withheld under the 10-5 rule ({result.suppressed.get('primary', 0):,} "
+        f"small counts, {result.suppressed.get('secondary', 0):,} more to protect them); "
+        f"written to {result.out}.",
+        "  The public page (no sign-in): /statistics/ on the staff app.",
+    ]
+    lines += [f"  not published: {reason}" for reason in result.left_out]
     return lines

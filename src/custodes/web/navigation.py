@@ -42,6 +42,8 @@ def links_for(user: User) -> list[Link]:
         ("Early intervention", "risk:list", role in RISK_ROLES),
         ("Break-glass", "cases:break-glass", role in CASE_ROLES),
         ("Accounts", "accounts:manage", role in ACCOUNT_ADMIN_ROLES),
+        # Public: the published statistics, as anyone outside sees them.
+        ("Statistics", "stats:page", True),
     ]
     return [Link(label, reverse(name)) for label, name, allowed in pages if allowed]
 

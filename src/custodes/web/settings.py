@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "custodes.web.reports",
     "custodes.web.registry",
     "custodes.web.risk",
+    "custodes.web.stats",
     "custodes.web.dbsecurity",
 ]
 
@@ -206,6 +207,11 @@ PORTAL_ACKNOWLEDGE_DAYS = env.integer("CUSTODES_PORTAL_ACKNOWLEDGE_DAYS", 7, min
 PORTAL_FILE_MAX_BYTES = env.integer("CUSTODES_PORTAL_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 # The kinds of file a reporter may give, as found by reading the file (not by its name).
 PORTAL_FILE_TYPES = env.items("CUSTODES_PORTAL_FILE_TYPES", _PORTAL_FILE_TYPES)
+
+# The statistics publication `/statistics/` shows to everyone, signed in or not (a folder
+# `custodes stats publish` wrote); unset, the page says nothing is published yet.
+_PUBLIC_STATS_DIR = env.string("CUSTODES_PUBLIC_STATS_DIR", "")
+PUBLIC_STATS_DIR = Path(_PUBLIC_STATS_DIR).resolve() if _PUBLIC_STATS_DIR else None
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -12,4 +12,6 @@ urlpatterns = [
     path("registry/", include("custodes.web.registry.urls")),
     path("reports/", include("custodes.web.reports.urls")),
     path("risk/", include("custodes.web.risk.urls")),
+    # Public: no sign-in (custodes.web.stats.views), only what a publication published.
+    path("statistics/", include("custodes.web.stats.urls")),
 ]

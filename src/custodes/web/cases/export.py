@@ -42,9 +42,12 @@ __all__ = [
     "SOURCES",
     "CaseExport",
     "ExportError",
+    "every_case",
     "export_cases",
     "officer_key",
+    "operator",
     "read_key",
+    "subject_standing",
 ]
 
 #: How a case's source becomes the format's `source`. A support organisation speaks for a
@@ -141,9 +144,9 @@ def _left_under_investigation(case: Case, subject: CaseSubject) -> str | None:
     return None
 
 
-def _where(case: Case, subject: CaseSubject, mapping: HistoryMapping) -> dict[str, Any]:
-    """Return an allegation's closed date, finding, outcome and outcome group, from where its
-    subject stands."""
+def subject_standing(case: Case, subject: CaseSubject, mapping: HistoryMapping) -> dict[str, Any]:
+    """Return an allegation's closed date, finding, outcome and outcome group in the history
+    format's words, from where its subject stands (statistics count them the same way)."""
     closed = subject.proceedings_ended_on or _day(case.closed_at)
     decided = subject.outcome_on is not None
     no_case = subject.case_to_answer is False and subject.proceedings_ended_on is not None
@@ -226,7 +229,7 @@ def _tables(
             officers[officer] = _merge(
                 officers.get(officer), _officer(subject, officer, pseudonymised)
             )
-            where = _where(case, subject, mapping)
+            where = subject_standing(case, subject, mapping)
             for allegation in allegations.get(subject.pk, []):
                 rows.append(
                     {
@@ -284,23 +287,26 @@ def _source_subject(case: Case, subjects: list[CaseSubject]) -> CaseSubject:
 
 
 @contextmanager
-def _snapshot() -> Iterator[None]:
-    # Every table from one moment, so no allegation names an officer the export lacks.
+def every_case(error: type[CustodesError] = ExportError, what: str = "export") -> Iterator[None]:
+    """Read every table from one moment (so no allegation names an officer the reader lacks),
+    read-only; refuse, raising `error`, a database role that row-level security binds (it would
+    silently see only some cases): an operator's reading needs the owner's DATABASE_URL."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         if row_security_binds(Case):
-            raise ExportError(
-                "row-level security hides cases from this database role; export with the "
+            raise error(
+                f"row-level security hides cases from this database role; {what} with the "
                 "owner's DATABASE_URL"
             )
         yield
 
 
-def _operator() -> str:
-    """Return who ran the export: the account on the server, and the server."""
+def operator() -> str:
+    """Return who ran an operator's command (this export, a publication): the account on the
+    server, and the server."""
     try:
         who = getpass.getuser()
     except (KeyError, OSError):
@@ -317,7 +323,7 @@ def export_cases(out: Path, *, fmt: str = "csv", key: bytes | None = None) -> Ca
     if key is not None and len(key) < KEY_MIN_BYTES:
         raise ExportError(f"a pseudonymisation key needs at least {KEY_MIN_BYTES} bytes")
     refs = _Refs(key)
-    with _snapshot():
+    with every_case():
         cases, officers, allegations, events = _tables(refs)
     try:
         rows = write_history(out, officers, allegations, events, fmt=fmt)
@@ -326,7 +332,7 @@ def export_cases(out: Path, *, fmt: str = "csv", key: bytes | None = None) -> Ca
     done = CaseExport(out, cases, rows, pseudonymised=key is not None)
     changes: dict[str, Any] = {
         "scope": "every case (an operator's export, not limited by need-to-know)",
-        "by": _operator(),
+        "by": operator(),
         "out": str(out.resolve()),
         "format": fmt,
         "cases": cases,

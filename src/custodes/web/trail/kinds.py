@@ -93,6 +93,8 @@ class Action(models.TextChoices):
     PLAN_CREATE = "plan-create", "Started an intervention plan"
     PLAN_REVIEW = "plan-review", "Reviewed an intervention plan"
     PLAN_CLOSE = "plan-close", "Closed an intervention plan with its outcome"
+    # Statistics: a publication under disclosure control, counted from every case.
+    PUBLISH_STATISTICS = "publish-statistics", "Published statistics from every case"
 
 
 class Subject(models.TextChoices):
@@ -135,3 +137,4 @@ class Subject(models.TextChoices):
     RISK_LIST = "risk-list", "The early-intervention list"
     RISK_ENTRY = "risk-entry", "An officer's entry in a risk run"
     INTERVENTION_PLAN = "intervention-plan", "An intervention plan"
+    STATISTICS = "statistics", "A statistics publication (its folder)"
