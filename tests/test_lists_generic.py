@@ -245,6 +245,25 @@ def test_a_field_too_long_for_any_reader_is_named_and_not_blamed_on_a_quote(
     )
 
 
+def test_a_long_field_is_refused_whatever_another_library_set_the_csv_limit_to(
+    tmp_path: Path,
+) -> None:
+    # Frictionless (statistics) raises the csv module's global limit when it is imported; the
+    # lists keep their own.
+    import csv
+
+    path = tmp_path / "list.csv"
+    path.write_text(
+        LIST_HEADER + f'2,Sam,Sample,,,barred,GB-EAW,"{"x" * 200_000}"\n', encoding="utf-8"
+    )
+    before = csv.field_size_limit(2**31 - 2)
+    try:
+        with pytest.raises(ListFormatError, match=r"line 2: the field 'reason' is longer than"):
+            read_generic(path)
+    finally:
+        csv.field_size_limit(before)
+
+
 def test_a_long_field_in_a_file_without_a_header_it_names_is_still_called_long(
     tmp_path: Path,
 ) -> None:

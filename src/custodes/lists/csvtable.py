@@ -18,6 +18,11 @@ __all__ = ["FORMULA_STARTS", "Row", "read_rows", "spreadsheet_safe"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: The longest field a list or roster may hold: the csv module's own default limit, checked here
+#: too, since another library in the same process (Frictionless) may raise that global limit.
+FIELD_LIMIT = 131_072
+
+
 def spreadsheet_safe(text: str) -> str:
     """Return a cell of outside text that a spreadsheet shows as text and never evaluates.
 
@@ -166,17 +171,25 @@ def _numbered(
             why = _unreadable(path, start, error, "".join(text.row), header)
             raise ListFormatError(why) from None
         line_num = reader.line_num
+        longest = max((len(c) for c in cells), default=0)
+        if longest > FIELD_LIMIT:
+            raise ListFormatError(_too_long(path, start, "".join(text.row), header))
         yield start, cells
 
 
 def _unreadable(path: Path, line: int, error: csv.Error, row: str, header: list[str]) -> str:
     """Say why a row cannot be read: a field longer than any may be, or a stray quote."""
-    limit = csv.field_size_limit()
     if "field larger than field limit" not in str(error):
         return (
             f"{path.name}, line {line}: cannot read the row ({error}); look for a stray or "
             "unclosed double quote on this line"
         )
+    return _too_long(path, line, row, header)
+
+
+def _too_long(path: Path, line: int, row: str, header: list[str]) -> str:
+    """Say which field of a row is longer than any a list or roster holds."""
+    limit = min(FIELD_LIMIT, csv.field_size_limit())
     index = _long_field(row, limit)
     field = (
         f"the field {header[index]!r}"
