@@ -29,6 +29,7 @@ SCREENSHOTS = REPO / "docs" / "screenshots"
 FIXTURES = REPO / "tests" / "fixtures" / "registry"
 WORKBOOK = shared_file("virginia-decertification", "DCJS_Decertification_List_Apr25.xlsx")
 # The demo accounts by role, and the navigation each must see, in order.
+# Every role also sees the public statistics page, as anyone outside does.
 NAVIGATION = {
     "lead": [
         "Cases",
@@ -38,14 +39,23 @@ NAVIGATION = {
         "Registry",
         "Early intervention",
         "Break-glass",
+        "Statistics",
     ],
-    "analyst": ["Cases", "Reports", "Alerts", "Audit alerts", "Registry", "Break-glass"],
-    "investigator": ["Cases", "My work", "Break-glass"],
-    "authority": ["Cases", "My work", "Reports", "Early intervention", "Break-glass"],
-    "vetting": ["Cases", "Alerts", "Registry"],
-    "intake": ["Cases", "Reports"],
-    "reviewer": ["Cases", "Break-glass"],
-    "admin": ["Cases", "Accounts"],
+    "analyst": [
+        "Cases",
+        "Reports",
+        "Alerts",
+        "Audit alerts",
+        "Registry",
+        "Break-glass",
+        "Statistics",
+    ],
+    "investigator": ["Cases", "My work", "Break-glass", "Statistics"],
+    "authority": ["Cases", "My work", "Reports", "Early intervention", "Break-glass", "Statistics"],
+    "vetting": ["Cases", "Alerts", "Registry", "Statistics"],
+    "intake": ["Cases", "Reports", "Statistics"],
+    "reviewer": ["Cases", "Break-glass", "Statistics"],
+    "admin": ["Cases", "Accounts", "Statistics"],
 }
 
 
