@@ -35,6 +35,8 @@ WEB_LAYERS: list[tuple[str, ...]] = [
     # The staff side of the reporting portal: it opens cases.
     ("custodes.web.reports",),
     ("custodes.web.registry",),
+    # Vetting: re-vetting tasks from cases' outcomes, confirmed list matches and audit alerts.
+    ("custodes.web.vetting",),
     # Early intervention: it opens cases from a risk run's entries.
     ("custodes.web.risk",),
     # Statistics: it counts every case, and shows a publication to everyone.

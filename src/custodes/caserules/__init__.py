@@ -37,6 +37,13 @@ from custodes.caserules.profile import (
     load_profile,
 )
 from custodes.caserules.rules import Category, ParamChange, Rule
+from custodes.caserules.vetting import (
+    TRIGGER_KINDS,
+    VettingLevel,
+    VettingRules,
+    VettingTrigger,
+    load_vetting,
+)
 from custodes.caserules.workingdays import WorkingDays
 
 __all__ = [
@@ -45,6 +52,7 @@ __all__ = [
     "HISTORY_TABLES",
     "OUTCOME_GROUPS",
     "PROFILES",
+    "TRIGGER_KINDS",
     "AcceleratedHearing",
     "CaseRulesError",
     "Category",
@@ -67,9 +75,13 @@ __all__ = [
     "RulesFileError",
     "Severity",
     "TimelinessAccount",
+    "VettingLevel",
+    "VettingRules",
+    "VettingTrigger",
     "WorkingDays",
     "check_history",
     "history_mapping",
     "load_profile",
+    "load_vetting",
     "write_history",
 ]

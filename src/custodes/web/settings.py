@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "custodes.web.portal",
     "custodes.web.reports",
     "custodes.web.registry",
+    "custodes.web.vetting",
     "custodes.web.risk",
     "custodes.web.stats",
     "custodes.web.dbsecurity",

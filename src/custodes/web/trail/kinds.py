@@ -95,6 +95,13 @@ class Action(models.TextChoices):
     PLAN_CLOSE = "plan-close", "Closed an intervention plan with its outcome"
     # Statistics: a publication under disclosure control, counted from every case.
     PUBLISH_STATISTICS = "publish-statistics", "Published statistics from every case"
+    # Vetting: clearances, post requirements and moves, re-vetting tasks and external checks.
+    VETTING_CLEARANCE = "vetting-clearance", "Recorded a vetting clearance decision"
+    VETTING_POST = "vetting-post", "Set the vetting level a post requires"
+    VETTING_POSTING = "vetting-posting", "Recorded a move into a post"
+    VETTING_TASK = "vetting-task", "Raised a re-vetting task"
+    VETTING_DECIDE = "vetting-decide", "Decided a re-vetting task"
+    VETTING_CHECK = "vetting-check", "Imported an external check's hits"
 
 
 class Subject(models.TextChoices):
@@ -138,3 +145,8 @@ class Subject(models.TextChoices):
     RISK_ENTRY = "risk-entry", "An officer's entry in a risk run"
     INTERVENTION_PLAN = "intervention-plan", "An intervention plan"
     STATISTICS = "statistics", "A statistics publication (its folder)"
+    CLEARANCE = "clearance", "A vetting clearance"
+    POST_REQUIREMENT = "post-requirement", "A post's vetting requirement"
+    POSTING = "posting", "A move into a post"
+    VETTING_TASK = "vetting-task", "A re-vetting task"
+    VETTING_CHECK_FILE = "vetting-check-file", "An external check's file of hits"

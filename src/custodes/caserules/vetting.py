@@ -1,0 +1,229 @@
+"""Police vetting's rules as data: levels, renewal, integrity reviews and re-vetting triggers.
+
+The rules are in `vetting.toml` beside this module, each level and trigger with its source.
+`load_vetting` reads and checks them (a refusal names the file and the key); the web app's
+vetting asks them when a clearance is granted (its renewal and integrity-review dates), when
+someone moves into a post (whether the level they hold meets the post's), and when a trigger
+becomes a re-vetting task (the day it is due).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from custodes.caserules.errors import RulesFileError
+
+__all__ = [
+    "TRIGGER_KINDS",
+    "VettingLevel",
+    "VettingRules",
+    "VettingTrigger",
+    "load_vetting",
+    "parse_vetting",
+]
+
+_FILE = "vetting.toml"
+# The kinds of trigger custodes turns into re-vetting tasks: the rules file must give each one
+# a due period and a source, and may give no other.
+TRIGGER_KINDS = (
+    "outcome",
+    "rprp",
+    "registry-match",
+    "audit-alert",
+    "expiry",
+    "post-move",
+    "external-check",
+)
+_SCHEMES = ("police", "national-security")
+
+
+@dataclass(frozen=True)
+class VettingLevel:
+    """One level of clearance: how long it lasts and which post requirements it meets."""
+
+    code: str
+    title: str
+    scheme: str  # "police" or "national-security"
+    renewal_years: int
+    integrity_review_months: int
+    meets: tuple[str, ...]
+    source: str
+    url: str
+    check: bool
+
+    def renewal_due(self, granted_on: dt.date) -> dt.date:
+        """Return the day a clearance at this level granted on `granted_on` is due renewal."""
+        return _add_months(granted_on, 12 * self.renewal_years)
+
+    def integrity_review_due(self, since: dt.date) -> dt.date:
+        """Return the day the next integrity review is due after one (or the grant) on `since`."""
+        return _add_months(since, self.integrity_review_months)
+
+
+@dataclass(frozen=True)
+class VettingTrigger:
+    """One kind of trigger: what it is, how many days its task is due in, and why."""
+
+    kind: str
+    title: str
+    due_days: int
+    reason: str
+    source: str
+    url: str
+    check: bool
+
+    def due_on(self, happened_on: dt.date) -> dt.date:
+        """Return the day a task raised by a trigger on `happened_on` is due."""
+        return happened_on + dt.timedelta(days=self.due_days)
+
+    def said(self) -> dict[str, Any]:
+        """Return what the rules said, as a task keeps it: the period, its reason and source."""
+        return {
+            "trigger": self.kind,
+            "due_days": self.due_days,
+            "reason": self.reason,
+            "source": self.source,
+            "check": self.check,
+        }
+
+
+@dataclass(frozen=True)
+class VettingRules:
+    """The vetting rules file, read and checked."""
+
+    name: str
+    title: str
+    version: str
+    levels: dict[str, VettingLevel]
+    triggers: dict[str, VettingTrigger]
+
+    def level(self, code: str) -> VettingLevel:
+        """Return level `code`, refusing one the rules do not hold."""
+        if code not in self.levels:
+            raise RulesFileError(_FILE, "level", f"no level {code!r}: {', '.join(self.levels)}")
+        return self.levels[code]
+
+    def trigger(self, kind: str) -> VettingTrigger:
+        """Return trigger `kind`, refusing one the rules do not hold."""
+        if kind not in self.triggers:
+            raise RulesFileError(_FILE, "trigger", f"no trigger {kind!r}")
+        return self.triggers[kind]
+
+    def meets(self, held: str, required: str) -> bool:
+        """Say whether holding level `held` meets a post's requirement of level `required`."""
+        return required in self.level(held).meets
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """Return `day` moved on by `months`, on the month's last day where it is shorter."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")  # pragma: no cover
+
+
+def _text(table: dict[str, Any], key: str, where: str) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise RulesFileError(_FILE, f"{where}.{key}", "must be non-empty text")
+    return value.strip()
+
+
+def _whole(table: dict[str, Any], key: str, where: str, least: int) -> int:
+    value = table.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise RulesFileError(_FILE, f"{where}.{key}", f"must be a whole number of at least {least}")
+    return value
+
+
+def _levels(data: dict[str, Any]) -> dict[str, VettingLevel]:
+    levels: dict[str, VettingLevel] = {}
+    for n, raw in enumerate(data.get("level", []), 1):
+        where = f"level[{n}]"
+        code = _text(raw, "code", where)
+        where = f"level {code}"
+        if code in levels:
+            raise RulesFileError(_FILE, where, "is given twice")
+        scheme = _text(raw, "scheme", where)
+        if scheme not in _SCHEMES:
+            raise RulesFileError(_FILE, f"{where}.scheme", f"must be one of {', '.join(_SCHEMES)}")
+        meets = raw.get("meets")
+        if not isinstance(meets, list) or not all(isinstance(m, str) for m in meets):
+            raise RulesFileError(_FILE, f"{where}.meets", "must be a list of level codes")
+        if code not in meets:
+            raise RulesFileError(_FILE, f"{where}.meets", "must include the level itself")
+        levels[code] = VettingLevel(
+            code=code,
+            title=_text(raw, "title", where),
+            scheme=scheme,
+            renewal_years=_whole(raw, "renewal_years", where, 1),
+            integrity_review_months=_whole(raw, "integrity_review_months", where, 1),
+            meets=tuple(meets),
+            source=_text(raw, "source", where),
+            url=str(raw.get("url", "")),
+            check=bool(raw.get("check", False)),
+        )
+    for code, level in levels.items():
+        unknown = [m for m in level.meets if m not in levels]
+        if unknown:
+            raise RulesFileError(_FILE, f"level {code}.meets", f"no level {unknown[0]!r}")
+    if not levels:
+        raise RulesFileError(_FILE, "level", "no levels")
+    return levels
+
+
+def _triggers(data: dict[str, Any]) -> dict[str, VettingTrigger]:
+    triggers: dict[str, VettingTrigger] = {}
+    for n, raw in enumerate(data.get("trigger", []), 1):
+        kind = _text(raw, "kind", f"trigger[{n}]")
+        where = f"trigger {kind}"
+        if kind not in TRIGGER_KINDS:
+            raise RulesFileError(_FILE, where, f"is not one of {', '.join(TRIGGER_KINDS)}")
+        if kind in triggers:
+            raise RulesFileError(_FILE, where, "is given twice")
+        triggers[kind] = VettingTrigger(
+            kind=kind,
+            title=_text(raw, "title", where),
+            due_days=_whole(raw, "due_days", where, 0),
+            reason=_text(raw, "reason", where),
+            source=_text(raw, "source", where),
+            url=str(raw.get("url", "")),
+            check=bool(raw.get("check", False)),
+        )
+    missing = [k for k in TRIGGER_KINDS if k not in triggers]
+    if missing:
+        raise RulesFileError(_FILE, "trigger", f"no due period for {', '.join(missing)}")
+    return triggers
+
+
+def parse_vetting(text: str) -> VettingRules:
+    """Read and check vetting rules from TOML text, refusing anything out of place."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RulesFileError(_FILE, "", f"not TOML: {error}") from error
+    head = data.get("rules")
+    if not isinstance(head, dict):
+        raise RulesFileError(_FILE, "rules", "missing")
+    return VettingRules(
+        name=_text(head, "name", "rules"),
+        title=_text(head, "title", "rules"),
+        version=_text(head, "version", "rules"),
+        levels=_levels(data),
+        triggers=_triggers(data),
+    )
+
+
+@cache
+def load_vetting() -> VettingRules:
+    """Return the packaged vetting rules (read once)."""
+    return parse_vetting(files("custodes.caserules").joinpath(_FILE).read_text(encoding="utf-8"))

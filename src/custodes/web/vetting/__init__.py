@@ -1,0 +1,1 @@
+"""Vetting: clearances, posts' required levels, and re-vetting tasks raised by triggers."""

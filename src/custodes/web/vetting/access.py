@@ -1,0 +1,98 @@
+"""Decide who may see a re-vetting task or a clearance.
+
+Who: vetting officers (Role.VETTING_OFFICER), and only with their own force user id, since a
+task's subject is often known only by theirs and need-to-know cannot place a viewer in a
+force's chart without it. Need-to-know is `needtoknow`'s, as for a case about the same person
+(`Charts.case_conflict` over the record's account and force user id): a vetting officer never
+sees a task or clearance about themselves, anyone in their line-management chain either way,
+or anyone in their unit, in custodes' own chart or any imported force's.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from custodes.web.accounts.models import Role, User
+from custodes.web.needtoknow.charts import Charts
+from custodes.web.needtoknow.rule import conflicts
+from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
+from custodes.web.trail.refused import Refused
+from custodes.web.vetting.models import Clearance, VettingTask
+
+__all__ = [
+    "VETTING_ROLES",
+    "get_clearance_for_user",
+    "get_task_for_user",
+    "may_use_vetting",
+    "record_conflict",
+    "tasks_for_user",
+]
+
+VETTING_ROLES = frozenset({Role.VETTING_OFFICER})
+
+
+def may_use_vetting(user: User) -> bool:
+    """Say whether `user` may use vetting at all."""
+    return user.is_active and user.role in VETTING_ROLES and bool(user.force_user_id)
+
+
+def record_conflict(
+    user: User, record_: Clearance | VettingTask, charts: Charts | None = None
+) -> str | None:
+    """Return why `user` may not see a vetting record, or None if they may."""
+    if not may_use_vetting(user):
+        return "does not use vetting"
+    charts = charts or Charts()
+    found = charts.case_conflict(user, record_.user_id, record_.force_user_id)
+    return None if found is None else found.value
+
+
+def _read(user: User, subject: Subject, pk: int, purpose: Action) -> None:
+    changes = {} if purpose == Action.READ else {"for": str(purpose)}
+    record(user.pk, Action.READ, subject, pk, changes=changes)
+
+
+def get_task_for_user(user: User, pk: int, purpose: Action = Action.READ) -> VettingTask:
+    """Return task `pk` if `user` may see it, recording the access; else 404."""
+    task = VettingTask.objects.filter(pk=pk).first()
+    if task is None:
+        raise Refused(Subject.VETTING_TASK, pk, "no such task", purpose)
+    why = record_conflict(user, task)
+    if why is not None:
+        raise Refused(Subject.VETTING_TASK, pk, why, purpose)
+    _read(user, Subject.VETTING_TASK, task.pk, purpose)
+    return task
+
+
+def get_clearance_for_user(user: User, pk: int, purpose: Action = Action.READ) -> Clearance:
+    """Return clearance `pk` if `user` may see it, recording the access; else 404."""
+    clearance = Clearance.objects.filter(pk=pk).first()
+    if clearance is None:
+        raise Refused(Subject.CLEARANCE, pk, "no such clearance", purpose)
+    why = record_conflict(user, clearance)
+    if why is not None:
+        raise Refused(Subject.CLEARANCE, pk, why, purpose)
+    _read(user, Subject.CLEARANCE, clearance.pk, purpose)
+    return clearance
+
+
+def tasks_for_user(
+    user: User, charts: Charts | None = None, *, open_only: bool = True
+) -> QuerySet[VettingTask]:
+    """Return the tasks `user` may see, soonest due first, filtered in the query.
+
+    Accounts too close come from custodes' own chart; force ids are decided by the charts
+    themselves, for each id a task holds (the one place the rule is).
+    """
+    if not may_use_vetting(user):
+        return VettingTask.objects.none()
+    charts = charts or Charts()
+    tasks = VettingTask.objects.all()
+    if open_only:
+        tasks = tasks.filter(status=VettingTask.Status.OPEN)
+    near = set(conflicts(user.pk, charts.users))
+    ids = set(tasks.exclude(force_user_id=None).values_list("force_user_id", flat=True))
+    hidden = {fid for fid in ids if fid and charts.subject_conflict(user, fid) is not None}
+    shown = ~Q(user_id__in=near) & ~Q(force_user_id__in=hidden)
+    return tasks.filter(shown).order_by("due_on", "pk")

@@ -1,0 +1,605 @@
+"""Every write vetting makes: clearances, posts' requirements, moves, and re-vetting tasks.
+
+A re-vetting task is raised by a trigger: a record elsewhere in custodes (an outcome short of
+dismissal, reflective practice begun, a confirmed list match, an escalated audit alert), a
+clearance reaching its renewal date, a move into a post, or a hit in an external check's file.
+The same trigger never raises two tasks about the same person (the task's unique constraint,
+and a look first), so `sweep` and `import_external_check` may run again and again. Each task
+is due on the day the rules file (`caserules.load_vetting`) says for its kind of trigger, and
+keeps what the rules said. Every write is atomic and on the trail.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from custodes.caserules import load_vetting
+from custodes.errors import CustodesError
+from custodes.web.accounts.models import User
+from custodes.web.alerts.models import AuditAlert
+from custodes.web.cases.models import CaseSubject, Decision
+from custodes.web.cases.path import DISMISSALS, WOULD_HAVE_BEEN_DISMISSED
+from custodes.web.registry.models import Candidate
+from custodes.web.trail.chain import record
+from custodes.web.trail.kinds import Action, Subject
+from custodes.web.vetting.access import get_task_for_user, may_use_vetting
+from custodes.web.vetting.models import Clearance, Posting, PostRequirement, VettingTask
+
+__all__ = [
+    "CHECK_FIELDS",
+    "CheckImport",
+    "ExternalCheckError",
+    "Swept",
+    "Who",
+    "decide_task",
+    "holds",
+    "import_external_check",
+    "move_into_post",
+    "record_clearance",
+    "set_post_requirement",
+    "sweep",
+    "who",
+]
+
+T = VettingTask.Trigger
+# The external check's file: one hit a row.
+CHECK_FIELDS = ("check", "hit_ref", "force", "force_user_id", "hit_on", "summary")
+_SUMMARY_MAX = 300
+
+
+@dataclass(frozen=True)
+class Who:
+    """A member of staff as vetting keys them: account, force id, and the one key for both."""
+
+    user_id: int | None
+    force: str
+    force_user_id: str | None
+
+    @property
+    def key(self) -> str:
+        """Return the key that names the person whichever way they were found."""
+        if self.force_user_id:
+            return f"force:{self.force}:{self.force_user_id}"
+        return f"account:{self.user_id}"
+
+
+def who(user: User | None = None, force: str = "", force_user_id: str | None = None) -> Who | None:
+    """Return the person for an account or a force id (either may be missing), or None.
+
+    An account with a force id is keyed by it, and a force id that an account holds is tied to
+    that account, so a trigger that knows only one of them finds the same person.
+    """
+    if user is not None and user.force_user_id:
+        return Who(user.pk, user.force, user.force_user_id)
+    if user is None and force_user_id:
+        user = User.objects.filter(force=force, force_user_id=force_user_id).first()
+    if force_user_id:
+        return Who(user.pk if user else None, force, force_user_id)
+    return Who(user.pk, user.force, None) if user is not None else None
+
+
+def _as(target: Clearance | Posting | VettingTask, person: Who) -> None:
+    target.user_id, target.force = person.user_id, person.force
+    target.force_user_id, target.person = person.force_user_id, person.key
+
+
+def _actor_id(actor: User | None) -> int | None:
+    return actor.pk if actor is not None else None
+
+
+def _need_reason(reason: str) -> str:
+    if not reason.strip():
+        raise ValidationError("give a reason")
+    return reason.strip()
+
+
+def _vetting_officer(actor: User | None) -> None:
+    # None: the command line, which runs as the database's owner.
+    if actor is not None and not may_use_vetting(actor):
+        raise ValidationError("only a vetting officer records vetting decisions")
+
+
+# --- Clearances and posts --------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_clearance(
+    actor: User | None,
+    person: Who,
+    level: str,
+    status: Clearance.Status,
+    *,
+    reason: str,
+    granted_on: dt.date | None = None,
+    conditions: str = "",
+) -> Clearance:
+    """Record a vetting decision at `level`: granted (with its dates from the rules), refused,
+    withdrawn or expired, with its reasons."""
+    _vetting_officer(actor)
+    rules = load_vetting()
+    found = rules.level(level)
+    clearance = Clearance(
+        level=found.code,
+        status=status,
+        reason=_need_reason(reason),
+        conditions=conditions.strip(),
+        decided_by=actor,
+        decided_at=timezone.now(),
+        rules={
+            "version": rules.version,
+            "renewal_years": found.renewal_years,
+            "integrity_review_months": found.integrity_review_months,
+            "source": found.source,
+            "check": found.check,
+        },
+    )
+    _as(clearance, person)
+    if status == Clearance.Status.GRANTED:
+        if granted_on is None:
+            raise ValidationError("a granted clearance needs the day it was granted")
+        clearance.granted_on = granted_on
+        clearance.renewal_due = found.renewal_due(granted_on)
+        clearance.integrity_review_due = found.integrity_review_due(granted_on)
+    clearance.save()
+    record(
+        _actor_id(actor),
+        Action.VETTING_CLEARANCE,
+        Subject.CLEARANCE,
+        clearance.pk,
+        reason=clearance.reason,
+        changes={"level": clearance.level, "status": str(status)},
+    )
+    return clearance
+
+
+@transaction.atomic
+def set_post_requirement(
+    actor: User | None,
+    name: str,
+    required_level: str,
+    vulnerable: PostRequirement.Vulnerable = PostRequirement.Vulnerable.NONE,
+    *,
+    reason: str = "",
+) -> PostRequirement:
+    """Set (or change) the level a unit or post requires, and its access to vulnerable people."""
+    _vetting_officer(actor)
+    level = load_vetting().level(required_level).code
+    if not name.strip():
+        raise ValidationError("name the unit or post")
+    post, made = PostRequirement.objects.select_for_update().get_or_create(
+        name=name.strip(),
+        defaults={"required_level": level, "set_at": timezone.now(), "set_by": actor},
+    )
+    before = {"required_level": post.required_level, "vulnerable": post.vulnerable}
+    post.required_level, post.vulnerable, post.reason = level, vulnerable, reason.strip()
+    post.set_by, post.set_at = actor, timezone.now()
+    post.save()
+    after = {"required_level": level, "vulnerable": str(vulnerable)}
+    changes: dict[str, object] = dict(after)
+    if not made:
+        changes = {k: [before[k], v] for k, v in after.items()}
+    record(
+        _actor_id(actor), Action.VETTING_POST, Subject.POST_REQUIREMENT, post.pk, changes=changes
+    )
+    return post
+
+
+def holds(person: str, required: str, on: dt.date) -> bool:
+    """Say whether the person (their key) holds, on `on`, a clearance that meets `required`."""
+    rules = load_vetting()
+    granted = Clearance.objects.filter(
+        person=person,
+        status=Clearance.Status.GRANTED,
+        granted_on__lte=on,
+        renewal_due__gt=on,
+    ).values_list("level", "decided_at")
+    for level, decided_at in granted:
+        # A later decision at the same level (withdrawn, say) ends this one.
+        later = Clearance.objects.filter(person=person, level=level, decided_at__gt=decided_at)
+        if not later.exclude(status=Clearance.Status.GRANTED).exists() and rules.meets(
+            level, required
+        ):
+            return True
+    return False
+
+
+def _move_needs(posting: Posting) -> str | None:
+    """Return why a move needs re-vetting, or None if it does not."""
+    post = posting.post
+    if not holds(posting.person, post.required_level, posting.starts_on):
+        return f"{post.name} requires {post.required_level}, which is not held"
+    if post.vulnerable:
+        return f"{post.name} gives access to vulnerable people ({post.get_vulnerable_display()})"
+    return None
+
+
+@transaction.atomic
+def move_into_post(
+    actor: User | None, person: Who, post: PostRequirement, starts_on: dt.date
+) -> tuple[Posting, VettingTask | None]:
+    """Record a move into a post, raising a re-vetting task at once if the move needs one."""
+    posting = Posting(post=post, starts_on=starts_on, recorded_by=actor, recorded_at=timezone.now())
+    _as(posting, person)
+    posting.save()
+    record(
+        _actor_id(actor),
+        Action.VETTING_POSTING,
+        Subject.POSTING,
+        posting.pk,
+        changes={"post": post.pk, "starts_on": starts_on.isoformat()},
+    )
+    why = _move_needs(posting)
+    task = None
+    if why is not None:
+        task = _raise(actor, T.POST_MOVE, "posting", str(posting.pk), person, starts_on, why)
+    return posting, task
+
+
+# --- Tasks -----------------------------------------------------------------------------------
+
+
+def _raise(
+    actor: User | None,
+    trigger: VettingTask.Trigger,
+    source_type: str,
+    source_id: str,
+    person: Who,
+    happened_on: dt.date,
+    summary: str,
+) -> VettingTask | None:
+    """Raise the task for one trigger about one person, or return None if it was raised before."""
+    if VettingTask.objects.filter(
+        trigger=trigger, source_type=source_type, source_id=source_id, person=person.key
+    ).exists():
+        return None
+    rule = load_vetting().trigger(trigger)
+    task = VettingTask(
+        trigger=trigger,
+        source_type=source_type,
+        source_id=source_id,
+        summary=summary[:_SUMMARY_MAX],
+        happened_on=happened_on,
+        due_on=rule.due_on(happened_on),
+        rules=rule.said(),
+        raised_at=timezone.now(),
+    )
+    _as(task, person)
+    task.save()
+    record(
+        _actor_id(actor),
+        Action.VETTING_TASK,
+        Subject.VETTING_TASK,
+        task.pk,
+        changes={
+            "trigger": str(trigger),
+            "source": f"{source_type}:{source_id}",
+            "due_on": task.due_on.isoformat(),
+        },
+    )
+    return task
+
+
+@dataclass
+class Swept:
+    """What one sweep did: the tasks it raised, and triggers it could tie to nobody."""
+
+    created: list[VettingTask] = field(default_factory=list)
+    untied: list[str] = field(default_factory=list)  # "source_type:source_id: why"
+
+
+@dataclass(frozen=True)
+class _Found:
+    trigger: VettingTask.Trigger
+    source_type: str
+    source_id: str
+    person: Who | None
+    happened_on: dt.date
+    summary: str
+
+
+def _subject(subject: CaseSubject) -> Who | None:
+    return who(subject.user, subject.force, subject.force_user_id)
+
+
+def _day(moment: dt.datetime) -> dt.date:
+    return timezone.localdate(moment)
+
+
+def _outcomes(on: dt.date) -> Iterable[_Found]:
+    """Outcomes short of dismissal for staff still serving (reflective practice is `_rprp`'s)."""
+    ended = DISMISSALS | {WOULD_HAVE_BEEN_DISMISSED, "", "rprp"}
+    decisions = Decision.objects.filter(
+        step=Decision.Step.OUTCOME, subject__isnull=False
+    ).select_related("subject", "subject__user", "case")
+    for decision in decisions:
+        subject = decision.subject
+        outcome = str(decision.details.get("outcome", ""))
+        if subject is None or outcome in ended or subject.left_on is not None:
+            continue
+        day = subject.outcome_on or _day(decision.decided_at)
+        if day <= on:
+            yield _Found(
+                T.OUTCOME,
+                "case-decision",
+                str(decision.pk),
+                _subject(subject),
+                day,
+                f"Outcome {outcome} in case {decision.case.reference}",
+            )
+
+
+def _rprp(on: dt.date) -> Iterable[_Found]:
+    decisions = Decision.objects.filter(
+        step=Decision.Step.RPRP, subject__isnull=False
+    ).select_related("subject", "subject__user", "case")
+    for decision in decisions:
+        day = _day(decision.decided_at)
+        if decision.subject is not None and decision.subject.left_on is None and day <= on:
+            yield _Found(
+                T.RPRP,
+                "case-decision",
+                str(decision.pk),
+                _subject(decision.subject),
+                day,
+                f"Reflective practice began in case {decision.case.reference}",
+            )
+
+
+def _registry(on: dt.date) -> Iterable[_Found]:
+    """Confirmed matches of a held roster's person (serving staff) to a list entry.
+
+    The source is the entry: the same person confirmed against the same entry at every later
+    screen is one trigger (the person's key tells people apart).
+    """
+    confirmed = Candidate.objects.filter(
+        status=Candidate.Status.CONFIRMED, roster_person__isnull=False, decided_at__isnull=False
+    ).exclude(force="")
+    for candidate in confirmed.order_by("decided_at", "pk"):
+        day = _day(candidate.decided_at) if candidate.decided_at else on
+        if day <= on:
+            yield _Found(
+                T.REGISTRY_MATCH,
+                "registry-entry",
+                str(candidate.entry_id),
+                who(candidate.subject, candidate.force, candidate.person_ref),
+                day,
+                f"Confirmed match to registry entry {candidate.entry_id}",
+            )
+
+
+def _audit(on: dt.date) -> Iterable[_Found]:
+    """Audit alerts standing escalated (one later dismissed, or made a case, no longer is)."""
+    escalated = AuditAlert.objects.filter(status=AuditAlert.Status.ESCALATED)
+    for alert in escalated.order_by("pk"):
+        day = _day(alert.triaged_at) if alert.triaged_at else on
+        if day <= on:
+            yield _Found(
+                T.AUDIT_ALERT,
+                "audit-alert",
+                str(alert.pk),
+                who(None, alert.force, alert.force_user_id),
+                day,
+                f"Access-audit alert {alert.run_id}/{alert.rank} escalated",
+            )
+
+
+def _expiries(on: dt.date) -> Iterable[_Found]:
+    """Granted clearances past their renewal date with no later decision at the same level."""
+    due = Clearance.objects.filter(status=Clearance.Status.GRANTED, renewal_due__lte=on)
+    for clearance in due.order_by("renewal_due", "pk"):
+        later = Clearance.objects.filter(
+            person=clearance.person, level=clearance.level, decided_at__gt=clearance.decided_at
+        )
+        if later.exists() or clearance.renewal_due is None:
+            continue
+        yield _Found(
+            T.EXPIRY,
+            "clearance",
+            str(clearance.pk),
+            Who(clearance.user_id, clearance.force, clearance.force_user_id),
+            clearance.renewal_due,
+            f"{clearance.level} clearance due renewal on {clearance.renewal_due.isoformat()}",
+        )
+
+
+def _moves(on: dt.date) -> Iterable[_Found]:
+    for posting in Posting.objects.filter(starts_on__lte=on).select_related("post"):
+        why = _move_needs(posting)
+        if why is not None:
+            yield _Found(
+                T.POST_MOVE,
+                "posting",
+                str(posting.pk),
+                Who(posting.user_id, posting.force, posting.force_user_id),
+                posting.starts_on,
+                why,
+            )
+
+
+@transaction.atomic
+def sweep(on: dt.date, actor: User | None = None) -> Swept:
+    """Raise a task for every trigger up to `on` that has none yet; a second run raises none.
+
+    Triggers whose person custodes cannot name (a case's subject with neither an account nor
+    a force id) raise nothing and are listed in `untied`, so they are not lost silently.
+    """
+    swept = Swept()
+    finders = (_outcomes, _rprp, _registry, _audit, _expiries, _moves)
+    for finder in finders:
+        for found in finder(on):
+            if found.person is None:
+                swept.untied.append(
+                    f"{found.source_type}:{found.source_id}: the subject has no account or force id"
+                )
+                continue
+            task = _raise(
+                actor,
+                found.trigger,
+                found.source_type,
+                found.source_id,
+                found.person,
+                found.happened_on,
+                found.summary,
+            )
+            if task is not None:
+                swept.created.append(task)
+    return swept
+
+
+@transaction.atomic
+def decide_task(
+    actor: User, task: VettingTask, decision: VettingTask.Decision, reason: str
+) -> VettingTask:
+    """Decide an open task, with the reason; need-to-know as for reading it."""
+    get_task_for_user(actor, task.pk, purpose=Action.VETTING_DECIDE)
+    locked = VettingTask.objects.select_for_update().get(pk=task.pk)
+    if locked.status != VettingTask.Status.OPEN:
+        raise ValidationError("the task is decided already")
+    locked.status, locked.decision = VettingTask.Status.DECIDED, decision
+    locked.decision_reason = _need_reason(reason)
+    locked.decided_by, locked.decided_at = actor, timezone.now()
+    locked.save(update_fields=["status", "decision", "decision_reason", "decided_by", "decided_at"])
+    record(
+        actor.pk,
+        Action.VETTING_DECIDE,
+        Subject.VETTING_TASK,
+        locked.pk,
+        reason=locked.decision_reason,
+        changes={"decision": str(decision)},
+    )
+    return locked
+
+
+# --- External checks -------------------------------------------------------------------------
+
+
+class ExternalCheckError(CustodesError):
+    """An external check's file is refused; names the file, the field and the row."""
+
+    def __init__(self, file: str, row: int, field_: str, problem: str) -> None:
+        where = f"{file}: row {row}" + (f", field {field_!r}" if field_ else "")
+        super().__init__(f"{where}: {problem}")
+        self.file, self.row, self.field, self.problem = file, row, field_, problem
+
+
+@dataclass(frozen=True)
+class _Hit:
+    check: str
+    hit_ref: str
+    force: str
+    force_user_id: str
+    hit_on: dt.date
+    summary: str
+
+
+@dataclass(frozen=True)
+class CheckImport:
+    """What importing an external check's file did."""
+
+    file: str
+    rows: int
+    created: list[VettingTask]
+    existing: int  # hits already turned into tasks by an earlier import
+
+
+def _hits(name: str, data: bytes, today: dt.date) -> list[_Hit]:
+    """Read and check every row before anything is written; the first fault names its place.
+
+    Rows are counted as a spreadsheet shows them: the header is row 1.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ExternalCheckError(name, 0, "", f"not UTF-8 text ({error.reason})") from error
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    for column in CHECK_FIELDS:
+        if column not in header:
+            raise ExternalCheckError(name, 1, column, "missing from the header")
+    hits: list[_Hit] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for row_number, row in enumerate(reader, 2):
+        if None in row:
+            raise ExternalCheckError(name, row_number, "", "more values than the header names")
+        values = {k: (row.get(k) or "").strip() for k in CHECK_FIELDS}
+        for column in ("check", "hit_ref", "force", "force_user_id", "hit_on"):
+            if not values[column]:
+                raise ExternalCheckError(name, row_number, column, "empty")
+        try:
+            hit_on = dt.date.fromisoformat(values["hit_on"])
+        except ValueError as error:
+            raise ExternalCheckError(
+                name, row_number, "hit_on", f"{values['hit_on']!r} is not a date (YYYY-MM-DD)"
+            ) from error
+        if hit_on > today:
+            raise ExternalCheckError(name, row_number, "hit_on", "after today")
+        if len(values["summary"]) > _SUMMARY_MAX:
+            raise ExternalCheckError(
+                name, row_number, "summary", f"longer than {_SUMMARY_MAX} characters"
+            )
+        if len(f"{values['check']}:{values['hit_ref']}") > 128:
+            raise ExternalCheckError(name, row_number, "hit_ref", "check and hit_ref too long")
+        if len(values["force_user_id"]) > 64 or len(values["force"]) > 32:
+            raise ExternalCheckError(name, row_number, "force_user_id", "too long")
+        key = (values["check"], values["hit_ref"], values["force"], values["force_user_id"])
+        if key in seen:
+            raise ExternalCheckError(
+                name, row_number, "hit_ref", f"the same hit as row {seen[key]}"
+            )
+        seen[key] = row_number
+        hits.append(
+            _Hit(
+                values["check"],
+                values["hit_ref"],
+                values["force"],
+                values["force_user_id"],
+                hit_on,
+                values["summary"],
+            )
+        )
+    return hits
+
+
+@transaction.atomic
+def import_external_check(actor: User | None, path: Path) -> CheckImport:
+    """Import an external check's CSV of hits, all or nothing: one task for each new hit.
+
+    Fields: check (its name), hit_ref (the check's own reference for the hit), force,
+    force_user_id, hit_on (YYYY-MM-DD) and summary. A hit imported before raises nothing.
+    """
+    _vetting_officer(actor)
+    data = path.read_bytes()
+    hits = _hits(path.name, data, timezone.localdate())
+    created: list[VettingTask] = []
+    for hit in hits:
+        # A force id is always given, so the person is always named.
+        person = who(None, hit.force, hit.force_user_id) or Who(None, hit.force, hit.force_user_id)
+        task = _raise(
+            actor,
+            T.EXTERNAL_CHECK,
+            "external-check",
+            f"{hit.check}:{hit.hit_ref}",
+            person,
+            hit.hit_on,
+            f"{hit.check}: {hit.summary}" if hit.summary else f"{hit.check}: a hit",
+        )
+        if task is not None:
+            created.append(task)
+    record(
+        _actor_id(actor),
+        Action.VETTING_CHECK,
+        Subject.VETTING_CHECK_FILE,
+        hashlib.sha256(data).hexdigest()[:32],
+        changes={"file": path.name, "rows": len(hits), "created": len(created)},
+    )
+    return CheckImport(path.name, len(hits), created, len(hits) - len(created))
