@@ -46,7 +46,6 @@ from custodes.stats.disclosure import (
     ALL,
     COUNT,
     CellKey,
-    Problem,
     Publication,
     Rule,
     TableSpec,
@@ -294,7 +293,7 @@ def publish(
             suppressed[reason] += publication.count(reason)  # type: ignore[arg-type]
         frames = publication.frames()
         for table in tables:
-            written[table.name] = (table, _long(frames[table.name], _FIRST[unit], publication))
+            written[table.name] = (table, _long(frames[table.name], _FIRST[unit]))
     _, left_out = allegation_tables(records.allegations)
     with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as tmp:
         work = Path(tmp) / "publication"
@@ -324,9 +323,9 @@ def _previous_frame(unit: str, previous: Records | None) -> pd.DataFrame | None:
     }[unit]
 
 
-def _long(frame: pd.DataFrame, first: str, publication: Publication) -> pd.DataFrame:
-    """Add each cell's measure label and its percentage of the first measure in its row."""
-    del publication  # the percentages come from the published values below, never true ones
+def _long(frame: pd.DataFrame, first: str) -> pd.DataFrame:
+    """Add each cell's measure label and its percentage of the first measure in its row,
+    from the published values (never the true ones)."""
     out = frame.copy()
     dims = [c for c in frame.columns if c not in ("measure", "value", "suppressed")]
     out["measure_label"] = [_measure_label(m, first) for m in out["measure"]]
@@ -670,11 +669,6 @@ def rule_from_options(
         rounding=rounding,
         perturbation=CellKey(noise_secret, max_noise) if noise_secret else None,
     )
-
-
-def problem_for(records: pd.DataFrame, tables: Sequence[Table]) -> Problem:
-    """Return the linear system of some tables over some records (for checks and tests)."""
-    return build_problem(records, [t.spec for t in tables])
 
 
 def publish_history(
