@@ -38,6 +38,10 @@ TRIGGER_KINDS = (
     "expiry",
     "post-move",
     "external-check",
+    "integrity-review",
+    "declaration",
+    "transfer",
+    "random",
 )
 _SCHEMES = ("police", "national-security")
 

@@ -93,6 +93,15 @@ def _as(target: Clearance | Posting | VettingTask, person: Who) -> None:
     target.force_user_id, target.person = person.force_user_id, person.key
 
 
+def unit_of(person: Who, known: str = "") -> str:
+    """Return the person's unit: as the trigger's record gave it, else as their account has it."""
+    if known.strip():
+        return known.strip()
+    if person.user_id is not None:
+        return User.objects.filter(pk=person.user_id).values_list("unit", flat=True).first() or ""
+    return ""
+
+
 def _actor_id(actor: User | None) -> int | None:
     return actor.pk if actor is not None else None
 
@@ -122,6 +131,7 @@ def record_clearance(
     reason: str,
     granted_on: dt.date | None = None,
     conditions: str = "",
+    unit: str = "",
 ) -> Clearance:
     """Record a vetting decision at `level`: granted (with its dates from the rules), refused,
     withdrawn or expired, with its reasons."""
@@ -133,6 +143,7 @@ def record_clearance(
         status=status,
         reason=_need_reason(reason),
         conditions=conditions.strip(),
+        unit=unit_of(person, unit),
         decided_by=actor,
         decided_at=timezone.now(),
         rules={
@@ -241,7 +252,9 @@ def move_into_post(
     why = _move_needs(posting)
     task = None
     if why is not None:
-        task = _raise(actor, T.POST_MOVE, "posting", str(posting.pk), person, starts_on, why)
+        task = _raise(
+            actor, T.POST_MOVE, "posting", str(posting.pk), person, starts_on, why, post.name
+        )
     return posting, task
 
 
@@ -256,6 +269,7 @@ def _raise(
     person: Who,
     happened_on: dt.date,
     summary: str,
+    unit: str = "",
 ) -> VettingTask | None:
     """Raise the task for one trigger about one person, or return None if it was raised before."""
     if VettingTask.objects.filter(
@@ -268,6 +282,7 @@ def _raise(
         source_type=source_type,
         source_id=source_id,
         summary=summary[:_SUMMARY_MAX],
+        unit=unit_of(person, unit),
         happened_on=happened_on,
         due_on=rule.due_on(happened_on),
         rules=rule.said(),
@@ -305,6 +320,7 @@ class _Found:
     person: Who | None
     happened_on: dt.date
     summary: str
+    unit: str = ""  # the person's unit where the trigger's record gives it
 
 
 def _subject(subject: CaseSubject) -> Who | None:
@@ -335,6 +351,7 @@ def _outcomes(on: dt.date) -> Iterable[_Found]:
                 _subject(subject),
                 day,
                 f"Outcome {outcome} in case {decision.case.reference}",
+                subject.unit,
             )
 
 
@@ -352,6 +369,7 @@ def _rprp(on: dt.date) -> Iterable[_Found]:
                 _subject(decision.subject),
                 day,
                 f"Reflective practice began in case {decision.case.reference}",
+                decision.subject.unit,
             )
 
 
@@ -409,6 +427,7 @@ def _expiries(on: dt.date) -> Iterable[_Found]:
             Who(clearance.user_id, clearance.force, clearance.force_user_id),
             clearance.renewal_due,
             f"{clearance.level} clearance due renewal on {clearance.renewal_due.isoformat()}",
+            clearance.unit,
         )
 
 
@@ -423,6 +442,7 @@ def _moves(on: dt.date) -> Iterable[_Found]:
                 Who(posting.user_id, posting.force, posting.force_user_id),
                 posting.starts_on,
                 why,
+                posting.post.name,
             )
 
 
@@ -450,6 +470,7 @@ def sweep(on: dt.date, actor: User | None = None) -> Swept:
                 found.person,
                 found.happened_on,
                 found.summary,
+                found.unit,
             )
             if task is not None:
                 swept.created.append(task)

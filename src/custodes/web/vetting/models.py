@@ -51,6 +51,8 @@ class Clearance(Person):
     renewal_due = models.DateField(null=True, blank=True)
     integrity_review_due = models.DateField(null=True, blank=True)
     conditions = models.TextField(blank=True, default="")
+    # The unit the person was in when the decision was made, for the backlog by unit.
+    unit = models.CharField(max_length=100, blank=True, default="")
     reason = models.TextField()
     rules = models.JSONField(default=dict, blank=True)  # the level's periods and source
     decided_by = models.ForeignKey(
@@ -123,6 +125,10 @@ class VettingTask(Person):
         EXPIRY = "expiry", "A clearance reached its renewal date"
         POST_MOVE = "post-move", "A move into a post"
         EXTERNAL_CHECK = "external-check", "A hit in an external check"
+        INTEGRITY_REVIEW = "integrity-review", "An annual integrity review fell due"
+        DECLARATION = "declaration", "A change of circumstances declared"
+        TRANSFER = "transfer", "Joining from another force"
+        RANDOM = "random", "Chosen for randomised re-vetting"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -139,6 +145,8 @@ class VettingTask(Person):
     source_type = models.CharField(max_length=32)
     source_id = models.CharField(max_length=128)
     summary = models.CharField(max_length=300)  # what happened, in words naming no one
+    # The person's unit as the trigger's record (or their account) gave it: the backlog by unit.
+    unit = models.CharField(max_length=100, blank=True, default="")
     happened_on = models.DateField()
     due_on = models.DateField()
     rules = models.JSONField(default=dict, blank=True)  # the trigger's period, reason, source
