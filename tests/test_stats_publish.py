@@ -34,6 +34,7 @@ from custodes.stats import (
 from custodes.stats.disclosure import suppress_primary
 from custodes.stats.records import allegations_from_history
 from custodes.stats.tables import allegation_tables
+from custodes.stats.wide import widen
 from tests.lists_data import shared_file
 from tests.risk_data import department
 
@@ -298,3 +299,22 @@ def test_ccrb_records_funnel_by_fado_category_and_year_and_penalties(tmp_path: P
     assert int(cell["value"].iloc[0]) == rounded(charges)
     total = penalties[(penalties["recommended"] == "All") & (penalties["final_group"] == "All")]
     assert int(total["value"].iloc[0]) == rounded(len(raw))
+
+
+def test_a_table_widens_as_the_report_and_the_page_show_it() -> None:
+    """Cells as the CSV holds them: a withheld count and a missing cell show the mark, a
+    percentage shows beside every measure but the count, and an All row is a total."""
+    cells = [
+        {"year": "2020", "measure": "count", "measure_label": "Received", "value": "12",
+         "suppressed": "false", "percent_of_first": ""},
+        {"year": "2020", "measure": "referred", "measure_label": "Referred", "value": "6",
+         "suppressed": "false", "percent_of_first": "50"},
+        {"year": "All", "measure": "count", "measure_label": "Received", "value": "",
+         "suppressed": "true", "percent_of_first": ""},
+    ]  # fmt: skip
+    wide = widen(cells, ["year"])
+    assert wide.measures == ("Received", "Referred")
+    assert [(r.keys, r.cells, r.total) for r in wide.rows] == [
+        (("2020",), (("12", ""), ("6", "(50%)")), False),
+        (("All",), (("[c]", ""), ("[c]", "")), True),
+    ]

@@ -68,6 +68,7 @@ from custodes.stats.tables import (
     matter_tables,
     penalty_tables,
 )
+from custodes.stats.wide import SUPPRESSED_MARK, widen
 
 __all__ = [
     "FORMAT",
@@ -82,8 +83,6 @@ __all__ = [
 
 #: The version of the publication's own files (publication.json).
 FORMAT = 1
-#: What the report and the CSVs show for a suppressed cell.
-SUPPRESSED_MARK = "[c]"
 
 _DIMENSION_WORDS = {
     "agency": "The force or agency of the subject",
@@ -591,29 +590,17 @@ def _charts(written: Mapping[str, tuple[Table, pd.DataFrame]]) -> dict[str, str]
 def _wide(table: Table, frame: pd.DataFrame) -> str:
     """Return a table as HTML: one row per combination, one column per measure."""
     esc = html.escape
-    dims = list(table.spec.by)
-    labels = list(dict.fromkeys(frame["measure_label"]))
-    head = "".join(f"<th scope='col'>{esc(d.replace('_', ' '))}</th>" for d in dims)
-    head += "".join(f"<th scope='col' class='n'>{esc(m)}</th>" for m in labels)
+    wide = widen(frame.to_dict("records"), table.spec.by)
+    head = "".join(f"<th scope='col'>{esc(d.replace('_', ' '))}</th>" for d in wide.dimensions)
+    head += "".join(f"<th scope='col' class='n'>{esc(m)}</th>" for m in wide.measures)
     rows = []
-    grouped = frame.groupby(dims, sort=False, dropna=False) if dims else [((), frame)]
-    for key, part in grouped:
-        values = key if isinstance(key, tuple) else (key,)
-        cells = "".join(f"<th scope='row'>{esc(str(v))}</th>" for v in values)
-        shown = dict(zip(part["measure_label"], part.itertuples(index=False), strict=True))
-        for label in labels:
-            row = shown.get(label)
-            if row is None or row.suppressed:
-                cells += f"<td class='n'>{SUPPRESSED_MARK}</td>"
-                continue
-            pct = (
-                ""
-                if pd.isna(row.percent_of_first)
-                else f" <small>({row.percent_of_first}%)</small>"
+    for row in wide.rows:
+        cells = "".join(f"<th scope='row'>{esc(k)}</th>" for k in row.keys)
+        for count, pct in row.cells:
+            cells += (
+                f"<td class='n'>{esc(count)}{f' <small>{esc(pct)}</small>' if pct else ''}</td>"
             )
-            cells += f"<td class='n'>{int(row.value):,}{pct}</td>"
-        total = any(v == ALL for v in values)
-        rows.append(f"<tr{' class=total' if total else ''}>{cells}</tr>")
+        rows.append(f"<tr{' class=total' if row.total else ''}>{cells}</tr>")
     return (
         f"<table><caption>{esc(table.title)}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"

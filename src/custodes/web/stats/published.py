@@ -18,34 +18,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from custodes.stats import ALL, COUNT, PublishError, read_publication
+from custodes.stats import PublishError, read_publication
+from custodes.stats.wide import SUPPRESSED_MARK, WideRow, widen
 
 __all__ = [
     "SUPPRESSED",
     "Publication",
     "PublishedTable",
-    "Row",
     "content_type",
     "published_file",
     "read_published",
 ]
 
 #: What the page shows for a withheld count (as the publication's own report does).
-SUPPRESSED = "[c]"
+SUPPRESSED = SUPPRESSED_MARK
 _TYPES = {
     ".csv": "text/csv; charset=utf-8",
     ".json": "application/json",
     ".svg": "image/svg+xml",
 }
-
-
-@dataclass(frozen=True)
-class Row:
-    """One row of a wide table: its dimension values, then one shown cell per measure."""
-
-    keys: list[str]
-    cells: list[tuple[str, str]]  # (the count as shown, its percentage as shown or "")
-    total: bool
 
 
 @dataclass(frozen=True)
@@ -58,7 +49,7 @@ class PublishedTable:
     unit: str
     dimensions: list[str]
     measures: list[str]
-    rows: list[Row]
+    rows: list[WideRow]
 
 
 @dataclass(frozen=True)
@@ -98,48 +89,18 @@ def _descriptions(folder: Path) -> dict[str, str]:
     }
 
 
-def _shown(value: str) -> str:
-    return f"{int(value):,}"
-
-
 def _wide(name: str, entry: dict[str, Any], path: Path, description: str) -> PublishedTable:
     """Read a published CSV into its wide form, as the publication's report shows it."""
-    dims = [str(d) for d in entry["spec"]["by"]]
     with path.open(encoding="utf-8", newline="") as handle:
-        cells = list(csv.DictReader(handle))
-    measures: list[str] = []
-    order: list[tuple[str, ...]] = []
-    grid: dict[tuple[str, ...], dict[str, tuple[str, str]]] = {}
-    for cell in cells:
-        label = cell["measure_label"] or cell["measure"]
-        if label not in measures:
-            measures.append(label)
-        key = tuple(cell[d] for d in dims)
-        if key not in grid:
-            grid[key] = {}
-            order.append(key)
-        if cell["suppressed"].strip().lower() == "true" or cell["value"] == "":
-            grid[key][label] = (SUPPRESSED, "")
-        else:
-            pct = cell.get("percent_of_first") or ""
-            shown_pct = f"({int(pct)}%)" if pct and cell["measure"] != COUNT else ""
-            grid[key][label] = (_shown(cell["value"]), shown_pct)
-    rows = [
-        Row(
-            keys=list(key),
-            cells=[grid[key].get(m, (SUPPRESSED, "")) for m in measures],
-            total=ALL in key,
-        )
-        for key in order
-    ]
+        wide = widen(csv.DictReader(handle), [str(d) for d in entry["spec"]["by"]])
     return PublishedTable(
         name=name,
         title=str(entry.get("title", name)),
         description=description,
         unit=str(entry.get("unit", "")),
-        dimensions=[d.replace("_", " ") for d in dims],
-        measures=measures,
-        rows=rows,
+        dimensions=[d.replace("_", " ") for d in wide.dimensions],
+        measures=list(wide.measures),
+        rows=list(wide.rows),
     )
 
 
