@@ -8,7 +8,7 @@ from importlib.resources import files
 
 import pytest
 
-from custodes.caserules import TRIGGER_KINDS, RulesFileError, load_vetting
+from custodes.caserules import PERIOD_KINDS, TRIGGER_KINDS, RulesFileError, load_vetting
 from custodes.caserules.vetting import parse_vetting
 
 LEVELS = ("RV", "MV", "NPPV1", "NPPV2", "NPPV3", "CTC", "SC", "DV")
@@ -73,4 +73,51 @@ def test_a_trigger_without_a_period_is_refused() -> None:
     cut = text.index('[[trigger]]\nkind = "expiry"')
     end = text.index("[[trigger]]", cut + 5)
     with pytest.raises(RulesFileError, match="no due period for expiry"):
+        parse_vetting(text[:cut] + text[end:])
+
+
+def test_the_withdrawal_and_appeal_periods_are_counted_as_the_rules_say() -> None:
+    rules = load_vetting()
+    assert set(rules.periods) == set(PERIOD_KINDS)
+    for period in rules.periods.values():
+        assert period.source and period.reason and period.days > 0, period.kind
+        assert period.check, period.kind  # none is confirmed in the Regulations' text yet
+        assert period.said()["source"] == period.source
+    representations = rules.period("representations")
+    assert (representations.days, representations.counted) == (10, "working")
+    # Served on Friday 19 December 2025: Christmas Day, Boxing Day and New Year's Day are not
+    # working days, so the tenth working day after is Wednesday 7 January 2026, not Friday 2nd.
+    assert rules.period_ends("representations", dt.date(2025, 12, 19)) == dt.date(2026, 1, 7)
+    # Served on a Friday with no holiday near: the second Friday after.
+    assert rules.period_ends("representations", dt.date(2026, 3, 6)) == dt.date(2026, 3, 20)
+    assert rules.period_ends("withdrawal-appeal", dt.date(2026, 3, 6)) == dt.date(2026, 3, 20)
+    refusal = rules.period("refusal-appeal")
+    assert (refusal.days, refusal.counted) == (14, "calendar")
+    assert rules.period_ends("refusal-appeal", dt.date(2026, 2, 20)) == dt.date(2026, 3, 6)
+    with pytest.raises(RulesFileError, match="no period 'rumour'"):
+        rules.period("rumour")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ('kind = "refusal-appeal"', 'kind = "rumour-appeal"', "period rumour-appeal"),
+        ("days = 14\ncounted", "days = 0\ncounted", "period refusal-appeal.days"),
+        ('counted = "calendar"', 'counted = "lunar"', "period refusal-appeal.counted"),
+        ('country = "GB"', 'country = "XX"', "rules.country"),
+    ],
+)
+def test_a_bad_period_or_place_names_the_key(old: str, new: str, key: str) -> None:
+    text = _text()
+    assert old in text
+    with pytest.raises(RulesFileError) as raised:
+        parse_vetting(text.replace(old, new, 1))
+    assert raised.value.key == key
+
+
+def test_a_missing_period_is_refused() -> None:
+    text = _text()
+    cut = text.index('[[period]]\nkind = "withdrawal-appeal"')
+    end = text.index("[[period]]", cut + 5)
+    with pytest.raises(RulesFileError, match="no period for withdrawal-appeal"):
         parse_vetting(text[:cut] + text[end:])

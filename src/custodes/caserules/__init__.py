@@ -38,8 +38,10 @@ from custodes.caserules.profile import (
 )
 from custodes.caserules.rules import Category, ParamChange, Rule
 from custodes.caserules.vetting import (
+    PERIOD_KINDS,
     TRIGGER_KINDS,
     VettingLevel,
+    VettingPeriod,
     VettingRules,
     VettingTrigger,
     load_vetting,
@@ -51,6 +53,7 @@ __all__ = [
     "FINDINGS",
     "HISTORY_TABLES",
     "OUTCOME_GROUPS",
+    "PERIOD_KINDS",
     "PROFILES",
     "TRIGGER_KINDS",
     "AcceleratedHearing",
@@ -76,6 +79,7 @@ __all__ = [
     "Severity",
     "TimelinessAccount",
     "VettingLevel",
+    "VettingPeriod",
     "VettingRules",
     "VettingTrigger",
     "WorkingDays",

@@ -4,7 +4,9 @@ The rules are in `vetting.toml` beside this module, each level and trigger with 
 `load_vetting` reads and checks them (a refusal names the file and the key); the web app's
 vetting asks them when a clearance is granted (its renewal and integrity-review dates), when
 someone moves into a post (whether the level they hold meets the post's), and when a trigger
-becomes a re-vetting task (the day it is due).
+becomes a re-vetting task (the day it is due); and the withdrawal procedure asks them how long
+an officer has to answer a notice of withdrawal assessment and to appeal (`VettingPeriod`, in
+working or calendar days).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from importlib.resources import files
 from typing import Any
 
 from custodes.caserules.errors import RulesFileError
+from custodes.caserules.workingdays import WorkingDays
 
 __all__ = [
+    "PERIOD_KINDS",
     "TRIGGER_KINDS",
     "VettingLevel",
+    "VettingPeriod",
     "VettingRules",
     "VettingTrigger",
     "load_vetting",
@@ -44,6 +49,9 @@ TRIGGER_KINDS = (
     "random",
 )
 _SCHEMES = ("police", "national-security")
+# The periods of the withdrawal procedure and of appeals: the rules file must give each one.
+PERIOD_KINDS = ("representations", "withdrawal-appeal", "refusal-appeal")
+_COUNTED = ("working", "calendar")
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,42 @@ class VettingTrigger:
 
 
 @dataclass(frozen=True)
+class VettingPeriod:
+    """One period of the withdrawal procedure or of an appeal: its days, how they are counted."""
+
+    kind: str
+    title: str
+    days: int
+    counted: str  # "working" or "calendar"
+    reason: str
+    source: str
+    url: str
+    check: bool
+
+    def ends_on(self, start: dt.date, working_days: WorkingDays) -> dt.date:
+        """Return the last day still in time for a period that starts on `start`.
+
+        Counted from the day after `start`: 10 working days from a notice served on a Friday
+        end on the second Friday after (holidays skipped); 14 calendar days from the 1st end on
+        the 15th.
+        """
+        if self.counted == "working":
+            return working_days.add(start, self.days)
+        return start + dt.timedelta(days=self.days)
+
+    def said(self) -> dict[str, Any]:
+        """Return what the rules said, as a record keeps it: the period, its reason and source."""
+        return {
+            "period": self.kind,
+            "days": self.days,
+            "counted": self.counted,
+            "reason": self.reason,
+            "source": self.source,
+            "check": self.check,
+        }
+
+
+@dataclass(frozen=True)
 class VettingRules:
     """The vetting rules file, read and checked."""
 
@@ -105,6 +149,24 @@ class VettingRules:
     version: str
     levels: dict[str, VettingLevel]
     triggers: dict[str, VettingTrigger]
+    periods: dict[str, VettingPeriod]
+    country: str
+    subdiv: str | None
+
+    @property
+    def working_days(self) -> WorkingDays:
+        """Return the working days the periods count (the rules' country and subdivision)."""
+        return _working_days(self.country, self.subdiv)
+
+    def period(self, kind: str) -> VettingPeriod:
+        """Return period `kind`, refusing one the rules do not hold."""
+        if kind not in self.periods:
+            raise RulesFileError(_FILE, "period", f"no period {kind!r}")
+        return self.periods[kind]
+
+    def period_ends(self, kind: str, start: dt.date) -> dt.date:
+        """Return the last day still in time for period `kind` starting on `start`."""
+        return self.period(kind).ends_on(start, self.working_days)
 
     def level(self, code: str) -> VettingLevel:
         """Return level `code`, refusing one the rules do not hold."""
@@ -209,6 +271,53 @@ def _triggers(data: dict[str, Any]) -> dict[str, VettingTrigger]:
     return triggers
 
 
+def _periods(data: dict[str, Any]) -> dict[str, VettingPeriod]:
+    periods: dict[str, VettingPeriod] = {}
+    for n, raw in enumerate(data.get("period", []), 1):
+        kind = _text(raw, "kind", f"period[{n}]")
+        where = f"period {kind}"
+        if kind not in PERIOD_KINDS:
+            raise RulesFileError(_FILE, where, f"is not one of {', '.join(PERIOD_KINDS)}")
+        if kind in periods:
+            raise RulesFileError(_FILE, where, "is given twice")
+        counted = _text(raw, "counted", where)
+        if counted not in _COUNTED:
+            raise RulesFileError(_FILE, f"{where}.counted", f"must be one of {', '.join(_COUNTED)}")
+        periods[kind] = VettingPeriod(
+            kind=kind,
+            title=_text(raw, "title", where),
+            days=_whole(raw, "days", where, 1),
+            counted=counted,
+            reason=_text(raw, "reason", where),
+            source=_text(raw, "source", where),
+            url=str(raw.get("url", "")),
+            check=bool(raw.get("check", False)),
+        )
+    missing = [k for k in PERIOD_KINDS if k not in periods]
+    if missing:
+        raise RulesFileError(_FILE, "period", f"no period for {', '.join(missing)}")
+    return periods
+
+
+@cache
+def _working_days(country: str, subdiv: str | None) -> WorkingDays:
+    return WorkingDays(country, subdiv)
+
+
+def _place(head: dict[str, Any]) -> tuple[str, str | None]:
+    """Return the country and subdivision whose working days count, refusing unknown ones."""
+    country = _text(head, "country", "rules")
+    subdiv = head.get("subdiv")
+    if subdiv is not None and (not isinstance(subdiv, str) or not subdiv.strip()):
+        raise RulesFileError(_FILE, "rules.subdiv", "must be non-empty text when given")
+    try:
+        _working_days(country, subdiv)
+    except NotImplementedError as error:
+        where = f"{country}-{subdiv}" if subdiv else country
+        raise RulesFileError(_FILE, "rules.country", f"no holidays known for {where}") from error
+    return country, subdiv
+
+
 def parse_vetting(text: str) -> VettingRules:
     """Read and check vetting rules from TOML text, refusing anything out of place."""
     try:
@@ -218,12 +327,16 @@ def parse_vetting(text: str) -> VettingRules:
     head = data.get("rules")
     if not isinstance(head, dict):
         raise RulesFileError(_FILE, "rules", "missing")
+    country, subdiv = _place(head)
     return VettingRules(
         name=_text(head, "name", "rules"),
         title=_text(head, "title", "rules"),
         version=_text(head, "version", "rules"),
         levels=_levels(data),
         triggers=_triggers(data),
+        periods=_periods(data),
+        country=country,
+        subdiv=subdiv,
     )
 
 
