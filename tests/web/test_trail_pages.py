@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,10 @@ from custodes.web.registry.models import Candidate, Entry, ListImport, Roster, S
 from custodes.web.risk.actions import create_plan, import_risk_run
 from custodes.web.risk.models import RiskEntry
 from custodes.web.trail.models import TrailEvent
+from custodes.web.vetting.actions import Who, record_clearance
+from custodes.web.vetting.models import Clearance
+from custodes.web.vetting.transfers import record_transfer
+from custodes.web.vetting.withdrawal import begin_withdrawal, lodge_appeal
 from tests.web.audit_helpers import add_user, import_run, make_audit_folders, staff_around
 from tests.web.conftest import Org
 from tests.web.report_helpers import report_about
@@ -37,6 +41,8 @@ NOT_PAGES = {
     "cases/<str:reference>/parties/",
     "registry/candidates/<int:pk>/<str:action>/",
     "registry/rosters/<int:pk>/screen/",
+    "vetting/transfers/<int:pk>/recheck/",
+    "vetting/transfers/<int:pk>/record/",
     "reports/<str:reference>/act/<str:action>/",
     # A file download, not a page; it records its own read (tests/web/test_reports_actions.py).
     "reports/<str:reference>/files/<uuid:file_id>/<str:copy>/",
@@ -81,6 +87,7 @@ class Place:
     risk_entry: int
     risk_plan: int
     report: str = ""  # a portal report's reference
+    vetting: dict[str, int] = field(default_factory=dict)  # vetting records, by what they are
 
 
 @pytest.fixture
@@ -103,6 +110,7 @@ def place(org: Org, tmp_path_factory: pytest.TempPathFactory) -> Place:
     risk_entry = RiskEntry.objects.get(run=import_risk_run(None, risk_dir).run)
     soon = timezone.localdate() + dt.timedelta(days=10)
     plan = create_plan(risk_lead, risk_entry, "Supervision", soon, soon, risk_lead)
+    vetting = _vetting_records(vetter)
     return Place(
         analyst,
         vetter,
@@ -117,7 +125,37 @@ def place(org: Org, tmp_path_factory: pytest.TempPathFactory) -> Place:
         risk_entry.pk,
         plan.pk,
         report.reference,
+        vetting,
     )
+
+
+def _vetting_records(vetter: User) -> dict[str, int]:
+    """Make a withdrawal assessment, a refusal's appeal and a transfer, about no one near."""
+
+    def clearance(fid: str, status: Clearance.Status) -> Clearance:
+        granted = status == Clearance.Status.GRANTED
+        on = dt.date(2020, 1, 6) if granted else None
+        return record_clearance(
+            vetter, Who(None, "XF", fid), "RV", status, reason="Checks", granted_on=on
+        )
+
+    granted = clearance("V301", Clearance.Status.GRANTED)
+    appealed = clearance("V302", Clearance.Status.REFUSED)
+    transfer = record_transfer(
+        vetter,
+        first_name="Ann",
+        last_name="Other",
+        former_force="Eastmoor Police",
+        former_staff_id="EM-1",
+        starts_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    return {
+        "clearance": granted.pk,
+        "withdrawal": begin_withdrawal(vetter, granted, "Adverse intelligence").pk,
+        "refused": clearance("V303", Clearance.Status.REFUSED).pk,
+        "appeal": lodge_appeal(vetter, appealed, "Grounds").pk,
+        "transfer": transfer.pk,
+    }
 
 
 def pages(org: Org, place: Place) -> list[tuple[User, str]]:
@@ -148,6 +186,14 @@ def pages(org: Org, place: Place) -> list[tuple[User, str]]:
         (place.risk_lead, f"/risk/entries/{place.risk_entry}/"),
         (place.risk_lead, f"/risk/entries/{place.risk_entry}/plan/"),
         (place.risk_lead, f"/risk/plans/{place.risk_plan}/"),
+        (place.vetter, "/vetting/withdrawals/"),
+        (place.vetter, f"/vetting/withdrawals/{place.vetting['withdrawal']}/"),
+        (place.vetter, f"/vetting/clearances/{place.vetting['clearance']}/withdrawal/"),
+        (place.vetter, f"/vetting/clearances/{place.vetting['refused']}/appeal/"),
+        (place.vetter, f"/vetting/appeals/{place.vetting['appeal']}/"),
+        (place.vetter, "/vetting/transfers/"),
+        (place.vetter, "/vetting/transfers/new/"),
+        (place.vetter, f"/vetting/transfers/{place.vetting['transfer']}/"),
     ]
 
 

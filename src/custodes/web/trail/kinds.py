@@ -102,6 +102,22 @@ class Action(models.TextChoices):
     VETTING_TASK = "vetting-task", "Raised a re-vetting task"
     VETTING_DECIDE = "vetting-decide", "Decided a re-vetting task"
     VETTING_CHECK = "vetting-check", "Imported an external check's hits"
+    # Vetting: withdrawal assessments (2025 Regulations), appeals, and officers transferring in.
+    VETTING_WITHDRAWAL = "vetting-withdrawal", "Began a vetting withdrawal assessment"
+    VETTING_NOTICE = "vetting-notice", "Served a withdrawal assessment's notice"
+    VETTING_REPRESENTATIONS = (
+        "vetting-representations",
+        "Recorded representations in a withdrawal assessment, or none by the due day",
+    )
+    VETTING_WITHDRAWAL_DECIDE = "vetting-withdrawal-decide", "Decided a withdrawal assessment"
+    VETTING_APPEAL = "vetting-appeal", "Recorded an appeal against a vetting decision"
+    VETTING_APPEAL_DECIDED = "vetting-appeal-decided", "Recorded a vetting appeal's result"
+    VETTING_TRANSFER = "vetting-transfer", "Recorded an officer transferring in"
+    VETTING_TRANSFER_CHECK = "vetting-transfer-check", "Checked a transferee against the registry"
+    VETTING_TRANSFER_RECORD = (
+        "vetting-transfer-record",
+        "Recorded a transferee's vetting record received from their former force",
+    )
 
 
 class Subject(models.TextChoices):
@@ -150,3 +166,8 @@ class Subject(models.TextChoices):
     POSTING = "posting", "A move into a post"
     VETTING_TASK = "vetting-task", "A re-vetting task"
     VETTING_CHECK_FILE = "vetting-check-file", "An external check's file of hits"
+    WITHDRAWAL = "vetting-withdrawal", "A vetting withdrawal assessment"
+    VETTING_APPEAL = "vetting-appeal", "An appeal against a vetting decision"
+    TRANSFER = "vetting-transfer", "An officer transferring in from another force"
+    TRANSFERS = "vetting-transfers", "The list of officers transferring in"
+    WITHDRAWALS = "vetting-withdrawals", "The list of withdrawal assessments"

@@ -5,7 +5,9 @@ task's subject is often known only by theirs and need-to-know cannot place a vie
 force's chart without it. Need-to-know is `needtoknow`'s, as for a case about the same person
 (`Charts.case_conflict` over the record's account and force user id): a vetting officer never
 sees a task or clearance about themselves, anyone in their line-management chain either way,
-or anyone in their unit, in custodes' own chart or any imported force's.
+or anyone in their unit, in custodes' own chart or any imported force's. The same holds for a
+withdrawal assessment, an appeal and a transferee (a transferee known only by their former
+force's id is kept from anyone close to that id too: it hides more, never less).
 """
 
 from __future__ import annotations
@@ -18,16 +20,23 @@ from custodes.web.needtoknow.rule import conflicts
 from custodes.web.trail.chain import record
 from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.refused import Refused
-from custodes.web.vetting.models import Clearance, VettingTask
+from custodes.web.vetting.models import Appeal, Clearance, Transfer, VettingTask, Withdrawal
 
 __all__ = [
     "VETTING_ROLES",
+    "get_appeal_for_user",
     "get_clearance_for_user",
     "get_task_for_user",
+    "get_transfer_for_user",
+    "get_withdrawal_for_user",
     "may_use_vetting",
     "record_conflict",
     "tasks_for_user",
+    "transfers_for_user",
+    "withdrawals_for_user",
 ]
+
+Record = Clearance | VettingTask | Withdrawal | Appeal | Transfer
 
 VETTING_ROLES = frozenset({Role.VETTING_OFFICER})
 
@@ -37,14 +46,20 @@ def may_use_vetting(user: User) -> bool:
     return user.is_active and user.role in VETTING_ROLES and bool(user.force_user_id)
 
 
-def record_conflict(
-    user: User, record_: Clearance | VettingTask, charts: Charts | None = None
-) -> str | None:
+def _ids(record_: Record) -> list[tuple[int | None, str | None]]:
+    """Return the (account, force id) pairs a record is about: a transferee's former id too."""
+    ids = [(record_.user_id, record_.force_user_id)]
+    if isinstance(record_, Transfer) and record_.former_staff_id != record_.force_user_id:
+        ids.append((None, record_.former_staff_id))
+    return ids
+
+
+def record_conflict(user: User, record_: Record, charts: Charts | None = None) -> str | None:
     """Return why `user` may not see a vetting record, or None if they may."""
     if not may_use_vetting(user):
         return "does not use vetting"
     charts = charts or Charts()
-    found = charts.case_conflict(user, record_.user_id, record_.force_user_id)
+    found = charts.subjects_conflict(user, _ids(record_))
     return None if found is None else found.value
 
 
@@ -96,3 +111,76 @@ def tasks_for_user(
     hidden = {fid for fid in ids if fid and charts.subject_conflict(user, fid) is not None}
     shown = ~Q(user_id__in=near) & ~Q(force_user_id__in=hidden)
     return tasks.filter(shown).order_by("due_on", "pk")
+
+
+def _get(
+    user: User,
+    model: type[Withdrawal | Appeal | Transfer],
+    subject: Subject,
+    pk: int,
+    missing: str,
+    purpose: Action,
+) -> Withdrawal | Appeal | Transfer:
+    found = model.objects.filter(pk=pk).first()
+    if found is None:
+        raise Refused(subject, pk, missing, purpose)
+    why = record_conflict(user, found)
+    if why is not None:
+        raise Refused(subject, pk, why, purpose)
+    _read(user, subject, found.pk, purpose)
+    return found
+
+
+def get_withdrawal_for_user(user: User, pk: int, purpose: Action = Action.READ) -> Withdrawal:
+    """Return withdrawal assessment `pk` if `user` may see it, recording the access; else 404."""
+    found = _get(user, Withdrawal, Subject.WITHDRAWAL, pk, "no such assessment", purpose)
+    assert isinstance(found, Withdrawal)  # noqa: S101 - narrowed for the type checker
+    return found
+
+
+def get_appeal_for_user(user: User, pk: int, purpose: Action = Action.READ) -> Appeal:
+    """Return appeal `pk` if `user` may see it, recording the access; else 404."""
+    found = _get(user, Appeal, Subject.VETTING_APPEAL, pk, "no such appeal", purpose)
+    assert isinstance(found, Appeal)  # noqa: S101 - narrowed for the type checker
+    return found
+
+
+def get_transfer_for_user(user: User, pk: int, purpose: Action = Action.READ) -> Transfer:
+    """Return transfer `pk` if `user` may see it, recording the access; else 404."""
+    found = _get(user, Transfer, Subject.TRANSFER, pk, "no such transfer", purpose)
+    assert isinstance(found, Transfer)  # noqa: S101 - narrowed for the type checker
+    return found
+
+
+def _shown(user: User, charts: Charts, ids: set[str | None]) -> tuple[Q, set[str]]:
+    """Return the condition that keeps out records about accounts or force ids too close,
+    and the force ids it keeps out."""
+    near = set(conflicts(user.pk, charts.users))
+    hidden = {fid for fid in ids if fid and charts.subject_conflict(user, fid) is not None}
+    return ~Q(user_id__in=near) & ~Q(force_user_id__in=hidden), hidden
+
+
+def withdrawals_for_user(user: User, charts: Charts | None = None) -> QuerySet[Withdrawal]:
+    """Return the withdrawal assessments `user` may see, newest first, filtered in the query."""
+    if not may_use_vetting(user):
+        return Withdrawal.objects.none()
+    charts = charts or Charts()
+    found = Withdrawal.objects.all()
+    ids = set(found.exclude(force_user_id=None).values_list("force_user_id", flat=True))
+    shown, _hidden = _shown(user, charts, ids)
+    return found.filter(shown).order_by("-begun_at", "-pk")
+
+
+def transfers_for_user(user: User, charts: Charts | None = None) -> QuerySet[Transfer]:
+    """Return the transfers `user` may see, soonest start first, filtered in the query.
+
+    A transferee's former force's id hides the record as their id here does.
+    """
+    if not may_use_vetting(user):
+        return Transfer.objects.none()
+    charts = charts or Charts()
+    found = Transfer.objects.all()
+    ids = set(found.exclude(force_user_id=None).values_list("force_user_id", flat=True))
+    ids |= set(found.values_list("former_staff_id", flat=True))
+    shown, hidden = _shown(user, charts, ids)
+    return found.filter(shown & ~Q(former_staff_id__in=hidden)).order_by("starts_on", "pk")

@@ -481,11 +481,27 @@ def sweep(on: dt.date, actor: User | None = None) -> Swept:
 def decide_task(
     actor: User, task: VettingTask, decision: VettingTask.Decision, reason: str
 ) -> VettingTask:
-    """Decide an open task, with the reason; need-to-know as for reading it."""
+    """Decide an open task, with the reason; need-to-know as for reading it.
+
+    A decision for withdrawal begins the withdrawal assessment of the person's current
+    clearance (`withdrawal.begin_withdrawal`) in the same transaction; it is refused if they
+    hold none custodes has recorded.
+    """
+    # The withdrawal module builds on this one: imported here, when it is needed.
+    from custodes.web.vetting.withdrawal import begin_withdrawal, current_clearance
+
     get_task_for_user(actor, task.pk, purpose=Action.VETTING_DECIDE)
     locked = VettingTask.objects.select_for_update().get(pk=task.pk)
     if locked.status != VettingTask.Status.OPEN:
         raise ValidationError("the task is decided already")
+    clearance = None
+    if decision == VettingTask.Decision.WITHDRAWAL:
+        clearance = current_clearance(locked.person)
+        if clearance is None:
+            raise ValidationError(
+                "they hold no granted clearance custodes has recorded, so there is none to "
+                "assess for withdrawal: record their clearance first"
+            )
     locked.status, locked.decision = VettingTask.Status.DECIDED, decision
     locked.decision_reason = _need_reason(reason)
     locked.decided_by, locked.decided_at = actor, timezone.now()
@@ -498,6 +514,8 @@ def decide_task(
         reason=locked.decision_reason,
         changes={"decision": str(decision)},
     )
+    if clearance is not None:
+        begin_withdrawal(actor, clearance, locked.decision_reason, task=locked)
     return locked
 
 

@@ -12,7 +12,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-__all__ = ["Clearance", "PostRequirement", "Posting", "VettingTask"]
+__all__ = [
+    "Appeal",
+    "Clearance",
+    "PostRequirement",
+    "Posting",
+    "Transfer",
+    "VettingTask",
+    "Withdrawal",
+]
 
 
 class Person(models.Model):
@@ -171,3 +179,178 @@ class VettingTask(Person):
 
     def __str__(self) -> str:
         return f"vetting task {self.pk} ({self.trigger}, {self.status})"
+
+
+class Withdrawal(Person):
+    """A withdrawal assessment under the Police (Vetting) Regulations 2025, about one clearance.
+
+    Its stages come in order: begun (from a re-vetting task decided for withdrawal, or on its
+    own), the notice served (the grounds, what the harm test keeps back and why, the right to a
+    police friend, and the day representations are due), representations received or none by
+    that day, and the decision: the clearance retained, or withdrawn (a new Clearance decision,
+    WITHDRAWN) with its consequence under the duty to hold clearance: the officer is to be
+    dismissed. A withdrawal may be appealed (`Appeal`). custodes records the consequence; it
+    dismisses no one.
+    """
+
+    class Stage(models.TextChoices):
+        BEGUN = "begun", "Assessment begun"
+        NOTICE_SERVED = "notice-served", "Notice served"
+        REPRESENTATIONS = "representations", "Representations in, or none by the due day"
+        DECIDED = "decided", "Decided"
+
+    class Outcome(models.TextChoices):
+        WITHDRAWN = "withdrawn", "Clearance withdrawn"
+        RETAINED = "retained", "Clearance retained"
+
+    clearance = models.ForeignKey(Clearance, on_delete=models.PROTECT, related_name="withdrawals")
+    # The re-vetting task decided for withdrawal that began it, if one did.
+    task = models.OneToOneField(
+        VettingTask, null=True, blank=True, on_delete=models.PROTECT, related_name="withdrawal"
+    )
+    level = models.CharField(max_length=8)
+    unit = models.CharField(max_length=100, blank=True, default="")
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.BEGUN)
+    reason = models.TextField()  # why the assessment began
+    begun_on = models.DateField()  # the day it began (recorded then, or after)
+    begun_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    begun_at = models.DateTimeField()
+    # The notice.
+    notice_served_on = models.DateField(null=True, blank=True)
+    grounds = models.TextField(blank=True, default="")  # as the notice gives them
+    harm_test_applied = models.BooleanField(default=False)  # something kept back from the officer
+    harm_test_grounds = models.TextField(blank=True, default="")  # why disclosure would harm
+    police_friend_told = models.BooleanField(default=False)
+    representations_due = models.DateField(null=True, blank=True)
+    notice_rules = models.JSONField(default=dict, blank=True)  # the period, its source
+    notice_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Representations: received on a day, or none by the due day (recorded on a day after it).
+    representations_on = models.DateField(null=True, blank=True)
+    representations_made = models.BooleanField(null=True, blank=True)
+    representations = models.TextField(blank=True, default="")  # what they said, in summary
+    representations_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The decision.
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
+    decided_on = models.DateField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, default="")
+    consequence = models.TextField(blank=True, default="")
+    withdrawn_clearance = models.OneToOneField(
+        Clearance, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    appeal_due = models.DateField(null=True, blank=True)
+    appeal_rules = models.JSONField(default=dict, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-begun_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"withdrawal assessment {self.pk} ({self.stage})"
+
+
+class Appeal(Person):
+    """An appeal against a clearance decision: a refusal, or a withdrawal after assessment.
+
+    The decision appealed is a Clearance (REFUSED or WITHDRAWN); an appeal is lodged within the
+    rules' period from that decision, then heard. Upheld, it records a new GRANTED decision
+    (`restored`): a withdrawn clearance back as it was, a refused one granted on the day heard.
+    """
+
+    class Kind(models.TextChoices):
+        REFUSAL = "refusal", "Against a refusal of clearance"
+        WITHDRAWAL = "withdrawal", "Against a withdrawal of clearance"
+
+    class Result(models.TextChoices):
+        UPHELD = "upheld", "Upheld: clearance granted or restored"
+        DISMISSED = "dismissed", "Dismissed: the decision stands"
+
+    decision = models.OneToOneField(Clearance, on_delete=models.PROTECT, related_name="appeal")
+    withdrawal = models.OneToOneField(
+        Withdrawal, null=True, blank=True, on_delete=models.PROTECT, related_name="appeal"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    level = models.CharField(max_length=8)
+    unit = models.CharField(max_length=100, blank=True, default="")
+    lodged_on = models.DateField()
+    due_on = models.DateField()  # the last day it could be lodged
+    grounds = models.TextField()
+    rules = models.JSONField(default=dict, blank=True)  # the period, its source
+    lodged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lodged_at = models.DateTimeField()
+    heard_on = models.DateField(null=True, blank=True)
+    result = models.CharField(max_length=16, choices=Result.choices, blank=True, default="")
+    result_reason = models.TextField(blank=True, default="")
+    consequence = models.TextField(blank=True, default="")
+    restored = models.OneToOneField(
+        Clearance, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-lodged_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} ({self.kind}, {self.result or 'waiting'})"
+
+
+class Transfer(Person):
+    """An officer joining from another force: checked against the registry, their former
+    force's vetting record asked for, and a re-vetting task raised, all before the start date.
+
+    Until they have an account or an id in this force they are known by their former force's
+    id (`who_for_transfer` in `transfers`); need-to-know hides the record from anyone close to
+    either id. The registry's check is kept as its Screening (the latest, after any re-check).
+    """
+
+    first_name = models.CharField(max_length=100)
+    middle_name = models.CharField(max_length=100, blank=True, default="")
+    last_name = models.CharField(max_length=100)
+    birth_date = models.DateField(null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    sex = models.CharField(max_length=1, blank=True, default="")
+    former_force = models.CharField(max_length=120)
+    former_staff_id = models.CharField(max_length=64)
+    unit = models.CharField(max_length=100, blank=True, default="")  # the unit they join
+    starts_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    screening = models.ForeignKey(
+        "registry.Screening", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checks = models.PositiveIntegerField(default=0)  # how many times the registry was asked
+    task = models.OneToOneField(
+        VettingTask, null=True, blank=True, on_delete=models.PROTECT, related_name="transfer"
+    )
+    record_requested_on = models.DateField()
+    record_received_on = models.DateField(null=True, blank=True)
+    record_note = models.TextField(blank=True, default="")
+    record_received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["former_force", "former_staff_id", "starts_on"], name="transfer_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.pk} (from {self.former_force}, starts {self.starts_on})"
