@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from custodes.web.trail.kinds import Action, Subject
@@ -116,3 +116,23 @@ def test_a_task_known_only_by_force_id_is_kept_from_the_constables_unit(
     for user in staff.refused:
         assert open_as(user, "tasks", task.pk).status_code == 404, user
     assert open_as(staff.vetter, "tasks", task.pk).status_code == 200
+
+
+def test_nobody_records_vetting_about_themselves_their_chain_or_their_unit(staff: Staff) -> None:
+    """The action refuses, before anything is written, what the records' need-to-know would
+    keep from the actor (and what row-level security would refuse on PostgreSQL)."""
+    person = who(staff.subject)
+    assert person is not None
+    post = set_post_requirement(staff.vetter, "Public protection unit", "RV")
+    for user in (staff.subject, staff.manager, staff.colleague):
+        with pytest.raises(PermissionDenied, match="your line-management chain or your unit"):
+            record_clearance(
+                user, person, "RV", Clearance.Status.REFUSED, reason=REASON, granted_on=None
+            )
+        with pytest.raises(PermissionDenied):
+            move_into_post(user, person, post, timezone.localdate())
+    with pytest.raises(ValidationError, match="only a vetting officer"):
+        move_into_post(staff.outsider, person, post, timezone.localdate())
+    assert not Clearance.objects.exists() and not VettingTask.objects.exists()
+    record_clearance(staff.vetter, person, "RV", Clearance.Status.REFUSED, reason=REASON)
+    assert Clearance.objects.get().decided_by == staff.vetter

@@ -47,6 +47,7 @@ from custodes.web.cases.access import (
 )
 from custodes.web.reports.access import REPORT_ROLES
 from custodes.web.risk.access import RISK_ROLES, UNTIED_ROLES
+from custodes.web.vetting.access import VETTING_ROLES
 
 __all__ = [
     "FUNCTIONS",
@@ -60,6 +61,7 @@ __all__ = [
     "apply",
     "differences",
     "statements",
+    "vetted",
 ]
 
 # Security definers read as the tables' owner, with a search_path no caller can change, and
@@ -73,8 +75,8 @@ class Function:
     """One SQL function: its name, arguments, result, language and body.
 
     The body may name the role sets as {case_roles}, {granting}, {alert_roles},
-    {trail_roles}, {matter_roles}, {authority_roles}, {oversight_roles}, {risk_roles} and
-    {untied_risk_roles}, the alert kinds'
+    {trail_roles}, {matter_roles}, {authority_roles}, {oversight_roles}, {risk_roles},
+    {untied_risk_roles} and {vetting_roles}, the alert kinds'
     rule as {kind_roles}, and the case steps' as {step_roles} and {investigator_steps}; they
     go in as SQL literals.
     """
@@ -1079,6 +1081,54 @@ _RISK = [
     ),
 ]
 
+# ---------------------------------------------------------------------------------------------
+# Vetting (vetting.access): clearances, moves into posts and re-vetting tasks to vetting officers
+# known in the force, never about themselves, their chain either way or their unit, by account
+# or by force user id, in custodes' chart or an audited force's (`Charts.case_conflict`, as for
+# a case about the same person). Posts' requirements name no one: to vetting officers.
+
+_VETTING = [
+    _f(
+        "custodes_uses_vetting",
+        "p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    -- vetting.access.may_use_vetting: the role, and a force user id to place the viewer by.
+    SELECT EXISTS (
+        SELECT 1 FROM accounts_user
+        WHERE id = p_viewer AND is_active AND role = ANY ({vetting_roles}::text[])
+          AND force_user_id <> ''
+    )
+""",
+    ),
+    # The policies on vetting's tables call only the functions here (and custodes_current_user),
+    # never an earlier migration's directly, as risk's do.
+    _f(
+        "custodes_vetting_hidden_accounts",
+        "p_viewer bigint",
+        "SETOF bigint",
+        "sql",
+        """
+    -- The accounts too close to the viewer in custodes' own chart, the viewer included.
+    SELECT c FROM custodes_conflicting(p_viewer) AS c
+""",
+    ),
+    _f(
+        "custodes_vetting_hidden_staff",
+        "p_viewer bigint",
+        "SETOF text",
+        "sql",
+        """
+    -- The force user ids too close to the viewer: of accounts too close in custodes'
+    -- chart (their own among them), and of staff too close in any imported force chart.
+    SELECT h FROM custodes_audit_hidden_ids(p_viewer) AS h
+    UNION
+    SELECT x.c_user FROM custodes_audit_conflicts(p_viewer) AS x
+""",
+    ),
+]
+
 # In an order each can be made from nothing: a SQL function's body is checked when it is.
 FUNCTIONS: tuple[Function, ...] = (
     *_WHO,
@@ -1091,6 +1141,7 @@ FUNCTIONS: tuple[Function, ...] = (
     *_TRAIL,
     *_PORTAL,
     *_RISK,
+    *_VETTING,
 )
 
 # Functions earlier migrations made that nothing calls any more, to drop.
@@ -1170,6 +1221,41 @@ _SEE_RISK_ENTRY = (
 # A plan and its reviews: through the entry's own policy.
 _OF_RISK_ENTRY = "entry_id IN (SELECT e.id FROM risk_riskentry AS e)"
 _OF_PLAN = "plan_id IN (SELECT p.id FROM risk_interventionplan AS p)"
+
+# Vetting: every record about a member of staff has the same four fields (vetting.models'
+# abstract Person: user, force, force_user_id, person), and this one expression decides them
+# all (vetting.access.person_conflict). Either id may be missing; neither set holds a NULL;
+# each set is worked out once per statement.
+_USES_VETTING = f"(SELECT custodes_uses_vetting({_ME}))"
+_SEE_VETTED = (
+    f"{_USES_VETTING}"
+    f" AND (user_id IS NULL"
+    f" OR user_id NOT IN (SELECT a FROM custodes_vetting_hidden_accounts({_ME}) AS a))"
+    f" AND (force_user_id IS NULL"
+    f" OR force_user_id NOT IN (SELECT s FROM custodes_vetting_hidden_staff({_ME}) AS s))"
+)
+
+
+def vetted(table: str, *, added_by: str | None, changed_by: str | None = None) -> list[Policy]:
+    """Return the policies on a vetting table of records about a member of staff.
+
+    Seen as `_SEE_VETTED` decides; added only about someone the actor may see, in the actor's
+    own name where the table names who added the row (`added_by`); changed, if `changed_by`
+    names the column that records who changed it, only by someone who may see the row and
+    keeps seeing it, in their own name. A new vetting model with the Person fields (a
+    declaration, a withdrawal, a transfer) adds `*vetted("vetting_…", …)` to POLICIES, its
+    rights to RIGHTS, and a migration that applies the module.
+    """
+    added = f"{added_by} = {_ME} AND {_SEE_VETTED}" if added_by else _SEE_VETTED
+    policies = [
+        Policy(table, "custodes_select", "SELECT", _SEE_VETTED),
+        Policy(table, "custodes_insert", "INSERT", None, added),
+    ]
+    if changed_by is not None:
+        changed = f"{changed_by} = {_ME} AND {_SEE_VETTED}"
+        policies.append(Policy(table, "custodes_update", "UPDATE", _SEE_VETTED, changed))
+    return policies
+
 
 POLICIES: tuple[Policy, ...] = (
     # A case is opened by its opener about someone they have no conflict with; it is changed
@@ -1356,6 +1442,28 @@ POLICIES: tuple[Policy, ...] = (
         None,
         f"reviewed_by_id = {_ME} AND {_OF_PLAN}",
     ),
+    # Vetting: clearances and moves are decisions, recorded once in the decider's name and
+    # never changed (a renewal or a withdrawal is a new decision); a task is raised about
+    # someone the raiser may see (a move they record: the sweep and the external check run as
+    # the owner) and decided in the decider's own name. Posts' requirements name no one.
+    *vetted("vetting_clearance", added_by="decided_by_id"),
+    *vetted("vetting_posting", added_by="recorded_by_id"),
+    *vetted("vetting_vettingtask", added_by=None, changed_by="decided_by_id"),
+    Policy("vetting_postrequirement", "custodes_select", "SELECT", _USES_VETTING),
+    Policy(
+        "vetting_postrequirement",
+        "custodes_insert",
+        "INSERT",
+        None,
+        f"set_by_id = {_ME} AND {_USES_VETTING}",
+    ),
+    Policy(
+        "vetting_postrequirement",
+        "custodes_update",
+        "UPDATE",
+        _USES_VETTING,
+        f"set_by_id = {_ME} AND {_USES_VETTING}",
+    ),
 )
 TABLES = tuple(dict.fromkeys(policy.table for policy in POLICIES))
 
@@ -1364,6 +1472,8 @@ TABLES = tuple(dict.fromkeys(policy.table for policy in POLICIES))
 FULL_RIGHTS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 # What triage changes (alerts.actions._triage); nothing else of an audit alert is the app's.
 TRIAGE_COLUMNS = ("status", "triage_reason", "triaged_by_id", "triaged_at", "case_id")
+# What deciding a re-vetting task changes (vetting.actions.decide_task).
+DECISION_COLUMNS = ("status", "decision", "decision_reason", "decided_by_id", "decided_at")
 RIGHTS: dict[str, tuple[str, ...]] = {
     "trail_trailevent": ("SELECT", "INSERT"),
     # A case's timeline is appended to, never changed; what is required and the list
@@ -1393,6 +1503,12 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "risk_riskentry": ("SELECT",),
     "risk_interventionplan": ("SELECT", "INSERT", "UPDATE"),
     "risk_planreview": ("SELECT", "INSERT"),
+    # Vetting decisions and moves are added, never changed or removed; a task changes only
+    # by its decision (COLUMN_RIGHTS); posts' requirements are set and changed, never removed.
+    "vetting_clearance": ("SELECT", "INSERT"),
+    "vetting_posting": ("SELECT", "INSERT"),
+    "vetting_vettingtask": ("SELECT", "INSERT"),
+    "vetting_postrequirement": ("SELECT", "INSERT", "UPDATE"),
 }
 # What the portal's role may do: add reports, messages and files, and read which migrations
 # ran (`custodes serve --portal` checks its tables are there). Nothing else of any table.
@@ -1406,6 +1522,8 @@ PORTAL_RIGHTS: dict[str, tuple[str, ...]] = {
 COLUMN_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
     "alerts_auditalert": {"UPDATE": TRIAGE_COLUMNS},
     "risk_riskentry": {"UPDATE": ("case_id",)},
+    # vetting.actions.decide_task: the decision, its reason, who and when.
+    "vetting_vettingtask": {"UPDATE": DECISION_COLUMNS},
 }
 
 
@@ -1450,6 +1568,7 @@ def _literals() -> dict[str, sql.Composable]:
         "report_roles": _roles(REPORT_ROLES),
         "risk_roles": _roles(RISK_ROLES),
         "untied_risk_roles": _roles(UNTIED_ROLES),
+        "vetting_roles": _roles(VETTING_ROLES),
         "portal_role": sql.Literal(settings.DB_PORTAL_ROLE),
         "kind_roles": _kind_roles(),
         "step_roles": _step_roles(),

@@ -20,7 +20,14 @@ from custodes.web.needtoknow.rule import conflicts
 from custodes.web.trail.chain import record
 from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.refused import Refused
-from custodes.web.vetting.models import Appeal, Clearance, Transfer, VettingTask, Withdrawal
+from custodes.web.vetting.models import (
+    Appeal,
+    Clearance,
+    Posting,
+    Transfer,
+    VettingTask,
+    Withdrawal,
+)
 
 __all__ = [
     "VETTING_ROLES",
@@ -30,13 +37,14 @@ __all__ = [
     "get_transfer_for_user",
     "get_withdrawal_for_user",
     "may_use_vetting",
+    "person_conflict",
     "record_conflict",
     "tasks_for_user",
     "transfers_for_user",
     "withdrawals_for_user",
 ]
 
-Record = Clearance | VettingTask | Withdrawal | Appeal | Transfer
+Record = Clearance | Posting | VettingTask | Withdrawal | Appeal | Transfer
 
 VETTING_ROLES = frozenset({Role.VETTING_OFFICER})
 
@@ -54,12 +62,28 @@ def _ids(record_: Record) -> list[tuple[int | None, str | None]]:
     return ids
 
 
+def person_conflict(
+    user: User, user_id: int | None, force_user_id: str | None, charts: Charts | None = None
+) -> str | None:
+    """Return why `user` may not see (or write) vetting records about a person, or None.
+
+    The person is whom a record is about: their account and their force user id, either
+    missing. Row-level security repeats this rule for every vetting table (dbsecurity.policy).
+    """
+    return _conflict(user, [(user_id, force_user_id)], charts)
+
+
 def record_conflict(user: User, record_: Record, charts: Charts | None = None) -> str | None:
     """Return why `user` may not see a vetting record, or None if they may."""
+    return _conflict(user, _ids(record_), charts)
+
+
+def _conflict(
+    user: User, ids: list[tuple[int | None, str | None]], charts: Charts | None
+) -> str | None:
     if not may_use_vetting(user):
         return "does not use vetting"
-    charts = charts or Charts()
-    found = charts.subjects_conflict(user, _ids(record_))
+    found = (charts or Charts()).subjects_conflict(user, ids)
     return None if found is None else found.value
 
 

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.utils import timezone
 
 from custodes.caserules import load_vetting
@@ -29,16 +29,18 @@ from custodes.web.accounts.models import User
 from custodes.web.alerts.models import AuditAlert
 from custodes.web.cases.models import CaseSubject, Decision
 from custodes.web.cases.path import DISMISSALS, WOULD_HAVE_BEEN_DISMISSED
+from custodes.web.needtoknow.rls import row_security_binds
 from custodes.web.registry.models import Candidate
 from custodes.web.trail.chain import record
 from custodes.web.trail.kinds import Action, Subject
-from custodes.web.vetting.access import get_task_for_user, may_use_vetting
+from custodes.web.vetting.access import get_task_for_user, may_use_vetting, person_conflict
 from custodes.web.vetting.models import Clearance, Posting, PostRequirement, VettingTask
 
 __all__ = [
     "CHECK_FIELDS",
     "CheckImport",
     "ExternalCheckError",
+    "SweepError",
     "Swept",
     "Who",
     "decide_task",
@@ -112,10 +114,33 @@ def _need_reason(reason: str) -> str:
     return reason.strip()
 
 
-def _vetting_officer(actor: User | None) -> None:
+def _vetting_officer(actor: User | None, person: Who | None = None) -> None:
     # None: the command line, which runs as the database's owner.
     if actor is not None and not may_use_vetting(actor):
         raise ValidationError("only a vetting officer records vetting decisions")
+    # Nobody records vetting about themselves, their chain either way or their unit: the
+    # rule that keeps such records from them (and row-level security, which would refuse the
+    # write as the application's role).
+    if (
+        actor is not None
+        and person is not None
+        and person_conflict(actor, person.user_id, person.force_user_id) is not None
+    ):
+        raise PermissionDenied(
+            "you may not record vetting about yourself, your line-management chain or your unit"
+        )
+
+
+def _refuse_row_security(what: str) -> None:
+    # Triggers are found in every case, alert and list match, and a task is raised once per
+    # trigger: under row-level security the application's role sees only part of them and of
+    # the tasks already raised, so it would miss some and raise others twice.
+    if row_security_binds(VettingTask, router.db_for_write(VettingTask)):
+        raise SweepError(
+            f"row-level security binds this database role, which sees only part of the "
+            f"records; {what} with the tables' owner's DATABASE_URL (the role that runs "
+            "migrations)"
+        )
 
 
 # --- Clearances and posts --------------------------------------------------------------------
@@ -135,7 +160,7 @@ def record_clearance(
 ) -> Clearance:
     """Record a vetting decision at `level`: granted (with its dates from the rules), refused,
     withdrawn or expired, with its reasons."""
-    _vetting_officer(actor)
+    _vetting_officer(actor, person)
     rules = load_vetting()
     found = rules.level(level)
     clearance = Clearance(
@@ -239,6 +264,7 @@ def move_into_post(
     actor: User | None, person: Who, post: PostRequirement, starts_on: dt.date
 ) -> tuple[Posting, VettingTask | None]:
     """Record a move into a post, raising a re-vetting task at once if the move needs one."""
+    _vetting_officer(actor, person)
     posting = Posting(post=post, starts_on=starts_on, recorded_by=actor, recorded_at=timezone.now())
     _as(posting, person)
     posting.save()
@@ -302,6 +328,10 @@ def _raise(
         },
     )
     return task
+
+
+class SweepError(CustodesError):
+    """A sweep or an import that must see every record was asked of a role that cannot."""
 
 
 @dataclass
@@ -453,6 +483,7 @@ def sweep(on: dt.date, actor: User | None = None) -> Swept:
     Triggers whose person custodes cannot name (a case's subject with neither an account nor
     a force id) raise nothing and are listed in `untied`, so they are not lost silently.
     """
+    _refuse_row_security("sweep")
     swept = Swept()
     finders = (_outcomes, _rprp, _registry, _audit, _expiries, _moves)
     for finder in finders:
@@ -617,6 +648,7 @@ def import_external_check(actor: User | None, path: Path) -> CheckImport:
     force_user_id, hit_on (YYYY-MM-DD) and summary. A hit imported before raises nothing.
     """
     _vetting_officer(actor)
+    _refuse_row_security("import the check")
     data = path.read_bytes()
     hits = _hits(path.name, data, timezone.localdate())
     created: list[VettingTask] = []
