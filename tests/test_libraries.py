@@ -18,9 +18,11 @@ LIBRARIES = {
         "Step",
         "SynthConfig",
         "SynthResult",
+        "Vetting",
         "generate",
         "generate_caseload",
         "generate_history",
+        "generate_vetting",
     ],
     "custodes.audit": [
         "ALERTS_CSV",

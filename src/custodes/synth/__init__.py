@@ -6,6 +6,7 @@ from custodes.synth.caseload import Caseload, Failure, Matter, Step, generate_ca
 from custodes.synth.config import DECOY_PATTERNS, MISCONDUCT_PATTERNS, SynthConfig
 from custodes.synth.generate import SynthResult, generate
 from custodes.synth.histories import HistoryTruth, generate_history
+from custodes.synth.vetting import Vetting, generate_vetting
 
 __all__ = [
     "DECOY_PATTERNS",
@@ -17,7 +18,9 @@ __all__ = [
     "Step",
     "SynthConfig",
     "SynthResult",
+    "Vetting",
     "generate",
     "generate_caseload",
     "generate_history",
+    "generate_vetting",
 ]

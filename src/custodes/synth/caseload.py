@@ -27,6 +27,7 @@ import datetime as dt
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -347,11 +348,16 @@ class _Force:
     birth: dict[int, dt.date]
     complaints: list[tuple[int, dt.date, str]]  # (staff, received, complaint id)
     audited: list[int]  # staff with misconduct the access audit should find
+    # The extract's declared associations: (staff, person index, kind index, declared on).
+    associations: list[tuple[int, int, int, dt.date]] = field(default_factory=list)
 
 
+# The caseload and the vetting data of one force are made from the same force: built once.
+@lru_cache(maxsize=2)
 def _build_force(config: SynthConfig) -> _Force:
     """Build the force exactly as `custodes.synth.generate` does (the same seeds in the same
-    order), without its look-ups, which a caseload does not need."""
+    order), without its look-ups, which a caseload does not need. The caller must not change
+    what it returns (it is shared)."""
     seeds = np.random.SeedSequence(config.seed).spawn(7)
     rng = [np.random.default_rng(s) for s in seeds]
     org = build_organisation(config.staff, rng[0])
@@ -377,7 +383,17 @@ def _build_force(config: SynthConfig) -> _Force:
         for n, i in enumerate(order)
     ]
     audited = [u for u, pattern in planted.truth if pattern in MISCONDUCT_PATTERNS]
-    return _Force(config, org, birth, complaints, audited)
+    associations = [
+        (int(user), int(person), int(kind), epoch + dt.timedelta(days=int(day)))
+        for user, person, kind, day in zip(
+            planted.association_user,
+            planted.association_person,
+            planted.association_kind,
+            planted.association_declared,
+            strict=True,
+        )
+    ]
+    return _Force(config, org, birth, complaints, audited, associations)
 
 
 def _uid(staff: int) -> str:
