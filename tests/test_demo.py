@@ -85,6 +85,17 @@ def test_the_demo_audits_a_force_and_fills_the_alert_queue_once(tmp_path: Path) 
     assert (published / "datapackage.json").is_file()
     assert (published / "data" / "referral_compliance.csv").is_file()
 
+    # The force's vetting records: the tasks raised are exactly the data's truth, and the
+    # demo's vetting officer, placed where nothing planted is near them, sees them all.
+    vetting = re.search(
+        r"re-vetting tasks expected (\d+), raised (\d+); expected but not raised 0; "
+        r"raised but not expected 0",
+        first,
+    )
+    assert vetting and vetting[1] == vetting[2] and int(vetting[1]) > 100, first[-3000:]
+    assert re.search(r"The vetting officer sees all \d+ open tasks", first), first[-3000:]
+    assert (tmp_path / "demo" / "vetting" / "vetting-truth.csv").is_file()
+
     # Run again, as someone typing `make demo` twice would: the queue is not filled twice.
     again = _demo(tmp_path)
     assert "Alert queue: run 1, " in again and "alerts, already loaded." in again
@@ -98,3 +109,7 @@ def test_the_demo_audits_a_force_and_fills_the_alert_queue_once(tmp_path: Path) 
             "SELECT count(*) FROM alerts_alert WHERE kind = 'registry-match'"
         ).fetchone() == (raised,)
     assert f"{to_review} matches for the vetting officer to review" in again
+    # Nor the vetting records, and the sweep finds nothing new.
+    assert "escalated (already loaded)" in again and "sweep as of" in again
+    assert "raised none new" in again
+    assert f"re-vetting tasks expected {vetting[1]}, raised {vetting[1]};" in again

@@ -428,10 +428,20 @@ def demo(
         statistics = publish_demo_statistics(out / "statistics")
     for line in demo_statistics_summary(statistics):
         console.print(line, highlight=False)
+    from custodes.web.demo import demo_vetting_summary, load_demo_vetting
+
+    with console.status("loading the vetting records and sweeping for re-vetting triggers"):
+        vetting = load_demo_vetting(out / "vetting")
+    for line in demo_vetting_summary(vetting):
+        console.print(line, highlight=False)
+    if not vetting.check.ok:
+        errors.print("[red]error[/red]: the re-vetting tasks raised do not match the truth")
+        raise typer.Exit(code=1)
     if serve_app:
         console.print(
-            "Sign in as [bold]analyst[/bold] (the alert queue) or [bold]investigator[/bold] "
-            "(cases) with the password above and the code from `custodes users code USERNAME`."
+            "Sign in as [bold]analyst[/bold] (the alert queue), [bold]investigator[/bold] "
+            "(cases) or [bold]vetting[/bold] (re-vetting tasks) with the password above and the "
+            "code from `custodes users code USERNAME`."
         )
         portal = _start_portal("127.0.0.1", portal_port)
         console.print(

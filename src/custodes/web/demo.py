@@ -25,6 +25,9 @@ from custodes.web.risk.models import RiskRun
 
 if TYPE_CHECKING:
     from custodes.stats import PublishResult
+    from custodes.web.vetting.actions import Swept
+    from custodes.web.vetting.records import Loaded
+    from custodes.web.vetting.synthetic import VettingCheck
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -33,12 +36,15 @@ __all__ = [
     "DemoCaseload",
     "DemoRegistry",
     "DemoReports",
+    "DemoVetting",
     "demo_statistics_summary",
+    "demo_vetting_summary",
     "import_demo_run",
     "load_demo_caseload",
     "load_demo_registry",
     "load_demo_reports",
     "load_demo_risk",
+    "load_demo_vetting",
     "make_demo",
     "make_demo_risk_run",
     "publish_demo_statistics",
@@ -497,4 +503,128 @@ def demo_statistics_summary(result: PublishResult) -> list[str]:
         "  The public page (no sign-in): /statistics/ on the staff app.",
     ]
     lines += [f"  not published: {reason}" for reason in result.left_out]
+    return lines
+
+
+# Who escalates the demo force's audit alerts for the vetting data, in turn: the first whom
+# need-to-know lets act on each alert.
+_ESCALATORS = ("analyst", "acu-head", "lead")
+
+
+@dataclass(frozen=True)
+class DemoVetting:
+    """What the demo loaded of the synthetic force's vetting records, what the sweep raised,
+    and how that compares with the data's truth."""
+
+    day: dt.date
+    officer: User
+    loaded: Loaded
+    swept: Swept
+    check: VettingCheck
+    counts: dict[str, Any]
+    files: dict[str, Path]
+
+
+def load_demo_vetting(folder: Path, matters: int = 120) -> DemoVetting:
+    """Load the synthetic force's vetting records (`custodes.synth.vetting`, for the caseload
+    `load_demo_caseload` loaded, as on the day it was made for) through the real actions, once;
+    escalate the audit alerts they name; sweep for re-vetting triggers as on that day; and
+    check what custodes raised against the data's truth, written into `folder`.
+
+    The demo's vetting officer (`vetting`) is given the force user id the data chose for them:
+    a member of a professional standards team with no planted subject near them.
+    """
+    from django.utils import timezone
+
+    from custodes.synth import SynthConfig, generate_caseload, generate_vetting
+    from custodes.web.cases.synthetic import entered_on
+    from custodes.web.vetting.actions import sweep
+    from custodes.web.vetting.records import load_records
+    from custodes.web.vetting.synthetic import check_vetting, escalate_alerts, read_truth
+
+    day = entered_on() or timezone.localdate()
+    config = SynthConfig(staff=2000, days=90, seed=1)
+    caseload = generate_caseload(config, today=day, matters=matters, seed=1)
+    data = generate_vetting(config, today=day, caseload=caseload)
+    files = data.write(folder)
+    officer = User.objects.get(username="vetting")
+    if officer.force_user_id != data.officer:
+        officer = set_force_user_id(None, officer, data.officer)
+    people = {u.username: u for u in User.objects.filter(username__in=_ESCALATORS)}
+    with transaction.atomic():
+        escalated = escalate_alerts(files["escalations"], [people[n] for n in _ESCALATORS])
+        loaded = load_records(None, folder)
+        swept = sweep(day)
+    fresh = not loaded.already
+    check = check_vetting(
+        read_truth(files["truth"]),
+        loaded,
+        escalated,
+        at_move=loaded.raised if fresh else None,
+        swept=swept.created if fresh else None,
+    )
+    return DemoVetting(day, officer, loaded, swept, check, data.counts(), files)
+
+
+def _lapsing(day: dt.date) -> dict[str, int]:
+    """Count granted clearances with no later decision at their level by when they lapse:
+    lapsed by `day`, or due renewal within 30, 60 or 90 days of it."""
+    from custodes.web.vetting.models import Clearance
+
+    last: dict[tuple[str, str], Clearance] = {}
+    for clearance in Clearance.objects.order_by("decided_at", "pk"):
+        last[(clearance.person, clearance.level)] = clearance
+    counts = dict.fromkeys(("lapsed", "30", "60", "90"), 0)
+    for c in last.values():
+        if c.status != Clearance.Status.GRANTED or c.renewal_due is None:
+            continue
+        days = (c.renewal_due - day).days
+        if days <= 0:
+            counts["lapsed"] += 1
+        for within in (30, 60, 90):
+            if 0 < days <= within:
+                counts[str(within)] += 1
+    return counts
+
+
+def demo_vetting_summary(result: DemoVetting) -> list[str]:
+    """Say what the demo's vetting holds, what the sweep raised and what the officer sees."""
+    from collections import Counter
+
+    from custodes.web.vetting.access import tasks_for_user
+    from custodes.web.vetting.models import VettingTask
+
+    c = result.counts
+    how = "already loaded" if result.loaded.already else "loaded"
+    levels = ", ".join(f"{n} {level}" for level, n in sorted(c["levels"].items()))
+    open_tasks = VettingTask.objects.filter(status=VettingTask.Status.OPEN)
+    overdue = open_tasks.filter(due_on__lt=result.day).count()
+    lapsing = _lapsing(result.day)
+    swept = Counter(str(t.trigger) for t in result.swept.created)
+    raised = ", ".join(f"{n} {trigger}" for trigger, n in sorted(swept.items())) or "none new"
+    seen = tasks_for_user(result.officer).count()
+    total = open_tasks.count()
+    sees = (
+        f"all {total} open tasks (none is about themselves, their chain or their unit)"
+        if seen == total
+        else f"{seen} of the {total} open tasks (the rest are about themselves, their chain "
+        "or their unit)"
+    )
+    declared = sum(c["declarations"].values())
+    lines = [
+        f"Vetting: {c['clearances']:,} clearances ({levels}; {c['year_only']} known only by "
+        f"year), {c['posts']} posts ({c['vulnerable_posts']} with access to vulnerable people, "
+        f"{c['reclassified']} changed after staff moved in), {c['postings']} moves, "
+        f"{c['escalations']} audit alerts escalated ({how}).",
+        f"  Re-vetting tasks: {len(result.loaded.raised)} raised as moves were recorded; the "
+        f"sweep as of {result.day} raised {raised}.",
+        f"  Backlog: {total} open tasks, {overdue} overdue; {lapsing['lapsed']} "
+        f"clearances lapsed, {lapsing['30']}/{lapsing['60']}/{lapsing['90']} due renewal "
+        "within 30/60/90 days.",
+        f"  The vetting officer sees {sees}; sign in as [bold]vetting[/bold].",
+        f"  {declared} declared changes of circumstance written to "
+        f"{result.files['declarations']} (for the declarations page to load).",
+    ]
+    lines += [f"  {line}" for line in result.check.lines()]
+    lines.append(f"  Truth: {result.files['truth']}")
     return lines
