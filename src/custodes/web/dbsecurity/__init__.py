@@ -32,6 +32,12 @@ On PostgreSQL the application connects as its own role, `CUSTODES_DB_APP_ROLE` (
 - Audit runs, their staff charts, audit alerts and their evidence are the import's to write
   and the application's only to read and triage: its role may change nothing but an audit
   alert's triage columns, and may insert or delete none of these rows.
+- Vetting's clearances, moves and re-vetting tasks show only to vetting officers known in the
+  force, never about themselves, their chain either way or their unit (one expression for
+  every table of records about a member of staff, `policy.vetted`); decisions and moves are
+  added in the actor's name and never changed or removed, a task changes only by its
+  decision's columns, and posts' requirements show to vetting officers. The sweep and the
+  external check's import refuse to run as a role that RLS binds.
 
 Row-level security backs up the application's own checks against a query that forgets them;
 it cannot stop an attacker who runs SQL of their choosing as the application's role, since
