@@ -12,6 +12,8 @@ force's id is kept from anyone close to that id too: it hides more, never less).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from custodes.web.accounts.models import Role, User
@@ -31,8 +33,11 @@ from custodes.web.vetting.models import (
 
 __all__ = [
     "VETTING_ROLES",
+    "Person",
+    "clearances_for_user",
     "get_appeal_for_user",
     "get_clearance_for_user",
+    "get_person_for_user",
     "get_task_for_user",
     "get_transfer_for_user",
     "get_withdrawal_for_user",
@@ -208,3 +213,54 @@ def transfers_for_user(user: User, charts: Charts | None = None) -> QuerySet[Tra
     ids |= set(found.values_list("former_staff_id", flat=True))
     shown, hidden = _shown(user, charts, ids)
     return found.filter(shown & ~Q(former_staff_id__in=hidden)).order_by("starts_on", "pk")
+
+
+def clearances_for_user(user: User, charts: Charts | None = None) -> QuerySet[Clearance]:
+    """Return the clearances `user` may see, by person and newest first, filtered in the query."""
+    if not may_use_vetting(user):
+        return Clearance.objects.none()
+    charts = charts or Charts()
+    found = Clearance.objects.all()
+    ids = set(found.exclude(force_user_id=None).values_list("force_user_id", flat=True))
+    shown, _hidden = _shown(user, charts, ids)
+    return found.filter(shown)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A member of staff vetting holds records about, as a vetting officer may see them."""
+
+    key: str
+    user_id: int | None
+    force: str
+    force_user_id: str | None
+    unit: str  # as their newest task or clearance gives it
+
+
+def get_person_for_user(user: User, key: str, purpose: Action = Action.READ) -> Person:
+    """Return the person vetting knows by `key` if `user` may see them; else 404.
+
+    A person is decided over every account and force id vetting's clearances, tasks and moves
+    hold for the key: one too close in any way keeps all their records from the viewer.
+    Refusals are recorded against the person page's path, there being no record id to name.
+    """
+    page = f"/vetting/person/{key}/"[:64]
+    held: set[tuple[int | None, str, str | None]] = set()
+    for model in (Clearance, VettingTask, Posting):
+        ways = model.objects.filter(person=key).values_list("user_id", "force", "force_user_id")
+        held.update(ways.distinct())
+    if not held:
+        raise Refused(Subject.PAGE, page, "no such person", purpose)
+    known = sorted(held, key=str)
+    why = _conflict(user, [(u, fid) for u, _, fid in known], None)
+    if why is not None:
+        raise Refused(Subject.PAGE, page, why, purpose)
+    # Known by account where any record knows the account.
+    user_id, force, force_user_id = next((w for w in known if w[0] is not None), known[0])
+    task = VettingTask.objects.filter(person=key).order_by("-raised_at", "-pk").first()
+    clearance = Clearance.objects.filter(person=key).order_by("-decided_at", "-pk").first()
+    if task is not None and (clearance is None or task.raised_at >= clearance.decided_at):
+        unit = task.unit
+    else:
+        unit = clearance.unit if clearance is not None else ""
+    return Person(key, user_id, force, force_user_id, unit)
