@@ -16,6 +16,7 @@ from custodes.web.cases.pages import WORK_ROLES
 from custodes.web.registry.access import REGISTRY_ROLES
 from custodes.web.reports.access import REPORT_ROLES
 from custodes.web.risk.access import RISK_ROLES
+from custodes.web.vetting.access import VETTING_ROLES
 
 __all__ = ["Link", "links_for", "navigation"]
 
@@ -39,6 +40,7 @@ def links_for(user: User) -> list[Link]:
         ("Alerts", "alerts:list", role in ALERT_KINDS),
         ("Audit alerts", "alerts:audit-queue", role in ALERT_ROLES),
         ("Registry", "registry:search", role in REGISTRY_ROLES),
+        ("Vetting", "vetting:queue", role in VETTING_ROLES),
         ("Early intervention", "risk:list", role in RISK_ROLES),
         ("Break-glass", "cases:break-glass", role in CASE_ROLES),
         ("Accounts", "accounts:manage", role in ACCOUNT_ADMIN_ROLES),

@@ -12,6 +12,8 @@ urlpatterns = [
     path("registry/", include("custodes.web.registry.urls")),
     path("reports/", include("custodes.web.reports.urls")),
     path("risk/", include("custodes.web.risk.urls")),
+    # The vetting unit's queue, backlog, tasks, clearances and people.
+    path("vetting/", include("custodes.web.vetting.urls")),
     # Withdrawal assessments, appeals and transferees (the other vetting pages are vetting.urls).
     path("vetting/", include("custodes.web.vetting.urls_withdrawal")),
     # Public: no sign-in (custodes.web.stats.views), only what a publication published.
