@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.db.models.lookups import Exact, IsNull
 from django.utils import timezone
 
@@ -332,11 +333,11 @@ def clearance_facts(clearances: QuerySet[Clearance]) -> list[ClearanceFacts]:
         "granted_on",
         "renewal_due",
         "integrity_review_due",
-        "rules",
+        # The one value of the rules it needs, not the whole document for every row.
+        KT("rules__integrity_review_months"),
     )
     found: list[ClearanceFacts] = []
-    for pk, person, level, status, unit, decided_at, granted, renewal, review, rules in rows:
-        months = rules.get("integrity_review_months") if isinstance(rules, dict) else None
+    for pk, person, level, status, unit, decided_at, granted, renewal, review, months in rows:
         found.append(
             ClearanceFacts(
                 pk=pk,
@@ -348,7 +349,7 @@ def clearance_facts(clearances: QuerySet[Clearance]) -> list[ClearanceFacts]:
                 granted_on=granted,
                 renewal_due=renewal,
                 integrity_review_due=review,
-                review_months=months if isinstance(months, int) else None,
+                review_months=int(months) if months and str(months).isdigit() else None,
             )
         )
     return found
