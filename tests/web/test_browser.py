@@ -78,6 +78,9 @@ def serve_demo(folder: Path, *setup: tuple[str, ...]) -> Iterator[Server]:
         "CUSTODES_MODE": "development",
         "CUSTODES_DATA_DIR": str(folder / "data"),
     }
+    # The code under test, where it is not the installed one (a worktree's, say).
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     run(env, "web", "demo-accounts")
     for command in setup:
         run(env, *command)

@@ -52,7 +52,7 @@ NAVIGATION = {
     ],
     "investigator": ["Cases", "My work", "Break-glass", "Statistics"],
     "authority": ["Cases", "My work", "Reports", "Early intervention", "Break-glass", "Statistics"],
-    "vetting": ["Cases", "Alerts", "Registry", "Statistics"],
+    "vetting": ["Cases", "Alerts", "Registry", "Vetting", "Statistics"],
     "intake": ["Cases", "Reports", "Statistics"],
     "reviewer": ["Cases", "Break-glass", "Statistics"],
     "admin": ["Cases", "Accounts", "Statistics"],
