@@ -19,7 +19,12 @@ from custodes.web.registry.models import Candidate, Entry, ListImport, Roster, S
 from custodes.web.risk.actions import create_plan, import_risk_run
 from custodes.web.risk.models import RiskEntry
 from custodes.web.trail.models import TrailEvent
-from custodes.web.vetting.actions import Who, record_clearance
+from custodes.web.vetting.actions import (
+    Who,
+    move_into_post,
+    record_clearance,
+    set_post_requirement,
+)
 from custodes.web.vetting.models import Clearance
 from custodes.web.vetting.transfers import record_transfer
 from custodes.web.vetting.withdrawal import begin_withdrawal, lodge_appeal
@@ -52,6 +57,8 @@ NOT_PAGES = {
     # A risk run's own report, served whole (not a custodes page, so no footer); it records
     # its own read (tests/web/test_risk_report.py).
     "risk/runs/<int:pk>/report/",
+    "vetting/task/<int:pk>/decide/",
+    "vetting/person/<str:key>/clearance/",
     # The public statistics page and its files: not staff pages, they read no record and
     # record nothing (tests/web/test_stats_page.py).
     "statistics/",
@@ -149,7 +156,11 @@ def _vetting_records(vetter: User) -> dict[str, int]:
         former_staff_id="EM-1",
         starts_on=timezone.localdate() + dt.timedelta(days=30),
     )
+    post = set_post_requirement(vetter, "Firearms", "MV")
+    _, task = move_into_post(vetter, Who(None, "XF", "V301"), post, timezone.localdate())
+    assert task is not None
     return {
+        "task": task.pk,
         "clearance": granted.pk,
         "withdrawal": begin_withdrawal(vetter, granted, "Adverse intelligence").pk,
         "refused": clearance("V303", Clearance.Status.REFUSED).pk,
@@ -186,6 +197,11 @@ def pages(org: Org, place: Place) -> list[tuple[User, str]]:
         (place.risk_lead, f"/risk/entries/{place.risk_entry}/"),
         (place.risk_lead, f"/risk/entries/{place.risk_entry}/plan/"),
         (place.risk_lead, f"/risk/plans/{place.risk_plan}/"),
+        (place.vetter, "/vetting/"),
+        (place.vetter, "/vetting/backlog/"),
+        (place.vetter, f"/vetting/task/{place.vetting['task']}/"),
+        (place.vetter, f"/vetting/clearance/{place.vetting['clearance']}/"),
+        (place.vetter, "/vetting/person/force:XF:V301/"),
         (place.vetter, "/vetting/withdrawals/"),
         (place.vetter, f"/vetting/withdrawals/{place.vetting['withdrawal']}/"),
         (place.vetter, f"/vetting/clearances/{place.vetting['clearance']}/withdrawal/"),
