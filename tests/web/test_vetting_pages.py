@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -29,8 +30,9 @@ from custodes.web.vetting.actions import (
 from custodes.web.vetting.models import Clearance, PostRequirement, VettingTask
 from custodes.web.vetting.views import source_of
 from tests.web.case_helpers import Dept, days_ago, dept_fixture  # noqa: F401 - a fixture
-from tests.web.conftest import csrf_post, sign_in
+from tests.web.conftest import csrf_post, sign_in, unmasked
 from tests.web.test_case_path import At, along
+from tests.web.test_postgres_case_path import acting_as
 from tests.web.vetting_helpers import Staff, staff_fixture  # noqa: F401 - a fixture
 
 REASON = "Vetting interview held; references and financial checks returned clear"
@@ -334,3 +336,32 @@ def test_a_task_from_a_case_names_the_case_but_links_it_only_for_those_on_it(
     assert f'href="/cases/{case.reference}/"' not in page
     # The case's own team sees the link: the source resolves for whoever may open it.
     assert source_of(d.investigator, task).url == f"/cases/{case.reference}/"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_the_pages_show_the_same_as_the_applications_role_under_row_level_security(
+    desk: Desk,
+) -> None:
+    """The queue, its counts and the pages about the constable, read as the app's role (whose
+    rows row-level security decides) and as the owner (whose it does not): the same."""
+    staff = desk.staff
+    addresses = [
+        f"/vetting/task/{desk.own.pk}/",
+        f"/vetting/clearance/{desk.own_clearance.pk}/",
+        f"/vetting/person/{desk.own.person}/",
+        f"/vetting/task/{desk.check.pk}/",
+    ]
+
+    def seen(client: Client) -> tuple[list[int], dict[str, int], list[int], str]:
+        page = client.get(QUEUE).content.decode()
+        statuses = [client.get(address).status_code for address in addresses]
+        backlog = unmasked(client.get("/vetting/backlog/").content).decode()
+        return task_ids(page), waiting(page), statuses, backlog
+
+    for user, statuses in ((staff.vetter, [200, 200, 200, 200]), (staff.colleague, [404] * 3)):
+        client = desk.client(user)
+        as_owner = seen(client)
+        with acting_as(user):
+            as_app = seen(client)
+        assert as_app == as_owner, user
+        assert as_owner[2][: len(statuses)] == statuses, user
