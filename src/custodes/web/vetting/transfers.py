@@ -18,8 +18,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from custodes.lists import LIMITS, too_long
@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 _SEXES = ("", "F", "M", "X")
+_RECORDED = "this transfer (former force, staff id and start date) is recorded"
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,9 @@ def record_transfer(
     request for their former force's vetting record, and raise the TRANSFER task.
 
     `user`, or `force` and `force_user_id`, name them here if they already have an account or
-    an id in this force; without either they are known by the transfer until they do.
+    an id in this force; without either they are known by the transfer until they do. Refused
+    (PermissionDenied) to an officer too close to them by any of their ids, the former force's
+    included: the record would be kept from that officer.
     """
     _vetting_officer(actor)
     today = timezone.localdate()
@@ -150,9 +153,10 @@ def record_transfer(
     if Transfer.objects.filter(
         former_force=former, former_staff_id=former_id, starts_on=starts_on
     ).exists():
-        raise ValidationError("this transfer (former force, staff id and start date) is recorded")
+        raise ValidationError(_RECORDED)
     if actor is not None and not force:
         force = actor.force
+    found = who(user, force, force_user_id or None)
     transfer = Transfer(
         **names,
         birth_date=birth_date,
@@ -165,18 +169,28 @@ def record_transfer(
         recorded_by=actor,
         recorded_at=timezone.now(),
         record_requested_on=requested,
-        user=user,
+        user_id=found.user_id if found is not None else None,
         force=force[:32],
-        force_user_id=(force_user_id or None),
-        person="",
+        force_user_id=found.force_user_id if found is not None else None,
+        # Known by the transfer itself until they have an account or an id here: set once it
+        # has its pk, below.
+        person=found.key if found is not None else "",
     )
-    transfer.save()
-    person = who(user, force, force_user_id or None) or _Transferee(
-        None, force, None, transfer_id=transfer.pk
-    )
-    transfer.user_id, transfer.force_user_id = person.user_id, person.force_user_id
-    transfer.person = person.key
-    transfer.save(update_fields=["user", "force_user_id", "person"])
+    if actor is not None and record_conflict(actor, transfer) is not None:
+        # As for any vetting record about them (and row-level security would refuse the row).
+        raise PermissionDenied(
+            "you may not record vetting about yourself, your line-management chain or your unit"
+        )
+    try:
+        with transaction.atomic():
+            transfer.save()
+    except IntegrityError as exc:
+        # The same transfer, recorded while this one was (or kept from this officer).
+        raise ValidationError(_RECORDED) from exc
+    person = found or _Transferee(None, force, None, transfer_id=transfer.pk)
+    if found is None:
+        transfer.person = person.key
+        transfer.save(update_fields=["person"])
     record(
         _actor_id(actor),
         Action.VETTING_TRANSFER,

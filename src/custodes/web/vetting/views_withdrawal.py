@@ -89,7 +89,7 @@ def _page(
     return response
 
 
-def _refused(form: Form, exc: ValidationError | CustodesError) -> None:
+def _refused(form: Form, exc: ValidationError | CustodesError | PermissionDenied) -> None:
     """Put an action's refusal above the form, in its own words."""
     if isinstance(exc, ValidationError):
         for message in exc.messages:
@@ -403,7 +403,9 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                     starts_on=data["starts_on"],
                     requested_on=data["requested_on"],
                 )
-            except (ValidationError, CustodesError) as exc:
+            except (ValidationError, CustodesError, PermissionDenied) as exc:
+                # Too close to the transferee (by their id here or their former force's): the
+                # officer is told so on the form, as they are told of any other refusal.
                 _refused(form, exc)
             else:
                 # No names in the message: messages may travel in a cookie.

@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from custodes.caserules import load_vetting
@@ -60,7 +60,52 @@ _DISMISSED_WITHDRAWAL = (
     "2025 the officer is to be dismissed."
 )
 _UPHELD_REFUSAL = "Clearance granted on appeal."
+_APPEALED = "an appeal against this decision is recorded already"
 _DISMISSED_REFUSAL = "The refusal stands."
+
+
+# What each step writes, and nothing more: row-level security lets the application's role change
+# these columns of an assessment or an appeal alone (dbsecurity.policy's WITHDRAWAL_COLUMNS and
+# APPEAL_RESULT_COLUMNS).
+_NOTICE = (
+    "grounds",
+    "harm_test_applied",
+    "harm_test_grounds",
+    "police_friend_told",
+    "notice_served_on",
+    "representations_due",
+    "notice_rules",
+    "notice_by",
+    "stage",
+)
+_REPRESENTATIONS = (
+    "representations",
+    "representations_made",
+    "representations_on",
+    "representations_by",
+    "stage",
+)
+_DECISION = (
+    "decision_reason",
+    "withdrawn_clearance",
+    "consequence",
+    "appeal_due",
+    "appeal_rules",
+    "outcome",
+    "decided_on",
+    "decided_by",
+    "decided_at",
+    "stage",
+)
+_RESULT = (
+    "result_reason",
+    "restored",
+    "consequence",
+    "result",
+    "heard_on",
+    "decided_by",
+    "decided_at",
+)
 
 
 class Step:
@@ -268,7 +313,7 @@ def serve_notice(
     locked.notice_rules = rules.period("representations").said()
     locked.notice_by = actor
     locked.stage = Withdrawal.Stage.NOTICE_SERVED
-    locked.save()
+    locked.save(update_fields=_NOTICE)
     record(
         _actor_id(actor),
         Action.VETTING_NOTICE,
@@ -320,7 +365,7 @@ def record_representations(
     locked.representations_made, locked.representations_on = made, day
     locked.representations_by = actor
     locked.stage = Withdrawal.Stage.REPRESENTATIONS
-    locked.save()
+    locked.save(update_fields=_REPRESENTATIONS)
     record(
         _actor_id(actor),
         Action.VETTING_REPRESENTATIONS,
@@ -377,7 +422,7 @@ def decide_withdrawal(
     locked.outcome, locked.decided_on = outcome, day
     locked.decided_by, locked.decided_at = actor, timezone.now()
     locked.stage = Withdrawal.Stage.DECIDED
-    locked.save()
+    locked.save(update_fields=_DECISION)
     record(
         _actor_id(actor),
         Action.VETTING_WITHDRAWAL_DECIDE,
@@ -400,15 +445,17 @@ def lodge_appeal(
 
     A withdrawal after assessment may be appealed until the day its decision gave; a refusal
     (or a withdrawal recorded without an assessment) until the rules' period from the day it
-    was decided. One appeal per decision.
+    was decided. One appeal per decision: the appeal's own unique decision refuses a second,
+    even one lodged at the same moment (the decision is not locked: a clearance is never
+    changed, so the application's role may not lock one under row-level security).
     """
     if actor is not None:
         get_clearance_for_user(actor, decision.pk, purpose=Action.VETTING_APPEAL)
-    decision = Clearance.objects.select_for_update().get(pk=decision.pk)
+    decision = Clearance.objects.get(pk=decision.pk)
     if decision.status not in (Clearance.Status.REFUSED, Clearance.Status.WITHDRAWN):
         raise ValidationError("only a refused or withdrawn clearance can be appealed")
     if Appeal.objects.filter(decision=decision).exists():
-        raise ValidationError("an appeal against this decision is recorded already")
+        raise ValidationError(_APPEALED)
     withdrawal = Withdrawal.objects.filter(withdrawn_clearance=decision).first()
     rules = load_vetting()
     if decision.status == Clearance.Status.WITHDRAWN:
@@ -440,7 +487,12 @@ def lodge_appeal(
         lodged_at=timezone.now(),
     )
     _copy_person(appeal, decision)
-    appeal.save()
+    try:
+        with transaction.atomic():
+            appeal.save()
+    except IntegrityError as exc:
+        # Another appeal against the decision, lodged while this one was.
+        raise ValidationError(_APPEALED) from exc
     record(
         _actor_id(actor),
         Action.VETTING_APPEAL,
@@ -498,7 +550,7 @@ def decide_appeal(
     locked.result = Appeal.Result.UPHELD if upheld else Appeal.Result.DISMISSED
     locked.heard_on = day
     locked.decided_by, locked.decided_at = actor, timezone.now()
-    locked.save()
+    locked.save(update_fields=_RESULT)
     record(
         _actor_id(actor),
         Action.VETTING_APPEAL_DECIDED,
