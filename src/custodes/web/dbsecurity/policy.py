@@ -48,6 +48,7 @@ from custodes.web.cases.access import (
 from custodes.web.reports.access import REPORT_ROLES
 from custodes.web.risk.access import RISK_ROLES, UNTIED_ROLES
 from custodes.web.vetting.access import VETTING_ROLES
+from custodes.web.vetting.models import Withdrawal
 
 __all__ = [
     "FUNCTIONS",
@@ -1082,10 +1083,12 @@ _RISK = [
 ]
 
 # ---------------------------------------------------------------------------------------------
-# Vetting (vetting.access): clearances, moves into posts and re-vetting tasks to vetting officers
-# known in the force, never about themselves, their chain either way or their unit, by account
-# or by force user id, in custodes' chart or an audited force's (`Charts.case_conflict`, as for
-# a case about the same person). Posts' requirements name no one: to vetting officers.
+# Vetting (vetting.access): clearances, moves into posts, re-vetting tasks, withdrawal
+# assessments, appeals and transfers to vetting officers known in the force, never about
+# themselves, their chain either way or their unit, by account or by force user id, in
+# custodes' chart or an audited force's (`Charts.case_conflict`, as for a case about the same
+# person); a transfer by the transferee's former force's id too. Posts' requirements name no
+# one: to vetting officers.
 
 _VETTING = [
     _f(
@@ -1236,24 +1239,53 @@ _SEE_VETTED = (
 )
 
 
-def vetted(table: str, *, added_by: str | None, changed_by: str | None = None) -> list[Policy]:
+# A transferee is known by their account or id here and by their former force's staff id: the
+# row is kept from anyone too close to either (vetting.access._ids; it hides more, never less).
+# The former id is never NULL.
+_SEE_TRANSFER = (
+    f"{_SEE_VETTED}"
+    f" AND former_staff_id NOT IN (SELECT s FROM custodes_vetting_hidden_staff({_ME}) AS s)"
+)
+# Who took the step a change leaves a withdrawal assessment at (vetting.withdrawal): the notice
+# is served, the representations recorded and the decision made each in the taker's own name.
+# NULL, and so refused, for a change that leaves it begun.
+_STAGE = Withdrawal.Stage
+_STEP_TAKEN_BY = (
+    f"CASE stage WHEN '{_STAGE.NOTICE_SERVED.value}' THEN notice_by_id"
+    f" WHEN '{_STAGE.REPRESENTATIONS.value}' THEN representations_by_id"
+    f" WHEN '{_STAGE.DECIDED.value}' THEN decided_by_id END"
+)
+
+
+def vetted(
+    table: str,
+    *,
+    added_by: str | None,
+    changed_by: str | None = None,
+    changeable: bool = False,
+    seen: str = _SEE_VETTED,
+) -> list[Policy]:
     """Return the policies on a vetting table of records about a member of staff.
 
-    Seen as `_SEE_VETTED` decides; added only about someone the actor may see, in the actor's
-    own name where the table names who added the row (`added_by`); changed, if `changed_by`
-    names the column that records who changed it, only by someone who may see the row and
-    keeps seeing it, in their own name. A new vetting model with the Person fields (a
-    declaration, a withdrawal, a transfer) adds `*vetted("vetting_…", …)` to POLICIES, its
-    rights to RIGHTS, and a migration that applies the module.
+    Seen as `seen` decides (`_SEE_VETTED`, or an expression that hides more); added only about
+    someone the actor may see, in the actor's own name where the table names who added the row
+    (`added_by`); changed, if `changed_by` names the column (or expression) that records who
+    changed it, only by someone who may see the row and keeps seeing it, in their own name, or,
+    if `changeable` and no column names who (the trail does), by anyone who may see it and keeps
+    seeing it. A new vetting model with the Person fields (a declaration, say) adds
+    `*vetted("vetting_…", …)` to POLICIES, its rights to RIGHTS, and a migration that applies
+    the module.
     """
-    added = f"{added_by} = {_ME} AND {_SEE_VETTED}" if added_by else _SEE_VETTED
+    added = f"{added_by} = {_ME} AND {seen}" if added_by else seen
     policies = [
-        Policy(table, "custodes_select", "SELECT", _SEE_VETTED),
+        Policy(table, "custodes_select", "SELECT", seen),
         Policy(table, "custodes_insert", "INSERT", None, added),
     ]
     if changed_by is not None:
-        changed = f"{changed_by} = {_ME} AND {_SEE_VETTED}"
-        policies.append(Policy(table, "custodes_update", "UPDATE", _SEE_VETTED, changed))
+        changed = f"{changed_by} = {_ME} AND {seen}"
+        policies.append(Policy(table, "custodes_update", "UPDATE", seen, changed))
+    elif changeable:
+        policies.append(Policy(table, "custodes_update", "UPDATE", seen, seen))
     return policies
 
 
@@ -1449,6 +1481,14 @@ POLICIES: tuple[Policy, ...] = (
     *vetted("vetting_clearance", added_by="decided_by_id"),
     *vetted("vetting_posting", added_by="recorded_by_id"),
     *vetted("vetting_vettingtask", added_by=None, changed_by="decided_by_id"),
+    # A withdrawal assessment is begun in its beginner's name and each later step taken in its
+    # taker's (vetting.withdrawal); an appeal is lodged, then decided, in each one's own name.
+    # A transfer is recorded in its recorder's name and re-checked or its record received by
+    # any vetting officer who may see it (the trail says who); its former force's staff id
+    # hides it too.
+    *vetted("vetting_withdrawal", added_by="begun_by_id", changed_by=f"({_STEP_TAKEN_BY})"),
+    *vetted("vetting_appeal", added_by="lodged_by_id", changed_by="decided_by_id"),
+    *vetted("vetting_transfer", added_by="recorded_by_id", changeable=True, seen=_SEE_TRANSFER),
     Policy("vetting_postrequirement", "custodes_select", "SELECT", _USES_VETTING),
     Policy(
         "vetting_postrequirement",
@@ -1474,6 +1514,55 @@ FULL_RIGHTS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 TRIAGE_COLUMNS = ("status", "triage_reason", "triaged_by_id", "triaged_at", "case_id")
 # What deciding a re-vetting task changes (vetting.actions.decide_task).
 DECISION_COLUMNS = ("status", "decision", "decision_reason", "decided_by_id", "decided_at")
+# What a withdrawal assessment's steps change (vetting.withdrawal: serve_notice,
+# record_representations, decide_withdrawal); never whom it is about, the clearance, the task
+# or how and when it began.
+WITHDRAWAL_COLUMNS = (
+    "stage",
+    "notice_served_on",
+    "grounds",
+    "harm_test_applied",
+    "harm_test_grounds",
+    "police_friend_told",
+    "representations_due",
+    "notice_rules",
+    "notice_by_id",
+    "representations_on",
+    "representations_made",
+    "representations",
+    "representations_by_id",
+    "outcome",
+    "decided_on",
+    "decision_reason",
+    "consequence",
+    "withdrawn_clearance_id",
+    "appeal_due",
+    "appeal_rules",
+    "decided_by_id",
+    "decided_at",
+)
+# What an appeal's result changes (vetting.withdrawal.decide_appeal).
+APPEAL_RESULT_COLUMNS = (
+    "heard_on",
+    "result",
+    "result_reason",
+    "consequence",
+    "restored_id",
+    "decided_by_id",
+    "decided_at",
+)
+# What a transfer gains after it is recorded (vetting.transfers): its key once it has a pk
+# (`transfer:<pk>`, for one known by no account or id here), its task, each registry check, and
+# the former force's record received.
+TRANSFER_COLUMNS = (
+    "person",
+    "task_id",
+    "screening_id",
+    "checks",
+    "record_received_on",
+    "record_note",
+    "record_received_by_id",
+)
 RIGHTS: dict[str, tuple[str, ...]] = {
     "trail_trailevent": ("SELECT", "INSERT"),
     # A case's timeline is appended to, never changed; what is required and the list
@@ -1509,6 +1598,11 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "vetting_posting": ("SELECT", "INSERT"),
     "vetting_vettingtask": ("SELECT", "INSERT"),
     "vetting_postrequirement": ("SELECT", "INSERT", "UPDATE"),
+    # Assessments, appeals and transfers are added and then changed only by their steps
+    # (COLUMN_RIGHTS), never removed.
+    "vetting_withdrawal": ("SELECT", "INSERT"),
+    "vetting_appeal": ("SELECT", "INSERT"),
+    "vetting_transfer": ("SELECT", "INSERT"),
 }
 # What the portal's role may do: add reports, messages and files, and read which migrations
 # ran (`custodes serve --portal` checks its tables are there). Nothing else of any table.
@@ -1524,6 +1618,9 @@ COLUMN_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
     "risk_riskentry": {"UPDATE": ("case_id",)},
     # vetting.actions.decide_task: the decision, its reason, who and when.
     "vetting_vettingtask": {"UPDATE": DECISION_COLUMNS},
+    "vetting_withdrawal": {"UPDATE": WITHDRAWAL_COLUMNS},
+    "vetting_appeal": {"UPDATE": APPEAL_RESULT_COLUMNS},
+    "vetting_transfer": {"UPDATE": TRANSFER_COLUMNS},
 }
 
 
