@@ -1,7 +1,8 @@
 """Officers transferring in: checked against the registry's lists at once, flagged when listed
 and not when not, the TRANSFER task raised once, the former force's record asked for and
 received, "not cleared before start" when the day comes without both, and the pages kept from
-the transferee, their manager, their unit and other roles."""
+the transferee, their manager, their unit and other roles. On PostgreSQL the vetting officer's
+steps and pages run as the application's role, which row-level security binds (`under_rls`)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from custodes.web.accounts.models import User
 from custodes.web.registry.access import get_candidate_for_user
 from custodes.web.registry.actions import decide_candidate, import_list
 from custodes.web.registry.models import Candidate, Entry
@@ -33,7 +35,7 @@ from custodes.web.vetting.transfers import (
 )
 from tests.web.conftest import csrf_post, sign_in
 from tests.web.module_records import module_records
-from tests.web.vetting_helpers import Staff, make_staff
+from tests.web.vetting_helpers import Staff, make_staff, under_rls
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "registry"
 REASON = "Same name, birth date and force as the advisory list's entry; service record checked"
@@ -57,40 +59,41 @@ class World:
 def _make() -> World:
     staff = make_staff()
     import_list(staff.vetter, "generic", [FIXTURES / "new-list.csv"])
-    listed = record_transfer(
-        staff.vetter,
-        first_name="Margaret",
-        middle_name="Anne",
-        last_name="Holloway",
-        birth_date=dt.date(1984, 3, 12),
-        sex="F",
-        former_force="Northshire Police",
-        former_staff_id="NP-4471",
-        starts_on=today() + dt.timedelta(days=30),
-        unit="response-1",
-        user=staff.subject,
-    )
-    clear = record_transfer(
-        staff.vetter,
-        first_name="Priya",
-        last_name="Raman",
-        birth_year=1988,
-        former_force="Eastmoor Police",
-        former_staff_id="EM-0417",
-        starts_on=today() + dt.timedelta(days=20),
-        unit="response-2",
-    )
-    late = record_transfer(
-        staff.vetter,
-        first_name="Tomas",
-        last_name="Reyes",
-        birth_date=dt.date(1990, 6, 14),
-        former_force="Southby Constabulary",
-        former_staff_id="SC-9902",
-        starts_on=today() - dt.timedelta(days=3),
-        requested_on=today() - dt.timedelta(days=10),
-    )
-    return World(staff, listed, clear, late)
+    with under_rls(staff.vetter):
+        listed = record_transfer(
+            staff.vetter,
+            first_name="Margaret",
+            middle_name="Anne",
+            last_name="Holloway",
+            birth_date=dt.date(1984, 3, 12),
+            sex="F",
+            former_force="Northshire Police",
+            former_staff_id="NP-4471",
+            starts_on=today() + dt.timedelta(days=30),
+            unit="response-1",
+            user=staff.subject,
+        )
+        clear = record_transfer(
+            staff.vetter,
+            first_name="Priya",
+            last_name="Raman",
+            birth_year=1988,
+            former_force="Eastmoor Police",
+            former_staff_id="EM-0417",
+            starts_on=today() + dt.timedelta(days=20),
+            unit="response-2",
+        )
+        late = record_transfer(
+            staff.vetter,
+            first_name="Tomas",
+            last_name="Reyes",
+            birth_date=dt.date(1990, 6, 14),
+            former_force="Southby Constabulary",
+            former_staff_id="SC-9902",
+            starts_on=today() - dt.timedelta(days=3),
+            requested_on=today() - dt.timedelta(days=10),
+        )
+        return World(staff, listed, clear, late)
 
 
 @pytest.fixture(scope="module")
@@ -118,48 +121,52 @@ def client_for(w: World, username: str) -> Client:
 
 
 def test_a_listed_transferee_is_flagged_one_on_no_list_is_not(w: World) -> None:
-    listed = w.listed
-    assert listed.screening is not None and listed.checks == 1
-    (candidate,) = Candidate.objects.filter(screening=listed.screening)
-    holloway = Entry.objects.get(source_ref="GB-1")
-    assert (candidate.entry, candidate.person_ref) == (holloway, f"transfer-{listed.pk}")
-    assert holloway.list_type == "barred" and candidate.likely
-    # The candidate carries the transferee's account: the registry keeps it from their unit too.
-    assert candidate.subject == w.staff.subject
-    with pytest.raises(Refused):
-        get_candidate_for_user(w.staff.colleague, candidate.pk)
-    waiting = transfer_status(listed)
-    assert (waiting.check, waiting.flagged, waiting.state) == (
-        "candidates to review",
-        False,
-        "waiting",
-    )
-    decide_candidate(w.staff.vetter, candidate, same=True, reason=REASON)
-    flagged = transfer_status(listed)
-    assert (flagged.check, flagged.flagged) == ("on a list", True)
-    receive_record(w.staff.vetter, listed, "RV granted 2015; dismissed for gross misconduct")
-    listed.refresh_from_db()
-    # On a list, the record in hand does not clear them: on the start date they are not cleared.
-    assert transfer_status(listed).state == "waiting"
-    on_start = transfer_status(listed, listed.starts_on)
-    assert on_start.state == "not cleared before start" and on_start.cleared_on is None
+    with under_rls(w.staff.vetter):
+        listed = w.listed
+        assert listed.screening is not None and listed.checks == 1
+        (candidate,) = Candidate.objects.filter(screening=listed.screening)
+        holloway = Entry.objects.get(source_ref="GB-1")
+        assert (candidate.entry, candidate.person_ref) == (holloway, f"transfer-{listed.pk}")
+        assert holloway.list_type == "barred" and candidate.likely
+        # The candidate carries the transferee's account: the registry keeps it from their unit too.
+        assert candidate.subject == w.staff.subject
+        with pytest.raises(Refused):
+            get_candidate_for_user(w.staff.colleague, candidate.pk)
+        waiting = transfer_status(listed)
+        assert (waiting.check, waiting.flagged, waiting.state) == (
+            "candidates to review",
+            False,
+            "waiting",
+        )
+        decide_candidate(w.staff.vetter, candidate, same=True, reason=REASON)
+        flagged = transfer_status(listed)
+        assert (flagged.check, flagged.flagged) == ("on a list", True)
+        receive_record(w.staff.vetter, listed, "RV granted 2015; dismissed for gross misconduct")
+        listed.refresh_from_db()
+        # On a list, the record in hand does not clear them: on the start date they are not cleared.
+        assert transfer_status(listed).state == "waiting"
+        on_start = transfer_status(listed, listed.starts_on)
+        assert on_start.state == "not cleared before start" and on_start.cleared_on is None
 
-    clear = w.clear
-    assert clear.screening is not None and not clear.screening.candidates.exists()
-    assert transfer_status(clear).check == "no match"
-    assert transfer_status(clear).state == "waiting"
-    assert transfer_status(clear, clear.starts_on).state == "not cleared before start"
-    receive_record(
-        w.staff.vetter, clear, "RV granted 2012, renewed 2022; nothing adverse", received_on=today()
-    )
-    clear.refresh_from_db()
-    cleared = transfer_status(clear, clear.starts_on)
-    assert (cleared.state, cleared.cleared_on) == ("cleared before start", today())
-    assert clear.person == f"transfer:{clear.pk}" and clear.user_id is None
-    assert listed.person == "force:XF:V100" and listed.user == w.staff.subject
+        clear = w.clear
+        assert clear.screening is not None and not clear.screening.candidates.exists()
+        assert transfer_status(clear).check == "no match"
+        assert transfer_status(clear).state == "waiting"
+        assert transfer_status(clear, clear.starts_on).state == "not cleared before start"
+        receive_record(
+            w.staff.vetter,
+            clear,
+            "RV granted 2012, renewed 2022; nothing adverse",
+            received_on=today(),
+        )
+        clear.refresh_from_db()
+        cleared = transfer_status(clear, clear.starts_on)
+        assert (cleared.state, cleared.cleared_on) == ("cleared before start", today())
+        assert clear.person == f"transfer:{clear.pk}" and clear.user_id is None
+        assert listed.person == "force:XF:V100" and listed.user == w.staff.subject
 
-    late = transfer_status(w.late)
-    assert (late.check, late.state) == ("no match", "not cleared before start")
+        late = transfer_status(w.late)
+        assert (late.check, late.state) == ("no match", "not cleared before start")
 
     events = TrailEvent.objects.filter(subject_type=Subject.TRANSFER, subject_id=str(listed.pk))
     assert [(e.action, e.changes.get("for")) for e in events.order_by("seq")] == [
@@ -200,114 +207,117 @@ def test_the_transfer_task_is_raised_once_and_a_recheck_finds_a_newly_listed_tra
     edition = tmp_path / "new-list.csv"
     edition.write_text(text + added, encoding="utf-8")
     import_list(w.staff.vetter, "generic", [edition])
-    rechecked = recheck_transfer(w.staff.vetter, w.clear)
-    assert rechecked.checks == 2
-    assert rechecked.screening is not None
-    (found,) = rechecked.screening.candidates.all()
-    # Names and birth year agree, little else is known: shown (as weaker, if so), not lost.
-    assert found.entry.source_ref == "GB-3"
-    assert transfer_status(rechecked).check == "candidates to review"
+    with under_rls(w.staff.vetter):
+        rechecked = recheck_transfer(w.staff.vetter, w.clear)
+        assert rechecked.checks == 2
+        assert rechecked.screening is not None
+        (found,) = rechecked.screening.candidates.all()
+        # Names and birth year agree, little else is known: shown (as weaker, if so), not lost.
+        assert found.entry.source_ref == "GB-3"
+        assert transfer_status(rechecked).check == "candidates to review"
     # Every transfer not yet started, at once (the late one has started: it is left).
     again = recheck_transfers(None)
     assert {t.pk for t in again} == {w.listed.pk, w.clear.pk}
     assert tasks.count() == 3  # re-checks raise no task
 
-    with pytest.raises(ValidationError, match="recorded"):
-        record_transfer(
-            w.staff.vetter,
-            first_name="Priya",
-            last_name="Raman",
-            former_force="Eastmoor Police",
-            former_staff_id="EM-0417",
-            starts_on=w.clear.starts_on,
-        )
-    with pytest.raises(ValidationError, match="birth year is not the birth date's year"):
-        record_transfer(
-            w.staff.vetter,
-            first_name="Ann",
-            last_name="Lee",
-            birth_date=dt.date(1980, 1, 1),
-            birth_year=1981,
-            former_force="Eastmoor Police",
-            former_staff_id="EM-1",
-            starts_on=today(),
-        )
-    with pytest.raises(ValidationError, match="only a vetting officer"):
-        record_transfer(
-            w.staff.outsider,
-            first_name="Ann",
-            last_name="Lee",
-            former_force="Eastmoor Police",
-            former_staff_id="EM-1",
-            starts_on=today(),
-        )
-    late = w.late
-    with pytest.raises(ValidationError, match="before the day it was asked for"):
-        receive_record(w.staff.vetter, late, "RV", received_on=today() - dt.timedelta(days=11))
-    with pytest.raises(ValidationError, match="after today"):
-        receive_record(w.staff.vetter, late, "RV", received_on=today() + dt.timedelta(days=1))
-    with pytest.raises(ValidationError, match="say what the record shows"):
-        receive_record(w.staff.vetter, late, "  ")
-    receive_record(w.staff.vetter, late, "RV granted 2014", received_on=today())
-    with pytest.raises(ValidationError, match="received already"):
-        receive_record(w.staff.vetter, late, "RV granted 2014")
-    late.refresh_from_db()
-    # Both in hand, but only after the start date: still not cleared before start.
-    status = transfer_status(late)
-    assert (status.state, status.cleared_on) == ("not cleared before start", today())
+    with under_rls(w.staff.vetter):
+        with pytest.raises(ValidationError, match="recorded"):
+            record_transfer(
+                w.staff.vetter,
+                first_name="Priya",
+                last_name="Raman",
+                former_force="Eastmoor Police",
+                former_staff_id="EM-0417",
+                starts_on=w.clear.starts_on,
+            )
+        with pytest.raises(ValidationError, match="birth year is not the birth date's year"):
+            record_transfer(
+                w.staff.vetter,
+                first_name="Ann",
+                last_name="Lee",
+                birth_date=dt.date(1980, 1, 1),
+                birth_year=1981,
+                former_force="Eastmoor Police",
+                former_staff_id="EM-1",
+                starts_on=today(),
+            )
+        with pytest.raises(ValidationError, match="only a vetting officer"):
+            record_transfer(
+                w.staff.outsider,
+                first_name="Ann",
+                last_name="Lee",
+                former_force="Eastmoor Police",
+                former_staff_id="EM-1",
+                starts_on=today(),
+            )
+        late = w.late
+        with pytest.raises(ValidationError, match="before the day it was asked for"):
+            receive_record(w.staff.vetter, late, "RV", received_on=today() - dt.timedelta(days=11))
+        with pytest.raises(ValidationError, match="after today"):
+            receive_record(w.staff.vetter, late, "RV", received_on=today() + dt.timedelta(days=1))
+        with pytest.raises(ValidationError, match="say what the record shows"):
+            receive_record(w.staff.vetter, late, "  ")
+        receive_record(w.staff.vetter, late, "RV granted 2014", received_on=today())
+        with pytest.raises(ValidationError, match="received already"):
+            receive_record(w.staff.vetter, late, "RV granted 2014")
+        late.refresh_from_db()
+        # Both in hand, but only after the start date: still not cleared before start.
+        status = transfer_status(late)
+        assert (status.state, status.cleared_on) == ("not cleared before start", today())
 
 
 def test_a_vetting_officer_records_and_follows_a_transfer_on_its_pages(w: World) -> None:
-    client = client_for(w, "vet-officer")
-    listing = client.get("/vetting/transfers/")
-    assert listing.status_code == 200 and listing["Cache-Control"] == "no-store"
-    text = listing.content.decode()
-    assert "Holloway, Margaret" in text and "Raman, Priya" in text and "Reyes, Tomas" in text
-    assert "1 transfer not cleared before start." in text
-    assert text.count("Not cleared before start") == 1
-    assert "Candidates to review" in text and "No match" in text
+    with under_rls(w.staff.vetter):
+        client = client_for(w, "vet-officer")
+        listing = client.get("/vetting/transfers/")
+        assert listing.status_code == 200 and listing["Cache-Control"] == "no-store"
+        text = listing.content.decode()
+        assert "Holloway, Margaret" in text and "Raman, Priya" in text and "Reyes, Tomas" in text
+        assert "1 transfer not cleared before start." in text
+        assert text.count("Not cleared before start") == 1
+        assert "Candidates to review" in text and "No match" in text
 
-    page = client.get(f"/vetting/transfers/{w.listed.pk}/").content.decode()
-    candidate = Candidate.objects.get(screening=w.listed.screening)
-    assert f'href="/registry/candidates/{candidate.pk}/"' in page
-    assert "GB-EAW barred list" in page and "to review" in page
-    assert f'href="/registry/screenings/{w.listed.screening_id}/"' in page
-    late = client.get(f"/vetting/transfers/{w.late.pk}/").content.decode()
-    assert "Not cleared before start." in late
-    assert "without the former force's vetting record." in late
+        page = client.get(f"/vetting/transfers/{w.listed.pk}/").content.decode()
+        candidate = Candidate.objects.get(screening=w.listed.screening)
+        assert f'href="/registry/candidates/{candidate.pk}/"' in page
+        assert "GB-EAW barred list" in page and "to review" in page
+        assert f'href="/registry/screenings/{w.listed.screening_id}/"' in page
+        late = client.get(f"/vetting/transfers/{w.late.pk}/").content.decode()
+        assert "Not cleared before start." in late
+        assert "without the former force's vetting record." in late
 
-    new = csrf_post(
-        client,
-        "/vetting/transfers/new/",
-        {
-            "first_name": "Ayesha",
-            "last_name": "Khan",
-            "birth_date": "1991-02-03",
-            "former_force": "Eastmoor Police",
-            "former_staff_id": "EM-5521",
-            "starts_on": (today() + dt.timedelta(days=40)).isoformat(),
-        },
-    )
-    assert new.status_code == 302, new.content.decode()[:2000]
-    made = Transfer.objects.get(former_staff_id="EM-5521")
-    assert new["Location"] == f"/vetting/transfers/{made.pk}/"
-    shown = client.get(new["Location"]).content.decode()
-    assert "No match</strong> on any list the registry holds." in shown
-    assert made.task is not None and made.recorded_by == w.staff.vetter
+        new = csrf_post(
+            client,
+            "/vetting/transfers/new/",
+            {
+                "first_name": "Ayesha",
+                "last_name": "Khan",
+                "birth_date": "1991-02-03",
+                "former_force": "Eastmoor Police",
+                "former_staff_id": "EM-5521",
+                "starts_on": (today() + dt.timedelta(days=40)).isoformat(),
+            },
+        )
+        assert new.status_code == 302, new.content.decode()[:2000]
+        made = Transfer.objects.get(former_staff_id="EM-5521")
+        assert new["Location"] == f"/vetting/transfers/{made.pk}/"
+        shown = client.get(new["Location"]).content.decode()
+        assert "No match</strong> on any list the registry holds." in shown
+        assert made.task is not None and made.recorded_by == w.staff.vetter
 
-    refused = csrf_post(client, f"/vetting/transfers/{made.pk}/record/", {"note": "RV"})
-    assert refused.status_code == 400  # no day given
-    received = csrf_post(
-        client,
-        f"/vetting/transfers/{made.pk}/record/",
-        {"received_on": today().isoformat(), "note": "RV granted 2016; nothing adverse"},
-    )
-    assert received.status_code == 302
-    assert "Cleared before start" in client.get(received["Location"]).content.decode()
-    recheck = csrf_post(client, f"/vetting/transfers/{made.pk}/recheck/", {})
-    assert recheck.status_code == 302
-    made.refresh_from_db()
-    assert made.checks == 2
+        refused = csrf_post(client, f"/vetting/transfers/{made.pk}/record/", {"note": "RV"})
+        assert refused.status_code == 400  # no day given
+        received = csrf_post(
+            client,
+            f"/vetting/transfers/{made.pk}/record/",
+            {"received_on": today().isoformat(), "note": "RV granted 2016; nothing adverse"},
+        )
+        assert received.status_code == 302
+        assert "Cleared before start" in client.get(received["Location"]).content.decode()
+        recheck = csrf_post(client, f"/vetting/transfers/{made.pk}/recheck/", {})
+        assert recheck.status_code == 302
+        made.refresh_from_db()
+        assert made.checks == 2
 
 
 def test_the_transferee_their_manager_their_unit_and_an_outsider_get_a_404(w: World) -> None:
@@ -352,3 +362,45 @@ def test_the_transferee_their_manager_their_unit_and_an_outsider_get_a_404(w: Wo
     listed.refresh_from_db()
     assert listed.checks == 1 and listed.record_received_on is None  # nothing was done
     assert client_for(w, "vet-officer").get("/vetting/transfers/999999/").status_code == 404
+
+
+def test_no_one_records_a_transfer_about_someone_too_close_to_them(w: World) -> None:
+    """By the transferee's account, their id here or their former force's id: refused before
+    anything is written, in the action and on the form; anyone else records it, and the former
+    id then keeps it from those close to it."""
+    s = w.staff
+    joining: dict[str, Any] = {
+        "first_name": "Dana",
+        "last_name": "Whitlock",
+        "former_force": "Northshire Police",
+        "starts_on": today() + dt.timedelta(days=50),
+    }
+    attempts: list[tuple[User, dict[str, Any]]] = [
+        (s.colleague, {"former_staff_id": "NP-1", "user": s.subject}),
+        (s.subject, {"former_staff_id": "NP-2", "force": "XF", "force_user_id": "V100"}),
+        # Their former force's id is the constable's id here: kept from the constable's chain.
+        (s.manager, {"former_staff_id": "V100"}),
+    ]
+    before = Transfer.objects.count()
+    for user, ids in attempts:
+        with under_rls(user), pytest.raises(PermissionDenied, match="your unit"):
+            record_transfer(user, **joining, **ids)
+    form = {
+        "first_name": "Dana",
+        "last_name": "Whitlock",
+        "former_force": "Northshire Police",
+        "former_staff_id": "V100",
+        "starts_on": joining["starts_on"].isoformat(),
+    }
+    with under_rls(s.colleague):
+        refused = csrf_post(client_for(w, "vet-colleague"), "/vetting/transfers/new/", form)
+    assert refused.status_code == 400
+    assert "you may not record vetting about yourself" in refused.content.decode()
+    assert Transfer.objects.count() == before
+
+    with under_rls(s.vetter):
+        made = record_transfer(s.vetter, **joining, former_staff_id="V100")
+    assert made.person == f"transfer:{made.pk}" and made.user_id is None
+    for user in (s.subject, s.manager, s.colleague):
+        assert made not in transfers_for_user(user), user
+    assert made in transfers_for_user(s.vetter)

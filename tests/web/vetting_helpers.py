@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from psycopg import sql
 
 from custodes.web.accounts.actions import create_user
 from custodes.web.accounts.decorators import request_user, staff_view
@@ -88,3 +93,26 @@ def open_as(user: User, what: str, pk: int) -> HttpResponse:
     request.user = user
     view = _task_page if what == "tasks" else _clearance_page
     return view(request, pk)
+
+
+@contextmanager
+def under_rls(user: User) -> Iterator[None]:
+    """Run the block as the application's role on behalf of `user` where row-level security
+    binds it (PostgreSQL), keeping what the block writes for the rest of the test (whose own
+    transaction takes it back); on SQLite, just run it.
+
+    Unlike `test_postgres_security.as_app`, which undoes the block, so a test can take an
+    action's steps as the web app would and then read the trail as the owner.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    role = sql.Identifier(settings.DB_APP_ROLE).as_string(connection.connection)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        cursor.execute("SELECT set_config('custodes.user_id', %s, true)", [str(user.pk)])
+        yield
+        # Back to the owner for the rest of the test's transaction.
+        cursor.execute("SET LOCAL ROLE NONE")
+        cursor.execute("SELECT set_config('custodes.user_id', '', true)")
