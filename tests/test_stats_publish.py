@@ -30,11 +30,11 @@ from custodes.stats import (
     build_problem,
     publish_history,
     read_publication,
+    widen,
 )
 from custodes.stats.disclosure import suppress_primary
 from custodes.stats.records import allegations_from_history
 from custodes.stats.tables import allegation_tables
-from custodes.stats.wide import widen
 from tests.lists_data import shared_file
 from tests.risk_data import department
 

@@ -41,6 +41,7 @@ from custodes.stats.records import (
     days_band,
     year_label,
 )
+from custodes.stats.wide import SUPPRESSED_MARK, Wide, WideRow, widen
 
 __all__ = [
     "ALL",
@@ -50,6 +51,7 @@ __all__ = [
     "MATTER_STAGES",
     "NOT_RECORDED",
     "STAGES",
+    "SUPPRESSED_MARK",
     "CellKey",
     "DisclosureError",
     "Publication",
@@ -60,6 +62,8 @@ __all__ = [
     "Rule",
     "Stage",
     "TableSpec",
+    "Wide",
+    "WideRow",
     "age_band",
     "allegations_from_history",
     "attack",
@@ -70,5 +74,6 @@ __all__ = [
     "publish_history",
     "read_publication",
     "rule_from_options",
+    "widen",
     "year_label",
 ]

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from custodes.stats import PublishError, read_publication
-from custodes.stats.wide import SUPPRESSED_MARK, WideRow, widen
+from custodes.stats import SUPPRESSED_MARK, PublishError, WideRow, read_publication, widen
 
 __all__ = [
     "SUPPRESSED",
