@@ -121,3 +121,47 @@ def test_a_missing_period_is_refused() -> None:
     end = text.index("[[period]]", cut + 5)
     with pytest.raises(RulesFileError, match="no period for withdrawal-appeal"):
         parse_vetting(text[:cut] + text[end:])
+
+
+def test_integrity_reviews_fall_on_the_grants_anniversaries() -> None:
+    rv = load_vetting().level("RV")
+    granted = dt.date(2024, 1, 31)
+    assert rv.integrity_review_on(granted, 1) == rv.integrity_review_due(granted)
+    # Counted from the grant each time: February's 29th does not drag later years to the 28th.
+    assert [rv.integrity_review_on(dt.date(2024, 2, 29), n) for n in (1, 4)] == [
+        dt.date(2025, 2, 28),
+        dt.date(2028, 2, 29),
+    ]
+    with pytest.raises(ValueError, match="from 1"):
+        rv.integrity_review_on(granted, 0)
+
+
+def test_the_random_sample_is_a_share_rounded_up_never_below_the_minimum() -> None:
+    random = load_vetting().random
+    assert (random.share_per_month, random.minimum) == (0.01, 1)
+    assert random.source and random.reason and random.check and random.first_month is None
+    assert [random.size(n) for n in (0, 1, 30, 100, 101, 1000)] == [0, 1, 1, 1, 2, 10]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("share_per_month = 0.01", "share_per_month = 0", "random.share_per_month"),
+        ("share_per_month = 0.01", "share_per_month = 1.5", "random.share_per_month"),
+        ("share_per_month = 0.01", 'share_per_month = "1%"', "random.share_per_month"),
+        ("minimum = 1", "minimum = -1", "random.minimum"),
+        ("minimum = 1", 'minimum = 1\nfirst_month = "2026-13"', "random.first_month"),
+        ("[random]", "[sampling]", "random"),
+    ],
+)
+def test_a_bad_random_sample_rule_names_the_key(old: str, new: str, key: str) -> None:
+    text = _text()
+    assert old in text
+    with pytest.raises(RulesFileError) as raised:
+        parse_vetting(text.replace(old, new, 1))
+    assert raised.value.key == key
+
+
+def test_a_force_may_set_the_first_month_sampled() -> None:
+    rules = parse_vetting(_text().replace("minimum = 1", 'minimum = 1\nfirst_month = "2026-04"'))
+    assert rules.random.first_month == "2026-04"

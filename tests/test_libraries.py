@@ -82,6 +82,7 @@ LIBRARIES = {
         "Panel",
         "ParamChange",
         "Profile",
+        "RandomSampling",
         "Recording",
         "Referral",
         "Rule",

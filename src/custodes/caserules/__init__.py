@@ -40,6 +40,7 @@ from custodes.caserules.rules import Category, ParamChange, Rule
 from custodes.caserules.vetting import (
     PERIOD_KINDS,
     TRIGGER_KINDS,
+    RandomSampling,
     VettingLevel,
     VettingPeriod,
     VettingRules,
@@ -72,6 +73,7 @@ __all__ = [
     "Panel",
     "ParamChange",
     "Profile",
+    "RandomSampling",
     "Recording",
     "Referral",
     "Rule",

@@ -12,6 +12,8 @@ working or calendar days).
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +26,7 @@ from custodes.caserules.workingdays import WorkingDays
 __all__ = [
     "PERIOD_KINDS",
     "TRIGGER_KINDS",
+    "RandomSampling",
     "VettingLevel",
     "VettingPeriod",
     "VettingRules",
@@ -75,6 +78,15 @@ class VettingLevel:
     def integrity_review_due(self, since: dt.date) -> dt.date:
         """Return the day the next integrity review is due after one (or the grant) on `since`."""
         return _add_months(since, self.integrity_review_months)
+
+    def integrity_review_on(self, granted_on: dt.date, n: int) -> dt.date:
+        """Return the day the `n`th integrity review (from 1) of a grant on `granted_on` is due.
+
+        Counted from the grant each time, so a review on the 31st does not drift to the 28th.
+        """
+        if n < 1:
+            raise ValueError("integrity reviews are counted from 1")
+        return _add_months(granted_on, n * self.integrity_review_months)
 
 
 @dataclass(frozen=True)
@@ -141,6 +153,34 @@ class VettingPeriod:
 
 
 @dataclass(frozen=True)
+class RandomSampling:
+    """Randomised re-vetting: the share of clearance holders chosen each month, and why."""
+
+    share_per_month: float
+    minimum: int
+    reason: str
+    source: str
+    url: str
+    check: bool
+    first_month: str | None = None  # "YYYY-MM": the first month sampled, if the force set one
+
+    def size(self, holders: int) -> int:
+        """Return how many of `holders` people a month's sample takes."""
+        if holders <= 0:
+            return 0
+        return min(holders, max(self.minimum, math.ceil(self.share_per_month * holders)))
+
+    def said(self) -> dict[str, Any]:
+        """Return what the rules said, as a month's sample keeps it."""
+        return {
+            "share_per_month": self.share_per_month,
+            "minimum": self.minimum,
+            "source": self.source,
+            "check": self.check,
+        }
+
+
+@dataclass(frozen=True)
 class VettingRules:
     """The vetting rules file, read and checked."""
 
@@ -149,6 +189,7 @@ class VettingRules:
     version: str
     levels: dict[str, VettingLevel]
     triggers: dict[str, VettingTrigger]
+    random: RandomSampling
     periods: dict[str, VettingPeriod]
     country: str
     subdiv: str | None
@@ -318,6 +359,30 @@ def _place(head: dict[str, Any]) -> tuple[str, str | None]:
     return country, subdiv
 
 
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def _random(data: dict[str, Any]) -> RandomSampling:
+    raw = data.get("random")
+    if not isinstance(raw, dict):
+        raise RulesFileError(_FILE, "random", "missing: the share of holders sampled each month")
+    share = raw.get("share_per_month")
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+        raise RulesFileError(_FILE, "random.share_per_month", "must be a number above 0, at most 1")
+    first = raw.get("first_month")
+    if first is not None and (not isinstance(first, str) or not _MONTH.fullmatch(first)):
+        raise RulesFileError(_FILE, "random.first_month", "must be a month, YYYY-MM")
+    return RandomSampling(
+        share_per_month=float(share),
+        minimum=_whole(raw, "minimum", "random", 0),
+        reason=_text(raw, "reason", "random"),
+        source=_text(raw, "source", "random"),
+        url=str(raw.get("url", "")),
+        check=bool(raw.get("check", False)),
+        first_month=first,
+    )
+
+
 def parse_vetting(text: str) -> VettingRules:
     """Read and check vetting rules from TOML text, refusing anything out of place."""
     try:
@@ -337,6 +402,7 @@ def parse_vetting(text: str) -> VettingRules:
         periods=_periods(data),
         country=country,
         subdiv=subdiv,
+        random=_random(data),
     )
 
 
