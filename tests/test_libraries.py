@@ -54,6 +54,7 @@ LIBRARIES = {
         "OPTIONAL_TABLE_NOTES",
         "Problem",
         "ValidationReport",
+        "validate_added",
         "validate_extract",
     ],
     "custodes.audit.catalogue": ["Catalogue", "Signal", "load_catalogue"],

@@ -675,6 +675,7 @@ def test_the_public_api_is_pinned() -> None:
         "OPTIONAL_TABLE_NOTES",
         "Problem",
         "ValidationReport",
+        "validate_added",
         "validate_extract",
     ]
     assert problems.__all__ == ["Problem", "ValidationReport"]

@@ -185,6 +185,15 @@ def audit(
             "by `custodes alerts import`.",
         ),
     ] = None,
+    declared: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--declared",
+            help="A file of declared associations (`custodes vetting associations` writes one) "
+            "whose rows join the extract's own declared_associations, the extract left as it "
+            "is; checked as the extract is. May be given more than once.",
+        ),
+    ] = None,
 ) -> None:
     """Explain every look-up in an extract and rank the staff whose look-ups have no work reason."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -225,6 +234,7 @@ def audit(
                 rules_text=rules_text,
                 signing_key=key,
                 on_step=step,
+                declared=declared or (),
             )
         except CustodesError as exc:
             progress.stop()

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,9 +14,9 @@ import duckdb
 import pyarrow as pa
 
 from custodes.audit.dialect import Dialect, DuckDBDialect, SparkDialect
-from custodes.audit.extract import open_extract
+from custodes.audit.extract import inspect_added, open_extract
 from custodes.audit.pipeline import OPTIONAL_INPUTS, Step
-from custodes.audit.schema import TABLES
+from custodes.audit.schema import TABLES, Table
 from custodes.errors import EngineError
 
 if TYPE_CHECKING:
@@ -29,9 +30,12 @@ class Engine(ABC):
 
     dialect: Dialect
 
-    def load(self, extract: Path) -> set[str]:
-        """Make one typed view per extract table (empty stand-ins for absent optional ones)."""
-        present = self._load(extract)
+    def load(self, extract: Path, added: Mapping[str, Sequence[Path]] | None = None) -> set[str]:
+        """Make one typed view per extract table (empty stand-ins for absent optional ones).
+
+        `added` gives files whose rows join a table's own, already validated as it is.
+        """
+        present = self._load(extract, {n: list(p) for n, p in (added or {}).items() if p})
         for name, columns in OPTIONAL_INPUTS.items():
             if name not in present:
                 self._view(name, self.dialect.empty(columns))
@@ -58,7 +62,7 @@ class Engine(ABC):
             raise EngineError(f"{self.dialect.name}: query failed: {exc}", sql) from exc
 
     @abstractmethod
-    def _load(self, extract: Path) -> set[str]: ...
+    def _load(self, extract: Path, added: Mapping[str, list[Path]]) -> set[str]: ...
 
     @abstractmethod
     def _view(self, name: str, sql: str) -> None: ...
@@ -93,8 +97,9 @@ class DuckDBEngine(Engine):
         if threads:
             self.con.execute("SET threads = ?", [threads])
 
-    def _load(self, extract: Path) -> set[str]:
-        return set(open_extract(extract, self.con).register_views(self.con))
+    def _load(self, extract: Path, added: Mapping[str, list[Path]]) -> set[str]:
+        sources = {name: inspect_added(self.con, name, paths) for name, paths in added.items()}
+        return set(open_extract(extract, self.con).register_views(self.con, sources))
 
     def _view(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
@@ -143,34 +148,41 @@ class SparkEngine(Engine):
             prefix="custodes-spark-", dir=os.environ.get("CUSTODES_SPARK_WORK")
         )
 
-    def _load(self, extract: Path) -> set[str]:
+    def _load(self, extract: Path, added: Mapping[str, list[Path]]) -> set[str]:
         files = open_extract(extract).files
+        present = set()
         for spec in TABLES:
-            path = files.get(spec.name)
-            if path is None:
+            paths = [files[spec.name]] if spec.name in files else []
+            paths += added.get(spec.name, [])
+            if not paths:
                 continue
-            reader = self.spark.read
-            if path.suffix == ".csv":
-                # Read every column as text and cast below, as the spec's types say.
-                frame = reader.option("header", True).option("inferSchema", False).csv(str(path))
+            selects = [
+                self._typed(spec, path, f"raw_{spec.name}_{i}") for i, path in enumerate(paths)
+            ]
+            self._view(spec.name, " UNION ALL ".join(selects))
+            present.add(spec.name)
+        return present
+
+    def _typed(self, spec: Table, path: Path, raw: str) -> str:
+        """Register one file as view `raw`; return the SELECT giving its columns their types."""
+        reader = self.spark.read
+        if path.suffix == ".csv":
+            # Read every column as text and cast below, as the spec's types say.
+            frame = reader.option("header", True).option("inferSchema", False).csv(str(path))
+        else:
+            frame = reader.parquet(str(path))
+        frame.createOrReplaceTempView(raw)
+        have = set(frame.columns)
+        cols = []
+        for column in spec.columns:
+            name = self.dialect.ident(column.name)
+            typ = _SPARK_TYPES[column.type]
+            if column.name in have:
+                value = f"NULLIF(CAST({name} AS STRING), '')" if column.type == "string" else name
+                cols.append(f"CAST({value} AS {typ}) AS {name}")
             else:
-                frame = reader.parquet(str(path))
-            raw = f"raw_{spec.name}"
-            frame.createOrReplaceTempView(raw)
-            have = set(frame.columns)
-            cols = []
-            for column in spec.columns:
-                name = self.dialect.ident(column.name)
-                typ = _SPARK_TYPES[column.type]
-                if column.name in have:
-                    value = (
-                        f"NULLIF(CAST({name} AS STRING), '')" if column.type == "string" else name
-                    )
-                    cols.append(f"CAST({value} AS {typ}) AS {name}")
-                else:
-                    cols.append(f"CAST(NULL AS {typ}) AS {name}")
-            self._view(spec.name, f"SELECT {', '.join(cols)} FROM {raw}")
-        return set(files)
+                cols.append(f"CAST(NULL AS {typ}) AS {name}")
+        return f"SELECT {', '.join(cols)} FROM {raw}"
 
     def _view(self, name: str, sql: str) -> None:
         self.spark.sql(sql).createOrReplaceTempView(name)

@@ -31,6 +31,7 @@ __all__ = [
     "column_sql",
     "connect",
     "engine_message",
+    "inspect_added",
     "inspect_file",
     "locate_files",
     "open_extract",
@@ -389,15 +390,27 @@ class Extract:
         """Return the file of each table present, by table name."""
         return {name: source.path for name, source in self.sources.items()}
 
-    def register_views(self, con: duckdb.DuckDBPyConnection) -> list[str]:
-        """Create one typed temporary view per table present; return their names."""
+    def register_views(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        added: Mapping[str, Sequence[SourceFile]] | None = None,
+    ) -> list[str]:
+        """Create one typed temporary view per table present; return their names.
+
+        `added` gives files whose rows join a table's own (or make it, if the extract has
+        none): declared associations given beside the extract, say.
+        """
         con.execute("SET TimeZone = 'UTC'")
-        for name, source in self.sources.items():
+        added = added or {}
+        names = [*self.sources, *(n for n in added if n not in self.sources and added[n])]
+        for name in names:
+            own = [self.sources[name]] if name in self.sources else []
+            selects = [typed_select_sql(source) for source in [*own, *added.get(name, ())]]
             con.execute(
                 f"CREATE OR REPLACE TEMP VIEW {quote_identifier(name)} AS "
-                f"{typed_select_sql(source)}"
+                + " UNION ALL ".join(selects)
             )
-        return list(self.sources)
+        return names
 
 
 def open_extract(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> Extract:
@@ -421,6 +434,16 @@ def open_extract(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> Ex
         if own:
             session.close()
     return Extract(path, sources)
+
+
+def inspect_added(
+    con: duckdb.DuckDBPyConnection, name: str, paths: Sequence[Path]
+) -> list[SourceFile]:
+    """Return the files given to add rows to table `name`, as `open_extract` reads its own."""
+    spec = next((t for t in TABLES if t.name == name), None)
+    if spec is None:
+        raise ExtractError(f"the spec has no table {name}")
+    return [inspect_file(con, spec, Path(path)) for path in paths]
 
 
 def read_extract_columns(

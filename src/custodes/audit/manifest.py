@@ -41,6 +41,7 @@ __all__ = [
     "Rules",
     "VerifiedRun",
     "extract_hashes",
+    "file_hash",
     "rules_identity",
     "verify_run",
     "write_manifest",
@@ -124,6 +125,11 @@ def _extract_files(extract: Path) -> dict[str, Path]:
     return found
 
 
+def file_hash(path: Path) -> FileHash:
+    """Return one file's SHA-256 and size."""
+    return _hash(Path(path))
+
+
 def extract_hashes(extract: Path) -> dict[str, FileHash]:
     """Return the SHA-256 of every table file of an extract, by file name."""
     return {name: _hash(path) for name, path in sorted(_extract_files(Path(extract)).items())}
@@ -161,8 +167,13 @@ def write_manifest(
     config: AuditConfig,
     engine: str,
     key: SigningKey | None,
+    added: dict[str, dict[str, FileHash]] | None = None,
 ) -> None:
-    """Write manifest.json for every file in `folder`, and manifest.sig when given a key."""
+    """Write manifest.json for every file in `folder`, and manifest.sig when given a key.
+
+    `added` lists, by table, files given beside the extract whose rows joined its own (by the
+    path they were given as): apart from the extract's files, whose fingerprint stays theirs.
+    """
     outputs = {
         path.name: _hash(path).as_json()
         for path in sorted(Path(folder).iterdir())
@@ -182,6 +193,11 @@ def write_manifest(
         "outputs": outputs,
         "signed_by": key.key_id if key is not None else None,
     }
+    if added:
+        manifest["added"] = {
+            table: {path: h.as_json() for path, h in sorted(files.items())}
+            for table, files in sorted(added.items())
+        }
     body = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
     (folder / MANIFEST).write_bytes(body)
     if key is not None:

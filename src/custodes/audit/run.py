@@ -6,7 +6,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from custodes.audit.catalogue import EXPLANATION_KINDS, Catalogue, load_catalogu
 from custodes.audit.checks import VALIDATOR_KEYS
 from custodes.audit.config import AuditConfig
 from custodes.audit.engine import Engine, make_engine
-from custodes.audit.manifest import extract_hashes, rules_identity, write_manifest
+from custodes.audit.manifest import extract_hashes, file_hash, rules_identity, write_manifest
 from custodes.audit.outputs import (
     ALERT_COLUMNS,
     ALERTS_CSV,
@@ -41,8 +41,8 @@ from custodes.audit.pipeline import (
     signal_steps,
 )
 from custodes.audit.summary import SignalStats, summarise
-from custodes.audit.validate import validate_extract
-from custodes.errors import CustodesError, EngineError
+from custodes.audit.validate import OPTIONAL_TABLE_NOTES, validate_added, validate_extract
+from custodes.errors import CustodesError, EngineError, ExtractError
 from custodes.folders import swap_folder
 from custodes.lists import spreadsheet_safe
 from custodes.signing import SigningKey
@@ -123,8 +123,15 @@ def run_audit(
     memory_limit: str | None = None,
     on_step: Callable[[Step, int, int], None] | None = None,
     engine_instance: Engine | None = None,
+    declared: Sequence[Path] = (),
 ) -> AuditResult:
-    """Audit the extract in `extract`; write alerts, evidence, shares and report to `out`."""
+    """Audit the extract in `extract`; write alerts, evidence, shares and report to `out`.
+
+    `declared` names files of declared associations (the extract's table's columns, as
+    `custodes vetting associations` writes them) whose rows join the extract's own, which is
+    left as it is: each is checked as the extract's own file would be, and the manifest lists
+    them apart from the extract.
+    """
     # `rules_text` is the catalogue's text when it came from a file: the manifest records its
     # SHA-256. With `signing_key` the manifest is signed, as the web app's import requires.
     config = config or AuditConfig()
@@ -136,12 +143,15 @@ def run_audit(
     started = time.perf_counter()
     report = validate_extract(extract)
     report.raise_for_problems()
+    declared = [Path(path) for path in declared]
+    added_notes = _check_declared(extract, declared) if declared else []
     validation = time.perf_counter() - started
     if out.exists() and any(out.iterdir()) and not (out / ALERTS_CSV).exists():
         raise CustodesError(f"{out} is not empty and holds no earlier audit; not replacing it")
     # Hashed before the engine reads a byte, so the manifest names the files the run read.
     started = time.perf_counter()
     made_from = extract_hashes(extract)
+    declared_from = {str(path): file_hash(path) for path in declared}
     fingerprinting = time.perf_counter() - started
 
     def seal(folder: Path) -> None:
@@ -152,13 +162,14 @@ def run_audit(
             config=config,
             engine=eng.dialect.name,
             key=signing_key,
+            added={"declared_associations": declared_from} if declared_from else None,
         )
 
     timings: dict[str, float] = {"validation": validation, "fingerprint": fingerprinting}
     eng = engine_instance or make_engine(engine, spark_master, memory_limit)
     try:
         started = time.perf_counter()
-        present = eng.load(extract)
+        present = eng.load(extract, {"declared_associations": declared})
         timings["load"] = time.perf_counter() - started
         d = eng.dialect
 
@@ -184,6 +195,11 @@ def run_audit(
         # The validator's notes name every optional table and column the extract lacks and
         # what the audit does without it, as the spec asks the run summary to.
         notes = list(report.notes)
+        if declared:
+            absent = (
+                f"no declared_associations table: {OPTIONAL_TABLE_NOTES['declared_associations']}"
+            )
+            notes = [note for note in notes if note != absent] + added_notes
         if "person_markers" in present:
             notes += _uncounted_markers(eng, catalogue)
         if "shifts" in present:
@@ -203,6 +219,25 @@ def run_audit(
     result.stage_seconds = timings
     result.signed_by = signing_key.key_id if signing_key is not None else None
     return result
+
+
+def _check_declared(extract: Path, declared: list[Path]) -> list[str]:
+    """Check the declared associations given beside the extract; return the run's note on them.
+
+    Every problem in every file is reported at once, before any work, naming the file as given.
+    """
+    names = [str(path) for path in declared]
+    if len(set(names)) < len(names):
+        raise ExtractError("the same declared associations file is given twice")
+    found = validate_added(extract, "declared_associations", declared)
+    if found.problems:
+        lines = "\n".join(str(p) for p in found.problems)
+        raise ExtractError(f"the declared associations do not meet the spec:\n{lines}")
+    rows = sum(found.rows.values())
+    return [
+        f"declared_associations: {rows:,} row{'s' if rows != 1 else ''} added from "
+        f"{', '.join(names)} (custodes vetting associations), beside the extract's own"
+    ]
 
 
 def _uncounted_markers(eng: Engine, catalogue: Catalogue) -> list[str]:

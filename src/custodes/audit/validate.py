@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,7 +37,7 @@ from custodes.audit.extract import (
     locate_files,
 )
 from custodes.audit.problems import Problem, ValidationReport
-from custodes.audit.schema import TABLES, Column, ColumnType, Table
+from custodes.audit.schema import TABLES, Column, ColumnType, Table, table
 from custodes.audit.sql import quote_identifier
 from custodes.errors import EngineError, ExtractError
 
@@ -45,6 +46,7 @@ __all__ = [
     "OPTIONAL_TABLE_NOTES",
     "Problem",
     "ValidationReport",
+    "validate_added",
     "validate_extract",
 ]
 
@@ -98,6 +100,44 @@ def validate_extract(path: Path) -> ValidationReport:
         return _Validator(con, layout).run()
     finally:
         con.close()
+
+
+def validate_added(extract: Path, name: str, files: Sequence[Path]) -> ValidationReport:
+    """Check files given beside an extract to add rows to its table `name`, each as the
+    extract's own file of that table is checked, its ids against the extract's tables.
+
+    Run after `validate_extract` has passed: the tables referred to are read as they stand.
+    Each problem names the added file by the path it was given as.
+    """
+    try:
+        layout = locate_files(extract)
+    except ExtractError as exc:
+        return ValidationReport(problems=[Problem(str(extract), None, None, _reason(exc, extract))])
+    spec = table(name)
+    report = ValidationReport()
+    con = connect()
+    try:
+        for path in files:
+            validator = _Validator(con, FileLayout(path.parent, {name: path}, {}))
+            parents = {c.references[0] for c in spec.columns if c.references is not None}
+            for parent in sorted(parents - {name}):
+                if parent in layout.files:
+                    validator.readable[parent] = inspect_file(
+                        con, table(parent), layout.files[parent]
+                    )
+            if path.is_file():
+                validator.check_table(spec)
+            else:
+                validator.problem(name, path.name, None, None, "no such file")
+            if name in validator.readable:
+                validator.check_references(validator.readable[name])
+            report.problems += [
+                dataclasses.replace(p, file=str(path)) for p in validator.found[name]
+            ]
+            report.rows[str(path)] = validator.rows.get(name, 0)
+    finally:
+        con.close()
+    return report
 
 
 def _reason(exc: ExtractError, path: Path) -> str:
