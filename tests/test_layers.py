@@ -60,6 +60,7 @@ WEB_LAYERS: list[tuple[str, ...]] = [
         "custodes.web.reports_cli",
         "custodes.web.risk_cli",
         "custodes.web.trail_cli",
+        "custodes.web.vetting_cli",
     ),
 ]
 # The libraries, bottom to top: none of them imports the web app (tests/test_libraries.py also

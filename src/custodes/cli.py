@@ -50,6 +50,7 @@ def _register_web() -> None:
     from custodes.web.registry_cli import registry_app
     from custodes.web.reports_cli import reports_app
     from custodes.web.trail_cli import trail_app
+    from custodes.web.vetting_cli import vetting_app
 
     app.add_typer(web_app, name="web")
     app.add_typer(users_app, name="users")
@@ -60,6 +61,7 @@ def _register_web() -> None:
     app.add_typer(cases_app, name="cases")
     app.add_typer(portal_app, name="portal")
     app.add_typer(reports_app, name="reports")
+    app.add_typer(vetting_app, name="vetting")
     # `custodes risk import DIR`: beside the library's `risk score`, in the web app's database.
     from custodes.web.risk_cli import import_run_command
 

@@ -36,6 +36,8 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # The portal's per-report data keys (what they seal is re-keyed with them) and TOTP secrets.
     ("portal.Report", ("data_key_encrypted",)),
     ("portal.OrganisationAccount", ("totp_secret_encrypted",)),
+    # What staff wrote in a declared change of circumstances: partners, household, finances.
+    ("vetting.Declaration", ("details_encrypted",)),
 )
 
 RowId = str | int | uuid.UUID

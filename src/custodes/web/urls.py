@@ -12,6 +12,8 @@ urlpatterns = [
     path("registry/", include("custodes.web.registry.urls")),
     path("reports/", include("custodes.web.reports.urls")),
     path("risk/", include("custodes.web.risk.urls")),
+    # Before any other vetting page: staff declare changes of their own circumstances here.
+    path("vetting/declare/", include("custodes.web.vetting.urls_declare")),
     # The vetting unit's queue, backlog, tasks, clearances and people.
     path("vetting/", include("custodes.web.vetting.urls")),
     # Withdrawal assessments, appeals and transferees (the other vetting pages are vetting.urls).

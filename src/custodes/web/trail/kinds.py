@@ -118,6 +118,9 @@ class Action(models.TextChoices):
         "vetting-transfer-record",
         "Recorded a transferee's vetting record received from their former force",
     )
+    VETTING_DECLARE = "vetting-declare", "Declared a change of circumstances"
+    VETTING_SAMPLE = "vetting-sample", "Drew a month's random sample for re-vetting"
+    VETTING_ASSOCIATIONS = "vetting-associations", "Wrote declared associations for the audit"
 
 
 class Subject(models.TextChoices):
@@ -171,3 +174,6 @@ class Subject(models.TextChoices):
     TRANSFER = "vetting-transfer", "An officer transferring in from another force"
     TRANSFERS = "vetting-transfers", "The list of officers transferring in"
     WITHDRAWALS = "vetting-withdrawals", "The list of withdrawal assessments"
+    DECLARATION = "declaration", "A declared change of circumstances"
+    VETTING_SAMPLE = "vetting-sample", "A month's random sample for re-vetting"
+    DECLARED_ASSOCIATIONS = "declared-associations", "A force's declared associations"

@@ -8,10 +8,15 @@ sees a task or clearance about themselves, anyone in their line-management chain
 or anyone in their unit, in custodes' own chart or any imported force's. The same holds for a
 withdrawal assessment, an appeal and a transferee (a transferee known only by their former
 force's id is kept from anyone close to that id too: it hides more, never less).
+
+A declared change of circumstances is its declarer's own: they see their declarations (and
+nobody else's) on the declaration page; a vetting officer sees one as they see a task about the
+declarer. Anyone may declare who has a custodes account with an id in the force's systems.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -25,6 +30,7 @@ from custodes.web.trail.refused import Refused
 from custodes.web.vetting.models import (
     Appeal,
     Clearance,
+    Declaration,
     Posting,
     Transfer,
     VettingTask,
@@ -35,12 +41,15 @@ __all__ = [
     "VETTING_ROLES",
     "Person",
     "clearances_for_user",
+    "declarations_of",
     "get_appeal_for_user",
     "get_clearance_for_user",
+    "get_declaration_for_user",
     "get_person_for_user",
     "get_task_for_user",
     "get_transfer_for_user",
     "get_withdrawal_for_user",
+    "may_declare",
     "may_use_vetting",
     "person_conflict",
     "record_conflict",
@@ -49,7 +58,7 @@ __all__ = [
     "withdrawals_for_user",
 ]
 
-Record = Clearance | Posting | VettingTask | Withdrawal | Appeal | Transfer
+Record = Clearance | Posting | VettingTask | Withdrawal | Appeal | Transfer | Declaration
 
 VETTING_ROLES = frozenset({Role.VETTING_OFFICER})
 
@@ -57,6 +66,11 @@ VETTING_ROLES = frozenset({Role.VETTING_OFFICER})
 def may_use_vetting(user: User) -> bool:
     """Say whether `user` may use vetting at all."""
     return user.is_active and user.role in VETTING_ROLES and bool(user.force_user_id)
+
+
+def may_declare(user: User) -> bool:
+    """Say whether `user` may declare changes of circumstance (about themselves)."""
+    return bool(user.is_active and user.is_authenticated and user.force_user_id)
 
 
 def _ids(record_: Record) -> list[tuple[int | None, str | None]]:
@@ -92,7 +106,7 @@ def _conflict(
     return None if found is None else found.value
 
 
-def _read(user: User, subject: Subject, pk: int, purpose: Action) -> None:
+def _read(user: User, subject: Subject, pk: object, purpose: Action) -> None:
     changes = {} if purpose == Action.READ else {"for": str(purpose)}
     record(user.pk, Action.READ, subject, pk, changes=changes)
 
@@ -264,3 +278,28 @@ def get_person_for_user(user: User, key: str, purpose: Action = Action.READ) -> 
     else:
         unit = clearance.unit if clearance is not None else ""
     return Person(key, user_id, force, force_user_id, unit)
+
+
+def declarations_of(user: User) -> QuerySet[Declaration]:
+    """Return the declarations `user` made, newest first: theirs, and never anyone else's."""
+    if not may_declare(user):
+        return Declaration.objects.none()
+    return Declaration.objects.filter(user_id=user.pk).order_by("-recorded_at")
+
+
+def get_declaration_for_user(user: User, pk: object, purpose: Action = Action.READ) -> Declaration:
+    """Return declaration `pk` to its declarer, or to a vetting officer not too close to them,
+    recording the access; else 404."""
+    try:
+        key = uuid.UUID(str(pk))
+    except ValueError:
+        raise Refused(Subject.DECLARATION, pk, "no such declaration", purpose) from None
+    declaration = Declaration.objects.filter(pk=key).first()
+    if declaration is None:
+        raise Refused(Subject.DECLARATION, pk, "no such declaration", purpose)
+    if declaration.user_id != user.pk or not may_declare(user):
+        why = record_conflict(user, declaration)
+        if why is not None:
+            raise Refused(Subject.DECLARATION, pk, why, purpose)
+    _read(user, Subject.DECLARATION, declaration.pk, purpose)
+    return declaration

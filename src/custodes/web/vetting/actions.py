@@ -2,7 +2,9 @@
 
 A re-vetting task is raised by a trigger: a record elsewhere in custodes (an outcome short of
 dismissal, reflective practice begun, a confirmed list match, an escalated audit alert), a
-clearance reaching its renewal date, a move into a post, or a hit in an external check's file.
+clearance reaching its renewal date or its annual integrity review, a move into a post, a hit
+in an external check's file, a change of circumstances its subject declared, or the month's
+random sample.
 The same trigger never raises two tasks about the same person (the task's unique constraint,
 and a look first), so `sweep` and `import_external_check` may run again and again. Each task
 is due on the day the rules file (`caserules.load_vetting`) says for its kind of trigger, and
@@ -12,40 +14,67 @@ keeps what the rules said. Every write is atomic and on the trail.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
+import re
+import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.utils import timezone
 
 from custodes.caserules import load_vetting
+from custodes.crypto import DecryptionError, pseudonym
 from custodes.errors import CustodesError
 from custodes.web.accounts.models import User
 from custodes.web.alerts.models import AuditAlert
 from custodes.web.cases.models import CaseSubject, Decision
 from custodes.web.cases.path import DISMISSALS, WOULD_HAVE_BEEN_DISMISSED
+from custodes.web.encryption import open_value, seal
 from custodes.web.needtoknow.rls import row_security_binds
 from custodes.web.registry.models import Candidate
 from custodes.web.trail.chain import record
 from custodes.web.trail.kinds import Action, Subject
-from custodes.web.vetting.access import get_task_for_user, may_use_vetting, person_conflict
-from custodes.web.vetting.models import Clearance, Posting, PostRequirement, VettingTask
+from custodes.web.vetting.access import (
+    get_task_for_user,
+    may_declare,
+    may_use_vetting,
+    person_conflict,
+)
+from custodes.web.vetting.models import (
+    Clearance,
+    Declaration,
+    Posting,
+    PostRequirement,
+    RandomSample,
+    VettingTask,
+)
 
 __all__ = [
+    "ASSOCIATE_KINDS",
     "CHECK_FIELDS",
+    "DETAILS_MAX",
+    "SAMPLE_PURPOSE",
     "CheckImport",
     "ExternalCheckError",
     "SweepError",
     "Swept",
     "Who",
+    "choose_sample",
     "decide_task",
+    "declaration_details",
+    "declare",
+    "holders_on",
     "holds",
     "import_external_check",
+    "integrity_review_due",
     "move_into_post",
     "record_clearance",
     "set_post_requirement",
@@ -90,7 +119,7 @@ def who(user: User | None = None, force: str = "", force_user_id: str | None = N
     return Who(user.pk, user.force, None) if user is not None else None
 
 
-def _as(target: Clearance | Posting | VettingTask, person: Who) -> None:
+def _as(target: Clearance | Posting | VettingTask | Declaration, person: Who) -> None:
     target.user_id, target.force = person.user_id, person.force
     target.force_user_id, target.person = person.force_user_id, person.key
 
@@ -336,10 +365,17 @@ class SweepError(CustodesError):
 
 @dataclass
 class Swept:
-    """What one sweep did: the tasks it raised, and triggers it could tie to nobody."""
+    """What one sweep did: the tasks it raised, triggers it could tie to nobody, and the
+    months' random samples it drew."""
 
     created: list[VettingTask] = field(default_factory=list)
     untied: list[str] = field(default_factory=list)  # "source_type:source_id: why"
+    samples: list[RandomSample] = field(default_factory=list)
+
+    def by_trigger(self) -> dict[str, int]:
+        """Return how many tasks the sweep raised for each kind of trigger, in the model's order."""
+        counts = Counter(task.trigger for task in self.created)
+        return {str(t): counts[t] for t in VettingTask.Trigger if counts[t]}
 
 
 @dataclass(frozen=True)
@@ -461,6 +497,63 @@ def _expiries(on: dt.date) -> Iterable[_Found]:
         )
 
 
+def integrity_review_due(clearance: Clearance, on: dt.date) -> dt.date | None:
+    """Return the last integrity review of a granted clearance due on or before `on`, or None.
+
+    The reviews fall on the grant's anniversaries (the level's period, counted from the grant as
+    the clearance kept it); one on or after the renewal date is the renewal's business.
+    """
+    if clearance.granted_on is None or clearance.integrity_review_due is None:
+        return None
+    level = load_vetting().level(clearance.level)
+    months = clearance.rules.get("integrity_review_months", level.integrity_review_months)
+    if isinstance(months, int) and months > 0:
+        level = dataclasses.replace(level, integrity_review_months=months)
+    found, n = None, 1
+    while (day := level.integrity_review_on(clearance.granted_on, n)) <= on:
+        if clearance.renewal_due is not None and day >= clearance.renewal_due:
+            break
+        found, n = day, n + 1
+    return found
+
+
+def _integrity_reviews(on: dt.date) -> Iterable[_Found]:
+    """Granted clearances whose annual integrity review has come, with no later decision.
+
+    One task per clearance and review day; the next year's is raised only once this one is
+    decided (an overdue review stays one task, not one a year). A clearance past its renewal
+    date has lapsed: that is the expiry's task, not a review's.
+    """
+    due = Clearance.objects.filter(
+        status=Clearance.Status.GRANTED, integrity_review_due__lte=on, granted_on__isnull=False
+    ).exclude(renewal_due__lte=on)
+    for clearance in due.order_by("integrity_review_due", "pk"):
+        later = Clearance.objects.filter(
+            person=clearance.person, level=clearance.level, decided_at__gt=clearance.decided_at
+        )
+        review = integrity_review_due(clearance, on)
+        if review is None or later.exists():
+            continue
+        source_id = f"{clearance.pk}:{review.isoformat()}"
+        waiting = VettingTask.objects.filter(
+            trigger=T.INTEGRITY_REVIEW,
+            source_type="clearance",
+            source_id__startswith=f"{clearance.pk}:",
+            status=VettingTask.Status.OPEN,
+        ).exclude(source_id=source_id)
+        if waiting.exists():
+            continue
+        yield _Found(
+            T.INTEGRITY_REVIEW,
+            "clearance",
+            source_id,
+            Who(clearance.user_id, clearance.force, clearance.force_user_id),
+            review,
+            f"{clearance.level} clearance's integrity review due on {review.isoformat()}",
+            clearance.unit,
+        )
+
+
 def _moves(on: dt.date) -> Iterable[_Found]:
     for posting in Posting.objects.filter(starts_on__lte=on).select_related("post"):
         why = _move_needs(posting)
@@ -481,11 +574,12 @@ def sweep(on: dt.date, actor: User | None = None) -> Swept:
     """Raise a task for every trigger up to `on` that has none yet; a second run raises none.
 
     Triggers whose person custodes cannot name (a case's subject with neither an account nor
-    a force id) raise nothing and are listed in `untied`, so they are not lost silently.
+    a force id) raise nothing and are listed in `untied`, so they are not lost silently. Every
+    month up to `on` that has no random sample yet has one drawn (`_months_to_draw`).
     """
     _refuse_row_security("sweep")
     swept = Swept()
-    finders = (_outcomes, _rprp, _registry, _audit, _expiries, _moves)
+    finders = (_outcomes, _rprp, _registry, _audit, _expiries, _integrity_reviews, _moves)
     for finder in finders:
         for found in finder(on):
             if found.person is None:
@@ -505,6 +599,12 @@ def sweep(on: dt.date, actor: User | None = None) -> Swept:
             )
             if task is not None:
                 swept.created.append(task)
+    # Only months that have begun: a month's sample is drawn from those holding a clearance
+    # on its first day, as known then, never ahead of it.
+    for month in _months_to_draw(min(on, timezone.localdate())):
+        sample, tasks = _draw(actor, month)
+        swept.samples.append(sample)
+        swept.created += tasks
     return swept
 
 
@@ -674,3 +774,241 @@ def import_external_check(actor: User | None, path: Path) -> CheckImport:
         changes={"file": path.name, "rows": len(hits), "created": len(created)},
     )
     return CheckImport(path.name, len(hits), created, len(hits) - len(created))
+
+
+# --- Randomised re-vetting -------------------------------------------------------------------
+
+# The purpose the sample's keyed hash is made under: unlinkable with any other pseudonym.
+SAMPLE_PURPOSE = "vetting-random-sample"
+
+
+def _sample_key() -> str:
+    # The pseudonym key, under a purpose of its own: held by the web app alone, never in the
+    # data directory in production (`custodes web check --deploy`, E003), so no member of staff
+    # can work out who a month will choose.
+    return str(settings.PSEUDONYM_KEY)
+
+
+def choose_sample(key: str | bytes, month: str, people: Iterable[str], size: int) -> list[str]:
+    """Return the `size` people (their keys) whose keyed hash of `month` and key is lowest.
+
+    The same key, month and people always choose the same; without the key nobody can say who.
+    """
+    ranked = sorted(
+        set(people),
+        key=lambda person: (
+            pseudonym(key, f"{month}\x00{person}", purpose=SAMPLE_PURPOSE, length=64),
+            person,
+        ),
+    )
+    return ranked[: max(size, 0)]
+
+
+def holders_on(day: dt.date) -> dict[str, Clearance]:
+    """Return the people holding a granted clearance on `day`, each with that clearance.
+
+    Held: the latest decision at a level is a grant made by `day` and not yet due renewal.
+    """
+    latest: dict[tuple[str, str], Clearance] = {}
+    for clearance in Clearance.objects.order_by("decided_at", "pk"):
+        latest[(clearance.person, clearance.level)] = clearance
+    held: dict[str, Clearance] = {}
+    for (person, _level), clearance in sorted(latest.items()):
+        if (
+            clearance.status == Clearance.Status.GRANTED
+            and clearance.granted_on is not None
+            and clearance.granted_on <= day
+            and (clearance.renewal_due is None or clearance.renewal_due > day)
+        ):
+            held.setdefault(person, clearance)
+    return held
+
+
+def _month(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _months_to_draw(on: dt.date) -> list[str]:
+    """Return the months up to `on`'s with no sample yet, from the first month sampled.
+
+    The first is the rules' `first_month`, else the month custodes recorded its first
+    clearance: never the years before custodes held any.
+    """
+    first = load_vetting().random.first_month
+    if first is None:
+        earliest = (
+            Clearance.objects.order_by("decided_at").values_list("decided_at", flat=True).first()
+        )
+        if earliest is None:
+            return []
+        first = _month(timezone.localdate(earliest))
+    year, month = int(first[:4]), int(first[5:])
+    drawn = set(RandomSample.objects.values_list("month", flat=True))
+    months = []
+    while (year, month) <= (on.year, on.month):
+        label = f"{year:04d}-{month:02d}"
+        if label not in drawn:
+            months.append(label)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _draw(actor: User | None, month: str) -> tuple[RandomSample, list[VettingTask]]:
+    """Draw `month`'s sample from those holding a clearance on its first day, once."""
+    rules = load_vetting().random
+    first_day = dt.date(int(month[:4]), int(month[5:]), 1)
+    holders = holders_on(first_day)
+    chosen = choose_sample(_sample_key(), month, holders, rules.size(len(holders)))
+    sample = RandomSample.objects.create(
+        month=month,
+        holders=len(holders),
+        chosen=len(chosen),
+        rules=rules.said(),
+        drawn_at=timezone.now(),
+    )
+    record(
+        _actor_id(actor),
+        Action.VETTING_SAMPLE,
+        Subject.VETTING_SAMPLE,
+        sample.pk,
+        changes={"month": month, "holders": len(holders), "chosen": len(chosen)},
+    )
+    tasks = []
+    for person in chosen:
+        clearance = holders[person]
+        task = _raise(
+            actor,
+            T.RANDOM,
+            "random-sample",
+            month,
+            Who(clearance.user_id, clearance.force, clearance.force_user_id),
+            first_day,
+            f"Chosen at random for re-vetting in {month}",
+            clearance.unit,
+        )
+        if task is not None:
+            tasks.append(task)
+    return sample, tasks
+
+
+# --- Declarations ----------------------------------------------------------------------------
+
+DETAILS_MAX = 4000
+K = Declaration.Kind
+# The declarations that may name an associate (by their person id in the force's systems).
+ASSOCIATE_KINDS = frozenset({K.ASSOCIATION, K.PARTNER, K.HOUSEHOLD, K.NAMED_PERSON})
+# A person id as force systems write them: it starts with a letter or digit, so it can never
+# read as a spreadsheet formula in the file the audit is given.
+_PERSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
+
+
+def _declaration_fields(
+    kind: str, details: str, person_id: str, association: str, changed_on: dt.date | None
+) -> tuple[Declaration.Kind, str, str, str]:
+    """Check what a declaration says; refuse it naming the field at fault."""
+    try:
+        kind_ = K(kind)
+    except ValueError:
+        raise ValidationError({"kind": f"{kind!r} is not a kind of declaration"}) from None
+    details, person_id = details.strip(), person_id.strip()
+    if not details:
+        raise ValidationError({"details": "say what changed"})
+    if len(details) > DETAILS_MAX:
+        raise ValidationError({"details": f"at most {DETAILS_MAX:,} characters"})
+    if association not in Declaration.Association.values:
+        raise ValidationError({"association": f"{association!r} is not a kind of association"})
+    if (person_id or association) and kind_ not in ASSOCIATE_KINDS:
+        raise ValidationError({"associate_person_id": "this kind of declaration names no one"})
+    if person_id and not _PERSON_ID.fullmatch(person_id):
+        raise ValidationError(
+            {
+                "associate_person_id": "a person id is letters, digits and . _ : / - "
+                "(up to 64), starting with a letter or digit"
+            }
+        )
+    if person_id and not association:
+        raise ValidationError({"association": "say how you know the person"})
+    if kind_ == K.ASSOCIATION and not association:
+        raise ValidationError({"association": "say what kind of association it is"})
+    if changed_on is not None and changed_on > timezone.localdate():
+        raise ValidationError({"changed_on": "a change cannot be declared before it happens"})
+    return kind_, details, person_id, association
+
+
+@transaction.atomic
+def declare(
+    actor: User,
+    kind: str,
+    details: str,
+    *,
+    associate_person_id: str = "",
+    association: str = "",
+    changed_on: dt.date | None = None,
+) -> Declaration:
+    """Declare a change of the actor's own circumstances; raise its re-vetting task at once.
+
+    Only about oneself: the person is the actor's own account. The details are sealed; the
+    trail records the kind and which fields were given, never what they say.
+    """
+    if not may_declare(actor):
+        raise PermissionDenied("declarations need an account with an id in the force's systems")
+    person = who(actor)
+    assert person is not None  # noqa: S101 - may_declare asks for a force id
+    kind_, details, person_id, association = _declaration_fields(
+        kind, details, associate_person_id, association, changed_on
+    )
+    today = timezone.localdate()
+    declaration = Declaration(
+        id=uuid.uuid4(),
+        kind=kind_,
+        associate_person_id=person_id,
+        association=association,
+        changed_on=changed_on,
+        declared_on=today,
+        recorded_at=timezone.now(),
+    )
+    _as(declaration, person)
+    declaration.details_encrypted = seal(Declaration, "details_encrypted", declaration.pk, details)
+    declaration.save(force_insert=True)
+    given = ["kind", "details"] + [
+        name
+        for name, value in (
+            ("associate_person_id", person_id),
+            ("association", association),
+            ("changed_on", changed_on),
+        )
+        if value
+    ]
+    record(
+        actor.pk,
+        Action.VETTING_DECLARE,
+        Subject.DECLARATION,
+        declaration.pk,
+        changes={"kind": str(kind_), "fields": given},
+    )
+    _raise(
+        actor,
+        T.DECLARATION,
+        "declaration",
+        str(declaration.pk),
+        person,
+        today,
+        f"Declared: {kind_.label}",
+    )
+    return declaration
+
+
+def declaration_details(actor: User, declaration: Declaration) -> str:
+    """Return what a declaration says, for someone its access helper let see it.
+
+    A value that will not open here was altered or moved: meeting it is kept on the trail.
+    """
+    try:
+        return open_value(
+            Declaration, "details_encrypted", declaration.pk, declaration.details_encrypted
+        )
+    except DecryptionError as exc:
+        record(
+            actor.pk, Action.DECRYPT_FAILED, Subject.DECLARATION, declaration.pk, reason=str(exc)
+        )
+        raise

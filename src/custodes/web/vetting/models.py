@@ -9,14 +9,18 @@ otherwise "account:<pk>".
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
 __all__ = [
     "Appeal",
     "Clearance",
+    "Declaration",
     "PostRequirement",
     "Posting",
+    "RandomSample",
     "Transfer",
     "VettingTask",
     "Withdrawal",
@@ -354,3 +358,91 @@ class Transfer(Person):
 
     def __str__(self) -> str:
         return f"transfer {self.pk} (from {self.former_force}, starts {self.starts_on})"
+
+
+class Declaration(Person):
+    """A change of circumstances a member of staff declared about themselves (spec §7's list).
+
+    The person is the declarer: nobody declares about anyone else. What they wrote is sealed
+    (field encryption, bound to this row). An association names the associate by their person
+    id in the force's systems and its kind as the access audit's `declared_associations` has
+    it, so `custodes vetting associations` can give it to the audit. `declared_on` is the day
+    it was declared, never a day the declarer gives: the audit lets a declaration explain
+    look-ups only from that day on, so a late one cannot explain earlier ones.
+    """
+
+    class Kind(models.TextChoices):
+        NAME = "name", "A change of name"
+        ADDRESS = "address", "A change of address"
+        HOUSEHOLD = "household", "Someone over 10 joined or left my household"
+        PARTNER = "partner", "A new partner"
+        FINANCES = "finances", "A significant change in my finances"
+        PROCEEDINGS = "proceedings", "Criminal proceedings against me, a caution included"
+        CIVIL = "civil", "An adverse civil finding against me (a judgment, bankruptcy)"
+        NAMED_PERSON = (
+            "named-person",
+            "A conviction, caution or investigation of someone named on my vetting forms",
+        )
+        ASSOCIATION = "association", "A notifiable association, or another to declare"
+
+    class Association(models.TextChoices):
+        # The access audit's kinds (spec/force-extract.md, declared_associations).
+        NONE = "", "No one named"
+        FAMILY = "family", "Family"
+        PARTNER = "partner", "Partner"
+        FORMER_PARTNER = "former-partner", "Former partner"
+        FRIEND = "friend", "Friend"
+        NOTIFIABLE = "notifiable-association", "Notifiable association"
+
+    # Made here, not by the database: the sealed details are bound to the row's id.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # AES-GCM ciphertext ("v<key version>:<base64>"), bound to this table, column and row.
+    details_encrypted = models.TextField()
+    # The associate, where the declaration names one: their id in the force's systems.
+    associate_person_id = models.CharField(max_length=64, blank=True, default="")
+    association = models.CharField(
+        max_length=24, choices=Association.choices, blank=True, default=""
+    )
+    changed_on = models.DateField(null=True, blank=True)  # when it happened, as declared
+    declared_on = models.DateField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [
+            models.Index(fields=["user", "recorded_at"], name="declaration_declarer"),
+            models.Index(fields=["force", "association"], name="declaration_association"),
+        ]
+        constraints = [
+            # An associate is named with the kind of association, or not at all.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(associate_person_id="", association="")
+                    | (~models.Q(associate_person_id="") & ~models.Q(association=""))
+                ),
+                name="declaration_associate_and_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"declaration {self.pk} ({self.kind})"
+
+
+class RandomSample(models.Model):
+    """A month's draw for randomised re-vetting: how many held a clearance, how many chosen.
+
+    One a month, drawn once: the tasks it raised are its record of whom.
+    """
+
+    month = models.CharField(max_length=7, unique=True)  # YYYY-MM
+    holders = models.PositiveIntegerField()
+    chosen = models.PositiveIntegerField()
+    rules = models.JSONField(default=dict, blank=True)  # the share, minimum and source used
+    drawn_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"random sample {self.month} ({self.chosen} of {self.holders})"
