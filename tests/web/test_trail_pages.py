@@ -21,6 +21,7 @@ from custodes.web.risk.models import RiskEntry
 from custodes.web.trail.models import TrailEvent
 from custodes.web.vetting.actions import (
     Who,
+    declare,
     move_into_post,
     record_clearance,
     set_post_requirement,
@@ -94,7 +95,7 @@ class Place:
     risk_entry: int
     risk_plan: int
     report: str = ""  # a portal report's reference
-    vetting: dict[str, int] = field(default_factory=dict)  # vetting records, by what they are
+    vetting: dict[str, int | str] = field(default_factory=dict)  # vetting records, by what
 
 
 @pytest.fixture
@@ -136,8 +137,9 @@ def place(org: Org, tmp_path_factory: pytest.TempPathFactory) -> Place:
     )
 
 
-def _vetting_records(vetter: User) -> dict[str, int]:
-    """Make a withdrawal assessment, a refusal's appeal and a transfer, about no one near."""
+def _vetting_records(vetter: User) -> dict[str, int | str]:
+    """Make a withdrawal assessment, a refusal's appeal and a transfer, about no one near, and
+    a declaration of the vetting officer's own."""
 
     def clearance(fid: str, status: Clearance.Status) -> Clearance:
         granted = status == Clearance.Status.GRANTED
@@ -166,6 +168,7 @@ def _vetting_records(vetter: User) -> dict[str, int]:
         "refused": clearance("V303", Clearance.Status.REFUSED).pk,
         "appeal": lodge_appeal(vetter, appealed, "Grounds").pk,
         "transfer": transfer.pk,
+        "declaration": str(declare(vetter, "address", "Moved to 3 Elm Row").pk),
     }
 
 
@@ -210,6 +213,8 @@ def pages(org: Org, place: Place) -> list[tuple[User, str]]:
         (place.vetter, "/vetting/transfers/"),
         (place.vetter, "/vetting/transfers/new/"),
         (place.vetter, f"/vetting/transfers/{place.vetting['transfer']}/"),
+        (place.vetter, "/vetting/declare/"),
+        (place.vetter, f"/vetting/declare/{place.vetting['declaration']}/"),
     ]
 
 
