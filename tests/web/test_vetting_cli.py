@@ -20,7 +20,7 @@ from custodes.web.cases.models import CaseSubject
 from custodes.web.trail.kinds import Action, Subject
 from custodes.web.trail.models import TrailEvent
 from custodes.web.vetting.actions import Who, declare, record_clearance
-from custodes.web.vetting.models import Clearance, VettingTask
+from custodes.web.vetting.models import Clearance, RandomSample, VettingTask
 from tests.extract_factory import tiny_rows, write_extract
 from tests.web.case_helpers import REASON, Dept, days_ago, dept_fixture  # noqa: F401 - a fixture
 from tests.web.conftest import PASSWORD
@@ -59,7 +59,7 @@ def test_sweep_prints_what_it_raised_by_trigger_and_the_untied(dept: Dept) -> No
     # name neither: its trigger is tied to nobody.
     CaseSubject.objects.filter(pk=subject.pk).update(user=None, force_user_id=None)
     granted = timezone.localdate() - dt.timedelta(days=400)
-    record_clearance(
+    held = record_clearance(
         None,
         Who(None, "XF", "X-1"),
         "RV",
@@ -67,18 +67,27 @@ def test_sweep_prints_what_it_raised_by_trigger_and_the_untied(dept: Dept) -> No
         reason=REASON,
         granted_on=granted,
     )
+    # Recorded in custodes on the day it was granted: its first review has come since.
+    on_the_day = dt.datetime.combine(granted, dt.time(12), dt.UTC)
+    Clearance.objects.filter(pk=held.pk).update(decided_at=on_the_day)
     done = cli("vetting", "sweep")
     assert done.exit_code == 0, done.output
     out = " ".join(done.output.split())
-    assert "2 tasks raised" in out
+    # A sample for each month since custodes recorded its first clearance, that one.
+    samples = RandomSample.objects.order_by("month")
+    chosen = VettingTask.objects.filter(trigger="random").count()
+    assert chosen == sum(s.chosen for s in samples) >= 12
+    assert f"{chosen + 1} tasks raised" in out
     assert "1 integrity-review: An annual integrity review fell due" in out
-    assert "1 random: Chosen for randomised re-vetting" in out
-    assert "1 of 1 holding a clearance on the month's first day" in out
+    assert f"{chosen} random: Chosen for randomised re-vetting" in out
+    last = samples.last()
+    assert last is not None
+    assert f"Random sample {last.month}: 1 of 1 holding a clearance on the month's first day" in out
     assert "1 trigger(s) tied to nobody" in out
     assert "the subject has no account or force id" in out
     again = cli("vetting", "sweep")
     assert again.exit_code == 0 and "0 tasks raised" in again.output
-    assert VettingTask.objects.count() == 2
+    assert VettingTask.objects.count() == chosen + 1
     bad = cli("vetting", "sweep", "--on", "2026-02-30")
     assert bad.exit_code == 1 and "is not a date" in bad.output
 

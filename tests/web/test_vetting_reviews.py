@@ -55,6 +55,13 @@ def test_an_integrity_review_is_raised_once_and_the_next_once_it_is_decided(staf
     )
     first = clearance.integrity_review_due
     assert first is not None and first == rv.integrity_review_on(granted, 1) <= today()
+    # Recorded today, after its first review fell due: whether that was held is in the force's
+    # older records, so custodes asks for none until the next.
+    assert raised(sweep(today()), "integrity-review") == []
+    # As if custodes had recorded the grant on the day it was made.
+    on_the_day = dt.datetime.combine(granted, dt.time(12), dt.UTC)
+    Clearance.objects.filter(pk=clearance.pk).update(decided_at=on_the_day)
+    clearance.refresh_from_db()
     assert raised(sweep(first - dt.timedelta(days=1)), "integrity-review") == []
     (task,) = raised(sweep(first), "integrity-review")
     assert (task.source_type, task.source_id) == ("clearance", f"{clearance.pk}:{first}")

@@ -522,7 +522,9 @@ def _integrity_reviews(on: dt.date) -> Iterable[_Found]:
 
     One task per clearance and review day; the next year's is raised only once this one is
     decided (an overdue review stays one task, not one a year). A clearance past its renewal
-    date has lapsed: that is the expiry's task, not a review's.
+    date has lapsed: that is the expiry's task, not a review's. Only reviews falling due since
+    custodes recorded the clearance are asked for: whether an earlier one was held is in the
+    force's older records, which custodes cannot be told yet (docs/vetting.md).
     """
     due = Clearance.objects.filter(
         status=Clearance.Status.GRANTED, integrity_review_due__lte=on, granted_on__isnull=False
@@ -532,7 +534,7 @@ def _integrity_reviews(on: dt.date) -> Iterable[_Found]:
             person=clearance.person, level=clearance.level, decided_at__gt=clearance.decided_at
         )
         review = integrity_review_due(clearance, on)
-        if review is None or later.exists():
+        if review is None or review < timezone.localdate(clearance.decided_at) or later.exists():
             continue
         source_id = f"{clearance.pk}:{review.isoformat()}"
         waiting = VettingTask.objects.filter(
