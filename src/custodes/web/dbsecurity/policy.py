@@ -1130,6 +1130,17 @@ _VETTING = [
     SELECT x.c_user FROM custodes_audit_conflicts(p_viewer) AS x
 """,
     ),
+    _f(
+        "custodes_own_force_user_id",
+        "p_viewer bigint",
+        "text",
+        "sql",
+        """
+    -- vetting.actions.declare: the declarer's own id in the force's systems, the only id a
+    -- declaration may be about (NULL for an account without one: it declares nothing).
+    SELECT nullif(force_user_id, '') FROM accounts_user WHERE id = p_viewer AND is_active
+""",
+    ),
 ]
 
 # In an order each can be made from nothing: a SQL function's body is checked when it is.
@@ -1254,6 +1265,14 @@ _STEP_TAKEN_BY = (
     f"CASE stage WHEN '{_STAGE.NOTICE_SERVED.value}' THEN notice_by_id"
     f" WHEN '{_STAGE.REPRESENTATIONS.value}' THEN representations_by_id"
     f" WHEN '{_STAGE.DECIDED.value}' THEN decided_by_id END"
+)
+
+
+# Declarations (vetting.actions.declare): about the declarer's own account and own force id.
+_OWN_DECLARATION = f"user_id = {_ME} AND force_user_id = (SELECT custodes_own_force_user_id({_ME}))"
+_OWN_DECLARATION_TASK = (
+    f"trigger = 'declaration' AND status = 'open' AND source_type = 'declaration'"
+    f" AND {_OWN_DECLARATION}"
 )
 
 
@@ -1489,6 +1508,18 @@ POLICIES: tuple[Policy, ...] = (
     *vetted("vetting_withdrawal", added_by="begun_by_id", changed_by=f"({_STEP_TAKEN_BY})"),
     *vetted("vetting_appeal", added_by="lodged_by_id", changed_by="decided_by_id"),
     *vetted("vetting_transfer", added_by="recorded_by_id", changeable=True, seen=_SEE_TRANSFER),
+    # A declarer raises the task of their own declaration at once (vetting.actions.declare),
+    # without reading it back (needtoknow.rls.insert_unread): they never see a task about
+    # themselves.
+    Policy(
+        "vetting_vettingtask", "custodes_declarer_insert", "INSERT", None, _OWN_DECLARATION_TASK
+    ),
+    # A declaration is its declarer's, made about themselves alone (their account and their
+    # own force id), and read by them and by the vetting officers who may see them; never
+    # changed or removed (RIGHTS). A month's random sample names no one: to vetting officers.
+    Policy("vetting_declaration", "custodes_select", "SELECT", f"user_id = {_ME} OR {_SEE_VETTED}"),
+    Policy("vetting_declaration", "custodes_insert", "INSERT", None, _OWN_DECLARATION),
+    Policy("vetting_randomsample", "custodes_select", "SELECT", _USES_VETTING),
     Policy("vetting_postrequirement", "custodes_select", "SELECT", _USES_VETTING),
     Policy(
         "vetting_postrequirement",
@@ -1603,6 +1634,10 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     "vetting_withdrawal": ("SELECT", "INSERT"),
     "vetting_appeal": ("SELECT", "INSERT"),
     "vetting_transfer": ("SELECT", "INSERT"),
+    # A declaration is made, never changed or removed; the random samples are the sweep's,
+    # which runs as the owner.
+    "vetting_declaration": ("SELECT", "INSERT"),
+    "vetting_randomsample": ("SELECT",),
 }
 # What the portal's role may do: add reports, messages and files, and read which migrations
 # ran (`custodes serve --portal` checks its tables are there). Nothing else of any table.

@@ -38,7 +38,7 @@ from custodes.web.alerts.models import AuditAlert
 from custodes.web.cases.models import CaseSubject, Decision
 from custodes.web.cases.path import DISMISSALS, WOULD_HAVE_BEEN_DISMISSED
 from custodes.web.encryption import open_value, seal
-from custodes.web.needtoknow.rls import row_security_binds
+from custodes.web.needtoknow.rls import insert_unread, row_security_binds
 from custodes.web.registry.models import Candidate
 from custodes.web.trail.chain import record
 from custodes.web.trail.kinds import Action, Subject
@@ -325,8 +325,14 @@ def _raise(
     happened_on: dt.date,
     summary: str,
     unit: str = "",
+    *,
+    unread: bool = False,
 ) -> VettingTask | None:
-    """Raise the task for one trigger about one person, or return None if it was raised before."""
+    """Raise the task for one trigger about one person, or return None if it was raised before.
+
+    `unread`: written without reading it back, for a writer who may not see it (a declarer
+    raising the task of their own declaration; row-level security shows them no task).
+    """
     if VettingTask.objects.filter(
         trigger=trigger, source_type=source_type, source_id=source_id, person=person.key
     ).exists():
@@ -344,7 +350,10 @@ def _raise(
         raised_at=timezone.now(),
     )
     _as(task, person)
-    task.save()
+    if unread:
+        insert_unread(task)
+    else:
+        task.save()
     record(
         _actor_id(actor),
         Action.VETTING_TASK,
@@ -996,6 +1005,7 @@ def declare(
         person,
         today,
         f"Declared: {kind_.label}",
+        unread=True,
     )
     return declaration
 

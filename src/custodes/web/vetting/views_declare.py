@@ -94,15 +94,20 @@ def declaration_detail(request: HttpRequest, pk: object) -> HttpResponse:
     """Show one declaration to its declarer or a vetting officer who may see it; else 404."""
     user = request_user(request)
     declaration = get_declaration_for_user(user, pk)
-    task = VettingTask.objects.filter(
-        trigger=VettingTask.Trigger.DECLARATION,
-        source_type="declaration",
-        source_id=str(declaration.pk),
-    ).first()
+    own = declaration.user_id == user.pk
+    # The task is shown to a vetting officer, never to the declarer: nobody sees a re-vetting
+    # task about themselves (and row-level security shows them none).
+    task = None
+    if not own:
+        task = VettingTask.objects.filter(
+            trigger=VettingTask.Trigger.DECLARATION,
+            source_type="declaration",
+            source_id=str(declaration.pk),
+        ).first()
     context = {
         "declaration": declaration,
         "details": declaration_details(user, declaration),
         "task": task,
-        "own": declaration.user_id == user.pk,
+        "own": own,
     }
     return _personal(render(request, "vetting/declare/detail.html", context))
