@@ -593,6 +593,7 @@ def demo_vetting_summary(result: DemoVetting) -> list[str]:
 
     from custodes.web.vetting.access import tasks_for_user
     from custodes.web.vetting.models import VettingTask
+    from custodes.web.vetting.synthetic import UNMODELLED
 
     c = result.counts
     how = "already loaded" if result.loaded.already else "loaded"
@@ -602,14 +603,28 @@ def demo_vetting_summary(result: DemoVetting) -> list[str]:
     lapsing = _lapsing(result.day)
     swept = Counter(str(t.trigger) for t in result.swept.created)
     raised = ", ".join(f"{n} {trigger}" for trigger, n in sorted(swept.items())) or "none new"
-    seen = tasks_for_user(result.officer).count()
+    # The data's triggers are planted away from the officer; custodes' own (the month's random
+    # sample, drawn under this installation's key) may fall on anyone, near them too.
+    own = open_tasks.filter(trigger__in=UNMODELLED)
+    visible = tasks_for_user(result.officer)
+    seen = visible.exclude(trigger__in=UNMODELLED).count()
     total = open_tasks.count()
+    planted = total - own.count()
     sees = (
-        f"all {total} open tasks (none is about themselves, their chain or their unit)"
-        if seen == total
-        else f"{seen} of the {total} open tasks (the rest are about themselves, their chain "
-        "or their unit)"
+        f"all {planted} open tasks of the data's triggers (none is about themselves, their "
+        "chain or their unit)"
+        if seen == planted
+        else f"{seen} of the {planted} open tasks of the data's triggers (the rest are about "
+        "themselves, their chain or their unit)"
     )
+    drawn = Counter(str(t) for t in own.values_list("trigger", flat=True))
+    if drawn:
+        shown = visible.filter(trigger__in=UNMODELLED).count()
+        sees += (
+            "; and "
+            + ", ".join(f"{n} {t}" for t, n in sorted(drawn.items()))
+            + f" of custodes' own, {shown} of them (need-to-know keeps back any near them)"
+        )
     declared = sum(c["declarations"].values())
     lines = [
         f"Vetting: {c['clearances']:,} clearances ({levels}; {c['year_only']} known only by "

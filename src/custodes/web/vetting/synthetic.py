@@ -36,6 +36,7 @@ __all__ = [
     "ESCALATION_FIELDS",
     "SWEPT",
     "TRUTH_FIELDS",
+    "UNMODELLED",
     "VettingCheck",
     "check_vetting",
     "escalate_alerts",
@@ -48,6 +49,10 @@ TRUTH_FIELDS = ("trigger", "source", "person", "happened_on", "due_on", "raised"
 # truth's rows of any other kind (an integrity review, say, which custodes cannot yet be told
 # was held) are counted but not compared. A task of a kind not here is always an extra.
 SWEPT = frozenset({"outcome", "rprp", "registry-match", "audit-alert", "expiry", "post-move"})
+# The tasks custodes raises that the truth does not work out yet (annual integrity reviews from
+# the grant, the month's random sample, declarations made in custodes): counted and named in
+# the check's lines, not compared.
+UNMODELLED = frozenset({"integrity-review", "random", "declaration"})
 
 Key = tuple[str, str, str]
 
@@ -107,6 +112,7 @@ class VettingCheck:
     extra: list[Key] = field(default_factory=list)  # raised, not expected
     when: list[str] = field(default_factory=list)  # raised at the move or by the sweep wrongly
     not_compared: dict[str, int] = field(default_factory=dict)  # truth rows custodes cannot raise
+    unmodelled: dict[str, int] = field(default_factory=dict)  # tasks the truth does not hold
 
     @property
     def ok(self) -> bool:
@@ -124,6 +130,10 @@ class VettingCheck:
         lines += [
             f"{n} {trigger} tasks in the truth not compared: custodes does not raise them yet"
             for trigger, n in sorted(self.not_compared.items())
+        ]
+        lines += [
+            f"{n} {trigger} tasks raised, not compared: the truth does not hold them yet"
+            for trigger, n in sorted(self.unmodelled.items())
         ]
         return lines
 
@@ -170,7 +180,12 @@ def check_vetting(
     compared = [row for row in truth if row["trigger"] in SWEPT]
     result.not_compared = dict(Counter(r["trigger"] for r in truth if r["trigger"] not in SWEPT))
     expected = {(r["trigger"], r["source"], r["person"]) for r in compared}
-    named = _named(VettingTask.objects.all(), loaded, escalated)
+    named = _named(VettingTask.objects.exclude(trigger__in=UNMODELLED), loaded, escalated)
+    result.unmodelled = dict(
+        Counter(
+            VettingTask.objects.filter(trigger__in=UNMODELLED).values_list("trigger", flat=True)
+        )
+    )
     raised = set(named.values())
     result.expected, result.raised = len(expected), len(named)
     result.missed = sorted(expected - raised)
@@ -179,7 +194,7 @@ def check_vetting(
         if tasks is None:
             continue
         wanted = {(r["trigger"], r["source"], r["person"]) for r in compared if r["raised"] == part}
-        got = {named[t.pk] for t in tasks}
+        got = {named[t.pk] for t in tasks if t.pk in named}
         how = "when the move was recorded" if part == "move" else "by the sweep"
         for key in sorted(got - wanted):
             result.when.append(f"{' '.join(key)}: raised {how}, not expected then")
