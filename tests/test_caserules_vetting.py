@@ -123,19 +123,6 @@ def test_a_missing_period_is_refused() -> None:
         parse_vetting(text[:cut] + text[end:])
 
 
-def test_integrity_reviews_fall_on_the_grants_anniversaries() -> None:
-    rv = load_vetting().level("RV")
-    granted = dt.date(2024, 1, 31)
-    assert rv.integrity_review_on(granted, 1) == rv.integrity_review_due(granted)
-    # Counted from the grant each time: February's 29th does not drag later years to the 28th.
-    assert [rv.integrity_review_on(dt.date(2024, 2, 29), n) for n in (1, 4)] == [
-        dt.date(2025, 2, 28),
-        dt.date(2028, 2, 29),
-    ]
-    with pytest.raises(ValueError, match="from 1"):
-        rv.integrity_review_on(granted, 0)
-
-
 def test_the_random_sample_is_a_share_rounded_up_never_below_the_minimum() -> None:
     random = load_vetting().random
     assert (random.share_per_month, random.minimum) == (0.01, 1)

@@ -1,6 +1,7 @@
 """Integrity reviews and randomised re-vetting: a clearance's annual review raises one task per
-due day, the next once the last is decided; each month's random sample is drawn once, from the
-holders of a clearance on its first day, by a keyed hash nobody without the key can foresee."""
+due day, the next a period after the last is held (as the backlog counts them); each month's
+random sample is drawn once, from the holders of a clearance on its first day, by a keyed hash
+nobody without the key can foresee."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from custodes.web.vetting.actions import (
     sweep,
     who,
 )
+from custodes.web.vetting.backlog import clearance_facts, integrity_review_due
 from custodes.web.vetting.models import Clearance, RandomSample, VettingTask
 from tests.web.vetting_helpers import Staff, staff_fixture  # noqa: F401 - a fixture
 
@@ -45,23 +47,17 @@ def _month(day: dt.date, back: int = 0) -> dt.date:
     return dt.date(months // 12, months % 12 + 1, 1)
 
 
-def test_an_integrity_review_is_raised_once_and_the_next_once_it_is_decided(staff: Staff) -> None:
+def test_an_integrity_review_is_raised_once_and_the_next_a_period_after_it_is_held(
+    staff: Staff,
+) -> None:
     person = who(staff.subject)
     assert person is not None
-    rv = load_vetting().level("RV")
     granted = today() - dt.timedelta(days=400)
     clearance = record_clearance(
         staff.vetter, person, "RV", Clearance.Status.GRANTED, reason=REASON, granted_on=granted
     )
     first = clearance.integrity_review_due
-    assert first is not None and first == rv.integrity_review_on(granted, 1) <= today()
-    # Recorded today, after its first review fell due: whether that was held is in the force's
-    # older records, so custodes asks for none until the next.
-    assert raised(sweep(today()), "integrity-review") == []
-    # As if custodes had recorded the grant on the day it was made.
-    on_the_day = dt.datetime.combine(granted, dt.time(12), dt.UTC)
-    Clearance.objects.filter(pk=clearance.pk).update(decided_at=on_the_day)
-    clearance.refresh_from_db()
+    assert first is not None and first <= today()
     assert raised(sweep(first - dt.timedelta(days=1)), "integrity-review") == []
     (task,) = raised(sweep(first), "integrity-review")
     assert (task.source_type, task.source_id) == ("clearance", f"{clearance.pk}:{first}")
@@ -69,38 +65,28 @@ def test_an_integrity_review_is_raised_once_and_the_next_once_it_is_decided(staf
     assert task.due_on == first + dt.timedelta(days=30)
     assert task.summary == f"RV clearance's integrity review due on {first.isoformat()}"
     assert raised(sweep(today()), "integrity-review") == []
-    # A year on, the first still open: it stays one overdue review, not one a year.
-    second = rv.integrity_review_on(granted, 2)
-    assert raised(sweep(second), "integrity-review") == []
-    decide_task(staff.vetter, task, VettingTask.Decision.STANDS, REASON)
-    (next_,) = raised(sweep(second), "integrity-review")
-    assert next_.source_id == f"{clearance.pk}:{second}"
-    decide_task(staff.vetter, next_, VettingTask.Decision.STANDS, REASON)
-    assert raised(sweep(second), "integrity-review") == []
-    # A renewal is a later decision at the level: the old grant's reviews end with it.
+    # A second level held: still one review open for the person, not one per clearance.
     record_clearance(
-        staff.vetter, person, "RV", Clearance.Status.GRANTED, reason=REASON, granted_on=today()
+        staff.vetter, person, "MV", Clearance.Status.GRANTED, reason=REASON, granted_on=granted
     )
-    later = raised(sweep(rv.integrity_review_on(granted, 3)), "integrity-review")
+    # A year on, the first still open: it stays one overdue review, not one a year.
+    assert raised(sweep(first + dt.timedelta(days=366)), "integrity-review") == []
+    # Held today: the next falls due a period after it, as the backlog counts it.
+    decide_task(staff.vetter, task, VettingTask.Decision.STANDS, REASON)
+    (facts,) = clearance_facts(Clearance.objects.filter(pk=clearance.pk))
+    next_due = integrity_review_due(facts, today())
+    assert next_due is not None and (next_due - today()).days in (365, 366)
+    assert raised(sweep(next_due - dt.timedelta(days=1)), "integrity-review") == []
+    (again,) = raised(sweep(next_due), "integrity-review")
+    assert again.happened_on == next_due and again.person == person.key
+    decide_task(staff.vetter, again, VettingTask.Decision.STANDS, REASON)
+    # A renewal is a later decision at the level: the old grant's reviews end with it.
+    for level in ("RV", "MV"):
+        record_clearance(
+            staff.vetter, person, level, Clearance.Status.GRANTED, reason=REASON, granted_on=today()
+        )
+    later = raised(sweep(next_due + dt.timedelta(days=400)), "integrity-review")
     assert [t.source_id.startswith(f"{clearance.pk}:") for t in later] == [False]
-
-
-def test_no_review_on_or_after_the_renewal_date_that_is_the_renewals() -> None:
-    rv = load_vetting().level("RV")
-    granted = dt.date(2016, 5, 10)
-    clearance = Clearance(
-        level="RV",
-        status=Clearance.Status.GRANTED,
-        granted_on=granted,
-        renewal_due=rv.renewal_due(granted),
-        integrity_review_due=rv.integrity_review_due(granted),
-        rules={"integrity_review_months": 12},
-    )
-    from custodes.web.vetting.actions import integrity_review_due
-
-    assert integrity_review_due(clearance, dt.date(2017, 5, 9)) is None
-    assert integrity_review_due(clearance, dt.date(2019, 6, 1)) == dt.date(2019, 5, 10)
-    assert integrity_review_due(clearance, dt.date(2030, 1, 1)) == dt.date(2025, 5, 10)
 
 
 def test_the_sample_is_the_same_for_the_same_key_another_for_another_and_its_size() -> None:

@@ -79,15 +79,6 @@ class VettingLevel:
         """Return the day the next integrity review is due after one (or the grant) on `since`."""
         return _add_months(since, self.integrity_review_months)
 
-    def integrity_review_on(self, granted_on: dt.date, n: int) -> dt.date:
-        """Return the day the `n`th integrity review (from 1) of a grant on `granted_on` is due.
-
-        Counted from the grant each time, so a review on the 31st does not drift to the 28th.
-        """
-        if n < 1:
-            raise ValueError("integrity reviews are counted from 1")
-        return _add_months(granted_on, n * self.integrity_review_months)
-
 
 @dataclass(frozen=True)
 class VettingTrigger:

@@ -14,7 +14,6 @@ keeps what the rules said. Every write is atomic and on the trail.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -48,6 +47,8 @@ from custodes.web.vetting.access import (
     may_use_vetting,
     person_conflict,
 )
+from custodes.web.vetting.backlog import ClearanceFacts
+from custodes.web.vetting.backlog import integrity_review_due as next_review_due
 from custodes.web.vetting.models import (
     Clearance,
     Declaration,
@@ -74,7 +75,6 @@ __all__ = [
     "holders_on",
     "holds",
     "import_external_check",
-    "integrity_review_due",
     "move_into_post",
     "record_clearance",
     "set_post_requirement",
@@ -506,58 +506,53 @@ def _expiries(on: dt.date) -> Iterable[_Found]:
         )
 
 
-def integrity_review_due(clearance: Clearance, on: dt.date) -> dt.date | None:
-    """Return the last integrity review of a granted clearance due on or before `on`, or None.
-
-    The reviews fall on the grant's anniversaries (the level's period, counted from the grant as
-    the clearance kept it); one on or after the renewal date is the renewal's business.
-    """
-    if clearance.granted_on is None or clearance.integrity_review_due is None:
-        return None
-    level = load_vetting().level(clearance.level)
-    months = clearance.rules.get("integrity_review_months", level.integrity_review_months)
-    if isinstance(months, int) and months > 0:
-        level = dataclasses.replace(level, integrity_review_months=months)
-    found, n = None, 1
-    while (day := level.integrity_review_on(clearance.granted_on, n)) <= on:
-        if clearance.renewal_due is not None and day >= clearance.renewal_due:
-            break
-        found, n = day, n + 1
-    return found
-
-
 def _integrity_reviews(on: dt.date) -> Iterable[_Found]:
-    """Granted clearances whose annual integrity review has come, with no later decision.
+    """Granted clearances whose holder's integrity review has come, with no later decision.
 
-    One task per clearance and review day; the next year's is raised only once this one is
-    decided (an overdue review stays one task, not one a year). A clearance past its renewal
-    date has lapsed: that is the expiry's task, not a review's. Only reviews falling due since
-    custodes recorded the clearance are asked for: whether an earlier one was held is in the
-    force's older records, which custodes cannot be told yet (docs/vetting.md).
+    When a review falls due is the backlog's rule, asked of it (`backlog.integrity_review_due`):
+    a period after the grant, or after the holder's latest decided integrity-review task if
+    that is later, so the review moves with the day one is held. One task per clearance and due
+    day, and none while the holder has a review open (an overdue review stays one task, not one
+    a year). A clearance past its renewal date has lapsed: that is the expiry's task.
     """
+    reviews = VettingTask.objects.filter(trigger=T.INTEGRITY_REVIEW)
+    waiting = set(reviews.filter(status=VettingTask.Status.OPEN).values_list("person", flat=True))
+    reviewed: dict[str, dt.date] = {}
+    for person, decided_at in reviews.filter(decided_at__isnull=False).values_list(
+        "person", "decided_at"
+    ):
+        day = timezone.localdate(decided_at)
+        reviewed[person] = max(reviewed.get(person, day), day)
     due = Clearance.objects.filter(
         status=Clearance.Status.GRANTED, integrity_review_due__lte=on, granted_on__isnull=False
     ).exclude(renewal_due__lte=on)
     for clearance in due.order_by("integrity_review_due", "pk"):
+        if clearance.person in waiting:
+            continue
         later = Clearance.objects.filter(
             person=clearance.person, level=clearance.level, decided_at__gt=clearance.decided_at
         )
-        review = integrity_review_due(clearance, on)
-        if review is None or review < timezone.localdate(clearance.decided_at) or later.exists():
+        months = clearance.rules.get("integrity_review_months")
+        facts = ClearanceFacts(
+            pk=clearance.pk,
+            person=clearance.person,
+            level=clearance.level,
+            status=clearance.status,
+            unit=clearance.unit,
+            decided_at=clearance.decided_at,
+            granted_on=clearance.granted_on,
+            renewal_due=clearance.renewal_due,
+            integrity_review_due=clearance.integrity_review_due,
+            review_months=months if isinstance(months, int) else None,
+        )
+        review = next_review_due(facts, reviewed.get(clearance.person))
+        if review is None or review > on or later.exists():
             continue
-        source_id = f"{clearance.pk}:{review.isoformat()}"
-        waiting = VettingTask.objects.filter(
-            trigger=T.INTEGRITY_REVIEW,
-            source_type="clearance",
-            source_id__startswith=f"{clearance.pk}:",
-            status=VettingTask.Status.OPEN,
-        ).exclude(source_id=source_id)
-        if waiting.exists():
-            continue
+        waiting.add(clearance.person)
         yield _Found(
             T.INTEGRITY_REVIEW,
             "clearance",
-            source_id,
+            f"{clearance.pk}:{review.isoformat()}",
             Who(clearance.user_id, clearance.force, clearance.force_user_id),
             review,
             f"{clearance.level} clearance's integrity review due on {review.isoformat()}",
