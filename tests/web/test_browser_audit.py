@@ -46,9 +46,13 @@ def test_the_analyst_reads_the_top_alert_and_dismisses_it_with_a_reason(
     background = page.eval_on_selector(".masthead", "e => getComputedStyle(e).backgroundColor")
     assert background == ACCENT, "the stylesheet did not load"
 
-    # Best first, each with a sentence saying what the member of staff did.
+    # Best first, each with a sentence saying what the member of staff did. The demo's
+    # counter-corruption unit has escalated some alerts already: the top one open may not be 1.
     top = page.get_by_role("row").nth(1)
-    expect(top.get_by_role("cell").first).to_have_text("1")
+    expect(top.get_by_role("cell").first).to_have_text(re.compile(r"^\d+$"))
+    rank = top.get_by_role("cell").first.inner_text().strip()
+    after = page.get_by_role("row").nth(2).get_by_role("cell").first.inner_text().strip()
+    assert int(rank) < int(after)
     subject = top.get_by_role("cell").nth(1).inner_text()
     expect(top).to_contain_text(re.compile(r"(Looked up|Kept looking up|Searched) \d+ "))
     shot = tmp_path / "alert-queue.png"
@@ -57,9 +61,11 @@ def test_the_analyst_reads_the_top_alert_and_dismisses_it_with_a_reason(
     if os.environ.get("CUSTODES_SAVE_SCREENSHOTS") == "1":
         shutil.copyfile(shot, README_SCREENSHOT)
 
-    top.get_by_role("link", name="1", exact=True).click()
+    top.get_by_role("link", name=rank, exact=True).click()
     expect(
-        page.get_by_role("heading", name=re.compile(r"^Audit alert 1 of the [\d,]+ you may see"))
+        page.get_by_role(
+            "heading", name=re.compile(rf"^Audit alert {rank} of the [\d,]+ you may see")
+        )
     ).to_be_visible()
     expect(page.locator("dd").first).to_contain_text(subject)
     evidence = page.locator("#evidence tbody tr")
@@ -78,7 +84,7 @@ def test_the_analyst_reads_the_top_alert_and_dismisses_it_with_a_reason(
     expect(page.locator("#triage")).to_have_count(0)
 
     page.get_by_role("navigation").get_by_role("link", name="Audit alerts").click()
-    expect(page.get_by_role("row").nth(1).get_by_role("cell").first).to_have_text("2")
+    expect(page.get_by_role("row").nth(1).get_by_role("cell").first).to_have_text(after)
     page.get_by_role("link", name="Dismissed").click()
     expect(page.get_by_role("row").nth(1)).to_contain_text(subject)
     context.close()
