@@ -111,6 +111,19 @@ def test_the_truth_names_records_in_the_data_and_plants_missed_triggers(data: Ve
             assert e.raised == "move" or moves[e.source].starts_on <= TODAY
         elif e.trigger == "audit-alert":
             assert e.source in escalations
+        elif e.trigger == "integrity-review":
+            # Due a year after the grant, or after the last review held on the holder's
+            # clearances if later; one a holder.
+            ref, day = e.source.split(":")
+            c = refs[ref]
+            assert c.status == "granted" and c.person == e.person and c.granted_on is not None
+            held = [r.held_on for r in data.reviews if refs[r.clearance].person == e.person]
+            since = max([c.granted_on, *(h for h in held if h >= c.granted_on)])
+            assert e.happened_on == dt.date.fromisoformat(day) <= TODAY
+            assert e.happened_on == max(
+                rules.level(c.level).integrity_review_due(c.granted_on),
+                rules.level(c.level).integrity_review_due(since),
+            )
         else:
             reference, force_user_id, step = e.source.split("/")
             assert reference.startswith("SYN-") and e.trigger == step
@@ -120,6 +133,9 @@ def test_the_truth_names_records_in_the_data_and_plants_missed_triggers(data: Ve
     assert found[("expiry", "missed")] > 40
     assert found[("outcome", "missed")] > 5 and found[("rprp", "missed")] > 0
     assert found[("audit-alert", "due")] == 8
+    reviews = [e for e in data.expected if e.trigger == "integrity-review"]
+    assert len({e.person for e in reviews}) == len(reviews)
+    assert found[("integrity-review", "missed")] > 20
     assert len({e.key for e in data.expected}) == len(data.expected)
     # Nothing planted near the demo's vetting officer: a member of a professional standards
     # team, not its leader.

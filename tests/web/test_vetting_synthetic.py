@@ -64,17 +64,32 @@ def test_custodes_raises_exactly_the_tasks_the_truth_expects(
 
     # Every kind of trigger is there, planted missed ones and due ones both.
     by = Counter((r["trigger"], r["raised"], r["why"]) for r in truth)
-    for trigger in ("outcome", "rprp", "audit-alert", "expiry", "post-move"):
+    for trigger in ("outcome", "rprp", "audit-alert", "expiry", "post-move", "integrity-review"):
         assert any(t == trigger and raised == "sweep" for t, raised, _ in by), trigger
     assert by[("post-move", "move", "at-move")] > 0 and by[("post-move", "sweep", "missed")] > 0
     assert {why for _, _, why in by} == {"missed", "due", "at-move"}
-    # Integrity reviews and the month's random sample are custodes' own: raised, and left out
-    # of the comparison.
+    # The integrity reviews held were recorded, each once, as decided tasks: the sweep raised a
+    # review only for holders with none held in the last year (one each), and the truth holds
+    # exactly those.
+    assert len(loaded.reviews) == len(data.reviews) == result.held > 0
+    assert by[("integrity-review", "sweep", "missed")] > 0
+    reviewed = {r.clearance for r in data.reviews}
+    assert sum(1 for c in data.clearances if c.ref in reviewed) > 3 * sum(
+        1 for r in truth if r["trigger"] == "integrity-review"
+    )
+    raised_reviews = [t for t in swept.created if t.trigger == "integrity-review"]
+    assert len({t.person for t in raised_reviews}) == len(raised_reviews)
+    # The month's random sample and declarations are custodes' own: raised, and left out of
+    # the comparison.
     compared = [t for t in swept.created if t.trigger not in UNMODELLED]
     assert set(result.unmodelled) <= UNMODELLED
     assert sum(result.unmodelled.values()) == len(swept.created) - len(compared)
     assert len(compared) == sum(n for (_, raised, _), n in by.items() if raised == "sweep")
-    overdue = VettingTask.objects.filter(due_on__lt=today).exclude(trigger__in=UNMODELLED).count()
+    overdue = (
+        VettingTask.objects.filter(due_on__lt=today, status=VettingTask.Status.OPEN)
+        .exclude(trigger__in=UNMODELLED)
+        .count()
+    )
     assert overdue == sum(
         1 for r in truth if r["why"] in ("missed", "at-move") and r["due_on"] < str(today)
     )
@@ -213,3 +228,33 @@ def test_a_good_folder_loads_and_an_escalation_with_no_alert_is_named(tmp_path: 
     )
     with pytest.raises(RecordsError, match=r"escalations\.csv: row 2, field 'force_user_id'"):
         escalate_alerts(tmp_path / "escalations.csv", [])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("reviews", "where"),
+    [
+        ("CL-9,2024-01-01\n", "row 2, field 'clearance': no clearance 'CL-9'"),
+        ("CL-1,2018-01-01\n", "row 2, field 'held_on': before CL-1 was granted"),
+        ("CL-1,2999-01-01\n", "row 2, field 'held_on': after today"),
+        ("CL-1,2024-01-01\nCL-1,2024-01-01\n", "row 3, field 'held_on': the same as row 2"),
+        ("CL-1,1 Jan 2024\n", "row 2, field 'held_on'"),
+    ],
+)
+def test_a_bad_integrity_review_is_refused_and_nothing_is_written(
+    tmp_path: Path, reviews: str, where: str
+) -> None:
+    folder = _folder(tmp_path, POST, GRANT, MOVE)
+    (folder / "integrity-reviews.csv").write_text("clearance,held_on\n" + reviews, "utf-8")
+    with pytest.raises(RecordsError) as raised:
+        load_records(None, folder)
+    assert f"integrity-reviews.csv: {where}" in str(raised.value)
+    assert not Clearance.objects.exists() and not TrailEvent.objects.exists()
+    # A good one is recorded through the action: the review held, decided on its day.
+    (folder / "integrity-reviews.csv").write_text("clearance,held_on\nCL-1,2024-01-01\n", "utf-8")
+    (held,) = load_records(None, folder).reviews
+    assert (held.trigger, held.status, held.happened_on) == (
+        "integrity-review",
+        "decided",
+        dt.date(2024, 1, 1),
+    )

@@ -15,7 +15,8 @@ declared (the extract's declared associations among them).
 The truth (`Vetting.expected`) is every re-vetting task custodes must raise as of the day:
 when a move is recorded (a move that needs re-vetting raises its task at once), and when the
 sweep runs (an outcome short of dismissal or reflective practice in the caseload, an escalated
-alert, a lapsed clearance, a move into a post reclassified after it). Each is marked "missed"
+alert, a lapsed clearance, a move into a post reclassified after it, and each holder's annual
+integrity review come by the day given the reviews held, one per holder). Each is marked "missed"
 when its task would already be overdue (the trigger is in the records and nobody raised a task
 when it happened) or "due" when it is not. The truth is worked out here from the records, with
 the rules file's periods and levels (`caserules.load_vetting`), apart from the code the web app
@@ -33,6 +34,7 @@ import csv
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -462,7 +464,7 @@ def generate_vetting(
     clearances = tuple(sorted(maker.made, key=lambda c: (c.decided_on, c.ref)))
     posts = tuple(maker.post_rows)
     postings = tuple(sorted(maker.moves, key=lambda p: (p.starts_on, p.ref)))
-    expected = _truth(rules, today, posts, clearances, postings, escalations, caseload)
+    expected = _truth(rules, today, posts, clearances, postings, escalations, caseload, reviews)
     return Vetting(
         config=config,
         today=today,
@@ -818,6 +820,55 @@ def _holds(rules: VettingRules, mine: list[Clearance], required: str, on: dt.dat
     return False
 
 
+def _reviews_due(
+    rules: VettingRules,
+    today: dt.date,
+    decided: tuple[Clearance, ...],
+    by_person: dict[str, list[Clearance]],
+    reviews: tuple[Review, ...],
+    expect: Callable[[str, str, str, dt.date, str], None],
+) -> None:
+    """Expect the integrity reviews due by `today`, given the reviews held.
+
+    The rule (spec §7, as the backlog counts it): a holder's review falls due a period after
+    the grant, or a period after the latest review held on any of their clearances if that is
+    later (a review held before the grant counts for nothing). A granted clearance with no
+    later decision at its level and not yet due renewal whose first review has come is looked
+    at in the order of its first review's day (then as recorded), and each holder gets one
+    review task, from the first such clearance due: source `<ref>:<review day>`.
+    """
+    ref_of = {c.ref: c for c in decided}
+    held: dict[str, dt.date] = {}
+    for r in reviews:
+        person = ref_of[r.clearance].person
+        held[person] = max(held.get(person, r.held_on), r.held_on)
+    order = {c.ref: n for n, c in enumerate(decided)}
+    candidates: list[tuple[dt.date, int, Clearance]] = []
+    for c in decided:
+        if c.status != "granted" or c.granted_on is None:
+            continue
+        level = rules.level(c.level)
+        first = level.integrity_review_due(c.granted_on)
+        if first > today or level.renewal_due(c.granted_on) <= today:
+            continue
+        candidates.append((first, order[c.ref], c))
+    raised: set[str] = set()
+    for first, _n, c in sorted(candidates, key=lambda x: x[:2]):
+        if c.person in raised:
+            continue
+        mine = by_person[c.person]
+        if any(d.level == c.level for d in mine[mine.index(c) + 1 :]):
+            continue
+        last = held.get(c.person)
+        review = first
+        if last is not None and c.granted_on is not None and last >= c.granted_on:
+            review = max(first, rules.level(c.level).integrity_review_due(last))
+        if review > today:
+            continue
+        raised.add(c.person)
+        expect("integrity-review", f"{c.ref}:{review.isoformat()}", c.person, review, "sweep")
+
+
 def _truth(
     rules: VettingRules,
     today: dt.date,
@@ -826,6 +877,7 @@ def _truth(
     postings: tuple[Posting, ...],
     escalations: tuple[Escalation, ...],
     caseload: Caseload | None,
+    reviews: tuple[Review, ...] = (),
 ) -> tuple[Expected, ...]:
     """Return every task custodes must raise: at a move, and by a sweep on `today`."""
     out: list[Expected] = []
@@ -873,6 +925,7 @@ def _truth(
         later = any(d.level == c.level for d in mine[mine.index(c) + 1 :])
         if due <= today and not later:
             expect("expiry", c.ref, c.person, due, "sweep")
+    _reviews_due(rules, today, decided, by_person, reviews, expect)
     for e in escalations:
         expect("audit-alert", e.ref, f"force:{e.force}:{e.force_user_id}", today, "sweep")
     if caseload is not None:

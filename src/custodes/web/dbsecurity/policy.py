@@ -1499,7 +1499,13 @@ POLICIES: tuple[Policy, ...] = (
     # the owner) and decided in the decider's own name. Posts' requirements name no one.
     *vetted("vetting_clearance", added_by="decided_by_id"),
     *vetted("vetting_posting", added_by="recorded_by_id"),
-    *vetted("vetting_vettingtask", added_by=None, changed_by="decided_by_id"),
+    # A task is raised undecided, or (an integrity review held: vetting.actions.
+    # record_integrity_review) added already decided in the adder's own name.
+    *vetted(
+        "vetting_vettingtask",
+        added_by=f"COALESCE(decided_by_id, {_ME})",
+        changed_by="decided_by_id",
+    ),
     # A withdrawal assessment is begun in its beginner's name and each later step taken in its
     # taker's (vetting.withdrawal); an appeal is lodged, then decided, in each one's own name.
     # A transfer is recorded in its recorder's name and re-checked or its record received by

@@ -62,6 +62,7 @@ __all__ = [
     "ASSOCIATE_KINDS",
     "CHECK_FIELDS",
     "DETAILS_MAX",
+    "HELD",
     "SAMPLE_PURPOSE",
     "CheckImport",
     "ExternalCheckError",
@@ -77,6 +78,7 @@ __all__ = [
     "import_external_check",
     "move_into_post",
     "record_clearance",
+    "record_integrity_review",
     "set_post_requirement",
     "sweep",
     "who",
@@ -558,6 +560,81 @@ def _integrity_reviews(on: dt.date) -> Iterable[_Found]:
             f"{clearance.level} clearance's integrity review due on {review.isoformat()}",
             clearance.unit,
         )
+
+
+# The source of a decided integrity-review task that records a review held (outside custodes,
+# or before it held the clearance): `record_integrity_review`.
+HELD = "integrity-review-held"
+
+
+@transaction.atomic
+def record_integrity_review(
+    actor: User | None, clearance: Clearance, held_on: dt.date, reason: str
+) -> VettingTask | None:
+    """Record that the holder's annual integrity review was held on `held_on`; None if it was
+    recorded before.
+
+    Recorded as an integrity-review task decided on that day (the clearance stands), which is
+    what deciding a raised one is, so the next review falls due a period after it
+    (`backlog.integrity_review_due`) for the sweep and the backlog alike. Once a clearance and
+    day. Refused for a clearance not granted, a day before its grant, after its renewal date
+    or in the future, and while the holder has an integrity-review task open: deciding that
+    task is recording the review.
+    """
+    person = Who(clearance.user_id, clearance.force, clearance.force_user_id)
+    _vetting_officer(actor, person)
+    reason = _need_reason(reason)
+    if clearance.status != Clearance.Status.GRANTED or clearance.granted_on is None:
+        raise ValidationError("only a granted clearance has integrity reviews")
+    if held_on < clearance.granted_on:
+        raise ValidationError({"held_on": "a review cannot be held before the grant"})
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": "a review cannot be recorded before it is held"})
+    if clearance.renewal_due is not None and held_on >= clearance.renewal_due:
+        raise ValidationError({"held_on": "the clearance was due renewal by then"})
+    source_id = f"{clearance.pk}:{held_on.isoformat()}"
+    reviews = VettingTask.objects.filter(trigger=T.INTEGRITY_REVIEW, person=person.key)
+    if reviews.filter(source_type=HELD, source_id=source_id).exists():
+        return None
+    if reviews.filter(status=VettingTask.Status.OPEN).exists():
+        raise ValidationError(
+            "they have an integrity-review task open: decide it (deciding it records the review)"
+        )
+    rule = load_vetting().trigger(T.INTEGRITY_REVIEW)
+    # Noon on the day, so the day is the same in any time zone's reading of it.
+    decided_at = timezone.make_aware(dt.datetime.combine(held_on, dt.time(12)))
+    task = VettingTask(
+        trigger=T.INTEGRITY_REVIEW,
+        source_type=HELD,
+        source_id=source_id,
+        summary=f"{clearance.level} clearance's integrity review held on {held_on.isoformat()}",
+        unit=clearance.unit,
+        happened_on=held_on,
+        due_on=rule.due_on(held_on),
+        rules=rule.said(),
+        raised_at=timezone.now(),
+        status=VettingTask.Status.DECIDED,
+        decision=VettingTask.Decision.STANDS,
+        decision_reason=reason,
+        decided_by=actor,
+        decided_at=decided_at,
+    )
+    _as(task, person)
+    task.save()
+    record(
+        _actor_id(actor),
+        Action.VETTING_DECIDE,
+        Subject.VETTING_TASK,
+        task.pk,
+        reason=reason,
+        changes={
+            "trigger": str(T.INTEGRITY_REVIEW),
+            "source": f"{HELD}:{source_id}",
+            "held_on": held_on.isoformat(),
+            "decision": str(VettingTask.Decision.STANDS),
+        },
+    )
+    return task
 
 
 def _moves(on: dt.date) -> Iterable[_Found]:

@@ -116,3 +116,18 @@ class ClearanceForm(forms.Form):
         elif granted_on is not None:
             self.add_error("granted_on", "Only a granted clearance has a day it was granted.")
         return data
+
+
+class ReviewHeldForm(forms.Form):
+    """An annual integrity review held on the clearance's holder, and what it found."""
+
+    held_on = forms.DateField(
+        label="Held on",
+        widget=_Date,
+        help_text="The next review falls due a period after it.",
+    )
+    reason = forms.CharField(
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the review looked at and found. It is on the trail.",
+    )

@@ -11,6 +11,11 @@ before a move on the same day), each through its action (`record_clearance`,
 re-vetting raises its task at once. A grant known only by its year (`2014`) is taken as
 1 January, so its renewal is never found later than it was due, and its reason says so.
 
+`integrity-reviews.csv` (clearance: a ref in `clearances.csv`; held_on), if the folder has
+it, holds the annual integrity reviews held: each is recorded, after the decisions, through
+`record_integrity_review` (a decided integrity-review task on the day), so the sweep raises a
+review only where one is due after the last held.
+
 A folder whose posts are all there already is taken as loaded: nothing is written again, and
 the records are found by their fields (`Loaded.already`).
 """
@@ -25,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +41,7 @@ from custodes.web.vetting.actions import (
     Who,
     move_into_post,
     record_clearance,
+    record_integrity_review,
     set_post_requirement,
     who,
 )
@@ -44,6 +51,7 @@ __all__ = [
     "CLEARANCE_FIELDS",
     "POSTING_FIELDS",
     "POST_FIELDS",
+    "REVIEW_FIELDS",
     "Loaded",
     "RecordsError",
     "load_records",
@@ -63,6 +71,9 @@ CLEARANCE_FIELDS = (
     "reason",
 )
 POSTING_FIELDS = ("ref", "force", "force_user_id", "post", "starts_on")
+REVIEW_FIELDS = ("clearance", "held_on")
+REVIEWS = "integrity-reviews.csv"
+CLEARANCES = "clearances.csv"
 _LIMITS = {"force": 32, "force_user_id": 64, "unit": 100, "name": 120, "post": 120}
 
 
@@ -111,6 +122,13 @@ class _Posting:
     starts_on: dt.date
 
 
+@dataclass(frozen=True)
+class _Review:
+    row: int
+    clearance: str  # its ref
+    held_on: dt.date
+
+
 @dataclass
 class Loaded:
     """What loading made (or found, when it was loaded before): each record by its ref."""
@@ -120,6 +138,7 @@ class Loaded:
     clearances: dict[str, int] = field(default_factory=dict)  # ref -> pk
     postings: dict[str, int] = field(default_factory=dict)  # ref -> pk
     raised: list[VettingTask] = field(default_factory=list)  # by moves, at once
+    reviews: list[VettingTask] = field(default_factory=list)  # the integrity reviews held
 
 
 class _Rows:
@@ -190,6 +209,11 @@ class _Rows:
             self.fail(column, f"{value!r} is not one of {names}")
         return value
 
+    def unique_value(self, column: str, value: str, seen: dict[str, int]) -> None:
+        if value in seen:
+            self.fail(column, f"the same as row {seen[value]}")
+        seen[value] = self.row
+
     def unique(self, column: str, seen: dict[str, int]) -> str:
         value = self.text(column)
         if value in seen:
@@ -226,7 +250,7 @@ def _read(folder: Path) -> tuple[list[_Post], list[_Clearance], list[_Posting]]:
     named = {p.name for p in posts}
     clearances: list[_Clearance] = []
     refs: dict[str, int] = {}
-    for r in _Rows(folder / "clearances.csv", CLEARANCE_FIELDS).each():
+    for r in _Rows(folder / CLEARANCES, CLEARANCE_FIELDS).each():
         ref = r.unique("ref", refs)
         status = r.choice("status", Clearance.Status.values)
         granted_on, year_only = _granted(r)
@@ -268,6 +292,30 @@ def _read(folder: Path) -> tuple[list[_Post], list[_Clearance], list[_Posting]]:
     return posts, clearances, postings
 
 
+def _reviews(folder: Path, clearances: list[_Clearance]) -> list[_Review]:
+    """Read and check the integrity reviews held, if the folder has them."""
+    if not (folder / REVIEWS).is_file():
+        return []
+    by_ref = {c.ref: c for c in clearances}
+    reviews: list[_Review] = []
+    seen: dict[str, int] = {}
+    for r in _Rows(folder / REVIEWS, REVIEW_FIELDS).each():
+        ref = r.text("clearance")
+        made = by_ref.get(ref)
+        if made is None:
+            r.fail("clearance", f"no clearance {ref!r} in {CLEARANCES}")
+        if made.status != Clearance.Status.GRANTED or made.granted_on is None:
+            r.fail("clearance", f"{ref} is not a granted clearance")
+        held_on = r.day("held_on") or dt.date.min
+        if held_on < made.granted_on:
+            r.fail("held_on", f"before {ref} was granted ({made.granted_on.isoformat()})")
+        if held_on >= load_vetting().level(made.level).renewal_due(made.granted_on):
+            r.fail("held_on", f"on or after {ref} was due renewal")
+        r.unique_value("held_on", f"{ref}:{held_on.isoformat()}", seen)
+        reviews.append(_Review(r.row, ref, held_on))
+    return reviews
+
+
 def _reason(row: _Clearance) -> str:
     if row.year_only and row.granted_on is not None and str(row.granted_on.year) not in row.reason:
         return f"{row.reason} (granted in {row.granted_on.year}; taken as 1 January)"
@@ -281,11 +329,12 @@ def load_records(actor: User | None, folder: Path) -> Loaded:
     Raises `RecordsError`, naming file, row and field, before anything is written.
     """
     posts, clearances, postings = _read(folder)
+    reviews = _reviews(folder, clearances)
     names = list(dict.fromkeys(p.name for p in posts))
     there = dict(PostRequirement.objects.filter(name__in=names).values_list("name", "pk"))
     if names and len(there) == len(names):
         return _found(there, clearances, postings)
-    return _load(actor, posts, clearances, postings)
+    return _load(actor, posts, clearances, postings, reviews)
 
 
 def _person(row: _Clearance | _Posting, accounts: dict[tuple[str, str], int] | None = None) -> Who:
@@ -309,7 +358,11 @@ def _accounts() -> dict[tuple[str, str], int]:
 
 @transaction.atomic
 def _load(
-    actor: User | None, posts: list[_Post], clearances: list[_Clearance], postings: list[_Posting]
+    actor: User | None,
+    posts: list[_Post],
+    clearances: list[_Clearance],
+    postings: list[_Posting],
+    reviews: list[_Review],
 ) -> Loaded:
     loaded = Loaded()
     accounts = _accounts()
@@ -326,6 +379,21 @@ def _load(
             unit=row.unit,
         )
         loaded.clearances[row.ref] = made.pk
+    for review in sorted(reviews, key=lambda r: (r.held_on, r.row)):
+        clearance = Clearance.objects.get(pk=loaded.clearances[review.clearance])
+        try:
+            task = record_integrity_review(
+                actor,
+                clearance,
+                review.held_on,
+                "Integrity review held (loaded from the force's records)",
+            )
+        except (ValidationError, PermissionDenied) as error:
+            problem = "; ".join(getattr(error, "messages", [str(error)]))
+            # The whole load is one transaction: raising here writes none of it.
+            raise RecordsError(REVIEWS, review.row, "held_on", problem) from error
+        if task is not None:
+            loaded.reviews.append(task)
     events: list[tuple[dt.date, int, int, _Post | _Posting]] = [
         (p.set_on, 0, p.row, p) for p in posts
     ] + [(m.starts_on, 1, m.row, m) for m in postings]

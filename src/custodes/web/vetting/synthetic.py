@@ -7,10 +7,11 @@ first of the given people whom need-to-know lets act on it), through the alerts'
 The records themselves load with `records.load_records`. `check_vetting` then compares every
 re-vetting task in custodes, each named by the record it came from as the data names it (a
 case's outcome or reflective practice by the case's reference, the subject's force id and
-the step; a lapsed clearance and a move by their refs; an escalation by its ref), with the
-truth file: every task the truth expects raised, and none it does not. The tasks raised by
-the moves as they were recorded, and those a sweep raised, are compared with the truth's own
-parts when given.
+the step; a lapsed clearance and a move by their refs; an integrity review by its clearance's
+ref and the day it fell due; an escalation by its ref), with the truth file: every task the
+truth expects raised, and none it does not. The tasks raised by the moves as they were
+recorded, and those a sweep raised, are compared with the truth's own parts when given. The
+integrity reviews held that the load recorded (decided tasks) are records, not compared.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from custodes.web.alerts.access import audit_conflict, may_review_audit_alerts
 from custodes.web.alerts.actions import escalate_audit_alert
 from custodes.web.alerts.models import AuditAlert
 from custodes.web.cases.models import Decision
+from custodes.web.vetting.actions import HELD
 from custodes.web.vetting.models import VettingTask
 from custodes.web.vetting.records import Loaded, RecordsError
 
@@ -46,13 +48,14 @@ __all__ = [
 ESCALATION_FIELDS = ("ref", "force", "force_user_id", "reason")
 TRUTH_FIELDS = ("trigger", "source", "person", "happened_on", "due_on", "raised", "why")
 # The triggers custodes raises tasks for from records it holds, as the truth names them: the
-# truth's rows of any other kind (an integrity review, say, which custodes cannot yet be told
-# was held) are counted but not compared. A task of a kind not here is always an extra.
-SWEPT = frozenset({"outcome", "rprp", "registry-match", "audit-alert", "expiry", "post-move"})
-# The tasks custodes raises that the truth does not work out yet (annual integrity reviews from
-# the grant, the month's random sample, declarations made in custodes): counted and named in
-# the check's lines, not compared.
-UNMODELLED = frozenset({"integrity-review", "random", "declaration"})
+# truth's rows of any other kind are counted but not compared. A task of a kind not here is
+# always an extra.
+SWEPT = frozenset(
+    {"outcome", "rprp", "registry-match", "audit-alert", "expiry", "post-move", "integrity-review"}
+)
+# The tasks custodes raises that the truth does not work out yet (the month's random sample,
+# declarations made in custodes): counted and named in the check's lines, not compared.
+UNMODELLED = frozenset({"random", "declaration"})
 
 Key = tuple[str, str, str]
 
@@ -113,6 +116,7 @@ class VettingCheck:
     when: list[str] = field(default_factory=list)  # raised at the move or by the sweep wrongly
     not_compared: dict[str, int] = field(default_factory=dict)  # truth rows custodes cannot raise
     unmodelled: dict[str, int] = field(default_factory=dict)  # tasks the truth does not hold
+    held: int = 0  # integrity reviews held, recorded as decided tasks (not compared)
 
     @property
     def ok(self) -> bool:
@@ -127,6 +131,8 @@ class VettingCheck:
             f"{len(self.extra)}"
         ]
         lines += self.when
+        if self.held:
+            lines.append(f"{self.held} integrity reviews held recorded (decided; not compared)")
         lines += [
             f"{n} {trigger} tasks in the truth not compared: custodes does not raise them yet"
             for trigger, n in sorted(self.not_compared.items())
@@ -158,6 +164,11 @@ def _named(
     named: dict[int, Key] = {}
     for task in tasks:
         source = refs.get(task.source_type, {}).get(task.source_id)
+        if source is None and task.trigger == VettingTask.Trigger.INTEGRITY_REVIEW:
+            # An integrity review raised by the sweep: `<clearance pk>:<review day>`.
+            pk, _, day = task.source_id.partition(":")
+            ref = refs.get(task.source_type, {}).get(pk)
+            source = f"{ref}:{day}" if ref is not None else None
         named[task.pk] = (
             str(task.trigger),
             source or f"{task.source_type}:{task.source_id}",
@@ -180,7 +191,10 @@ def check_vetting(
     compared = [row for row in truth if row["trigger"] in SWEPT]
     result.not_compared = dict(Counter(r["trigger"] for r in truth if r["trigger"] not in SWEPT))
     expected = {(r["trigger"], r["source"], r["person"]) for r in compared}
-    named = _named(VettingTask.objects.exclude(trigger__in=UNMODELLED), loaded, escalated)
+    # The reviews held that the load recorded are records, not tasks raised: not compared.
+    compared_tasks = VettingTask.objects.exclude(trigger__in=UNMODELLED).exclude(source_type=HELD)
+    named = _named(compared_tasks, loaded, escalated)
+    result.held = VettingTask.objects.filter(source_type=HELD).count()
     result.unmodelled = dict(
         Counter(
             VettingTask.objects.filter(trigger__in=UNMODELLED).values_list("trigger", flat=True)

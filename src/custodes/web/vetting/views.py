@@ -42,7 +42,12 @@ from custodes.web.vetting.access import (
     record_conflict,
     tasks_for_user,
 )
-from custodes.web.vetting.actions import Who, decide_task, record_clearance
+from custodes.web.vetting.actions import (
+    Who,
+    decide_task,
+    record_clearance,
+    record_integrity_review,
+)
 from custodes.web.vetting.backlog import (
     Backlog,
     ClearanceFacts,
@@ -52,12 +57,19 @@ from custodes.web.vetting.backlog import (
     due_band,
     held_levels,
     holding,
+    integrity_review_due,
     task_facts,
     weekly,
     with_held_level,
 )
 from custodes.web.vetting.chart import backlog_svg
-from custodes.web.vetting.forms import NO_LEVEL, ClearanceForm, DecisionForm, QueueFilter
+from custodes.web.vetting.forms import (
+    NO_LEVEL,
+    ClearanceForm,
+    DecisionForm,
+    QueueFilter,
+    ReviewHeldForm,
+)
 from custodes.web.vetting.models import Clearance, Posting, VettingTask
 
 __all__ = [
@@ -374,20 +386,69 @@ def task_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return _task_page(request, user, task, form, status=400)
 
 
-@staff_view
-@require_http_methods(["GET"])
-def clearance_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show one clearance decision, and the person's decisions at its level; else 404."""
-    user = request_user(request)
-    clearance = get_clearance_for_user(user, pk)
+def _next_review(clearance: Clearance) -> dt.date | None:
+    """Return the day the holder's next integrity review is due, by the backlog's rule."""
+    if clearance.status != Clearance.Status.GRANTED:
+        return None
+    facts = clearance_facts(Clearance.objects.filter(pk=clearance.pk))[0]
+    held = VettingTask.objects.filter(
+        trigger=VettingTask.Trigger.INTEGRITY_REVIEW,
+        person=clearance.person,
+        decided_at__isnull=False,
+    ).values_list("decided_at", flat=True)
+    days = [timezone.localdate(moment) for moment in held]
+    return integrity_review_due(facts, max(days) if days else None)
+
+
+def _clearance_page(
+    request: HttpRequest,
+    clearance: Clearance,
+    form: ReviewHeldForm | None,
+    status: int = 200,
+) -> HttpResponse:
     same_level = Clearance.objects.filter(person=clearance.person, level=clearance.level)
     context = {
         "clearance": clearance,
         "level": load_vetting().levels.get(clearance.level),
         "others": list(same_level.exclude(pk=clearance.pk).order_by("-decided_at", "-pk")),
         "on": timezone.localdate(),
+        "next_review": _next_review(clearance),
+        "review_form": form or ReviewHeldForm(),
     }
-    return _personal(render(request, "vetting/clearance.html", context))
+    return _personal(render(request, "vetting/clearance.html", context, status=status))
+
+
+@staff_view
+@require_http_methods(["GET"])
+def clearance_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one clearance decision, and the person's decisions at its level; else 404."""
+    user = request_user(request)
+    return _clearance_page(request, get_clearance_for_user(user, pk), None)
+
+
+@staff_view
+@require_http_methods(["POST"])
+def clearance_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an integrity review held on the clearance's holder; 404 unless the officer may
+    see the clearance."""
+    user = request_user(request)
+    clearance = get_clearance_for_user(user, pk, purpose=Action.VETTING_DECIDE)
+    form = ReviewHeldForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = record_integrity_review(user, clearance, data["held_on"], data["reason"])
+        except ValidationError as exc:
+            _add(form, exc)
+        else:
+            messages.success(
+                request,
+                "Integrity review recorded. It is on the trail."
+                if made is not None
+                else "That review was recorded before: nothing was added.",
+            )
+            return redirect("vetting:clearance", pk=clearance.pk)
+    return _clearance_page(request, clearance, form, status=400)
 
 
 def _person_page(
