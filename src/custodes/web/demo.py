@@ -630,6 +630,7 @@ def demo_vetting_summary(result: DemoVetting) -> list[str]:
         f"Vetting: {c['clearances']:,} clearances ({levels}; {c['year_only']} known only by "
         f"year), {c['posts']} posts ({c['vulnerable_posts']} with access to vulnerable people, "
         f"{c['reclassified']} changed after staff moved in), {c['postings']} moves, "
+        f"{c['reviews']:,} integrity reviews held, "
         f"{c['escalations']} audit alerts escalated ({how}).",
         f"  Re-vetting tasks: {len(result.loaded.raised)} raised as moves were recorded; the "
         f"sweep as of {result.day} raised {raised}.",
