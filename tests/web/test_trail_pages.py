@@ -60,6 +60,7 @@ NOT_PAGES = {
     "risk/runs/<int:pk>/report/",
     "vetting/task/<int:pk>/decide/",
     "vetting/person/<str:key>/clearance/",
+    "vetting/clearance/<int:pk>/review/",
     # The public statistics page and its files: not staff pages, they read no record and
     # record nothing (tests/web/test_stats_page.py).
     "statistics/",
