@@ -27,6 +27,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from custodes.caserules import load_vetting
@@ -269,15 +270,24 @@ def holds(person: str, required: str, on: dt.date) -> bool:
         status=Clearance.Status.GRANTED,
         granted_on__lte=on,
         renewal_due__gt=on,
-    ).values_list("level", "decided_at")
-    for level, decided_at in granted:
-        # A later decision at the same level (withdrawn, say) ends this one.
-        later = Clearance.objects.filter(person=person, level=level, decided_at__gt=decided_at)
-        if not later.exclude(status=Clearance.Status.GRANTED).exists() and rules.meets(
-            level, required
-        ):
-            return True
-    return False
+    )
+    # A later decision at the same level other than a grant (withdrawn, say) ends this one.
+    levels = _not_replaced(granted, by_grants=False).values_list("level", flat=True)
+    return any(rules.meets(level, required) for level in levels)
+
+
+def _not_replaced(clearances: QuerySet[Clearance], *, by_grants: bool) -> QuerySet[Clearance]:
+    """Return the clearances no later decision at the same level replaced, in the one query.
+
+    `by_grants`: whether a later grant counts as replacing one (for renewal and review it does;
+    for holding a level on a day it does not).
+    """
+    later = Clearance.objects.filter(
+        person=OuterRef("person"), level=OuterRef("level"), decided_at__gt=OuterRef("decided_at")
+    )
+    if not by_grants:
+        later = later.exclude(status=Clearance.Status.GRANTED)
+    return clearances.annotate(replaced=Exists(later)).filter(replaced=False)
 
 
 def _move_needs(posting: Posting) -> str | None:
@@ -491,11 +501,8 @@ def _audit(on: dt.date) -> Iterable[_Found]:
 def _expiries(on: dt.date) -> Iterable[_Found]:
     """Granted clearances past their renewal date with no later decision at the same level."""
     due = Clearance.objects.filter(status=Clearance.Status.GRANTED, renewal_due__lte=on)
-    for clearance in due.order_by("renewal_due", "pk"):
-        later = Clearance.objects.filter(
-            person=clearance.person, level=clearance.level, decided_at__gt=clearance.decided_at
-        )
-        if later.exists() or clearance.renewal_due is None:
+    for clearance in _not_replaced(due, by_grants=True).order_by("renewal_due", "pk"):
+        if clearance.renewal_due is None:
             continue
         yield _Found(
             T.EXPIRY,
@@ -528,12 +535,9 @@ def _integrity_reviews(on: dt.date) -> Iterable[_Found]:
     due = Clearance.objects.filter(
         status=Clearance.Status.GRANTED, integrity_review_due__lte=on, granted_on__isnull=False
     ).exclude(renewal_due__lte=on)
-    for clearance in due.order_by("integrity_review_due", "pk"):
+    for clearance in _not_replaced(due, by_grants=True).order_by("integrity_review_due", "pk"):
         if clearance.person in waiting:
             continue
-        later = Clearance.objects.filter(
-            person=clearance.person, level=clearance.level, decided_at__gt=clearance.decided_at
-        )
         months = clearance.rules.get("integrity_review_months")
         facts = ClearanceFacts(
             pk=clearance.pk,
@@ -548,7 +552,7 @@ def _integrity_reviews(on: dt.date) -> Iterable[_Found]:
             review_months=months if isinstance(months, int) else None,
         )
         review = next_review_due(facts, reviewed.get(clearance.person))
-        if review is None or review > on or later.exists():
+        if review is None or review > on:
             continue
         waiting.add(clearance.person)
         yield _Found(
