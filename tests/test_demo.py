@@ -2,62 +2,37 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from custodes.signing import load_signing_key
-
-CUSTODES = str(Path(sys.executable).with_name("custodes"))
-
-
-def _demo(tmp_path: Path) -> str:
-    """Run the demo without serving, its web data in tmp_path; return what it printed."""
-    # As a user's shell has it: none of the test suite's database or Django settings.
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k != "DATABASE_URL" and not k.startswith(("DJANGO_", "CUSTODES_"))
-    }
-    env |= {"CUSTODES_DATA_DIR": str(tmp_path / "web"), "COLUMNS": "200"}
-    done = subprocess.run(
-        [CUSTODES, "demo", "--no-serve", "--out", str(tmp_path / "demo")],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
+from tests.conftest import DemoRun, run_demo
 
 
-def test_the_demo_audits_a_force_and_fills_the_alert_queue_once(tmp_path: Path) -> None:
-    first = _demo(tmp_path)
+def test_the_demo_audits_a_force_and_fills_the_alert_queue_once(
+    demo_run: DemoRun, tmp_path: Path
+) -> None:
+    # The session's one run of the demo (the browser tests serve copies of it).
+    first, web, demo = demo_run.printed, demo_run.data, demo_run.out
     audited = re.search(r"([\d,]+) look-ups by 2,000 staff; ([\d.]+)% explained", first)
     assert audited, first[-3000:]
     assert float(audited[2]) >= 95.0
     loaded = re.search(r"Alert queue: run 1, ([\d,]+) alerts, loaded\.", first)
     assert loaded, first[-3000:]
-    assert (tmp_path / "demo" / "audit" / "report.html").stat().st_size > 100_000
+    assert (demo / "audit" / "report.html").stat().st_size > 100_000
 
     # The run is signed with the demo's own key pair, kept out of the web app's data
     # directory; the web app trusts only the public half, and recorded which key signed.
-    keys = tmp_path / "demo" / "keys"
+    keys = demo / "keys"
     private = keys / "audit-signing.key"
     assert private.stat().st_mode & 0o777 == 0o600
     key = load_signing_key(private)
     assert (keys / "audit-signing.key.pub").read_text().strip() == key.public.line
     assert f"Signed with audit key {key.key_id}" in first
-    assert (
-        (tmp_path / "demo" / "audit" / "manifest.sig")
-        .read_text()
-        .startswith(f"ed25519:{key.key_id}:")
-    )
-    assert not list((tmp_path / "web").rglob("*.key"))
-    with sqlite3.connect(tmp_path / "web" / "custodes.sqlite3") as db:
+    assert (demo / "audit" / "manifest.sig").read_text().startswith(f"ed25519:{key.key_id}:")
+    assert not list((web).rglob("*.key"))
+    with sqlite3.connect(web / "custodes.sqlite3") as db:
         (alerts,) = db.execute("SELECT count(*) FROM alerts_auditalert").fetchone()
         signer = db.execute("SELECT signed_by FROM alerts_auditrun").fetchone()
     assert alerts == int(loaded[1].replace(",", "")) > 0
@@ -69,7 +44,7 @@ def test_the_demo_audits_a_force_and_fills_the_alert_queue_once(tmp_path: Path) 
     assert registry, first[-3000:]
     to_review = int(registry[2])
     assert to_review > 0
-    with sqlite3.connect(tmp_path / "web" / "custodes.sqlite3") as db:
+    with sqlite3.connect(web / "custodes.sqlite3") as db:
         (raised,) = db.execute(
             "SELECT count(*) FROM alerts_alert WHERE kind = 'registry-match'"
         ).fetchone()
@@ -81,7 +56,7 @@ def test_the_demo_audits_a_force_and_fills_the_alert_queue_once(tmp_path: Path) 
     )
     assert stats, first[-3000:]
     assert int(stats[1]) >= 5 and int(stats[3].replace(",", "")) > 0
-    published = tmp_path / "demo" / "statistics"
+    published = demo / "statistics"
     assert (published / "datapackage.json").is_file()
     assert (published / "data" / "referral_compliance.csv").is_file()
 
@@ -94,15 +69,18 @@ def test_the_demo_audits_a_force_and_fills_the_alert_queue_once(tmp_path: Path) 
     )
     assert vetting and vetting[1] == vetting[2] and int(vetting[1]) > 100, first[-3000:]
     assert re.search(r"The vetting officer sees all \d+ open tasks", first), first[-3000:]
-    assert (tmp_path / "demo" / "vetting" / "vetting-truth.csv").is_file()
+    assert (demo / "vetting" / "vetting-truth.csv").is_file()
 
-    # Run again, as someone typing `make demo` twice would: the queue is not filled twice.
-    again = _demo(tmp_path)
+    # Run again, as someone typing `make demo` twice would (in a copy: the browser tests serve
+    # the session's demo as it was left): the queue is not filled twice.
+    demo_run.copy(tmp_path)
+    again = run_demo(tmp_path)
+    web = tmp_path / "data"
     assert "Alert queue: run 1, " in again and "alerts, already loaded." in again
     # The same key signs the second run: the pair is made once and kept.
     assert f"Signed with audit key {key.key_id}" in again
     assert "Demo audit key pair" not in again
-    with sqlite3.connect(tmp_path / "web" / "custodes.sqlite3") as db:
+    with sqlite3.connect(web / "custodes.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM alerts_auditalert").fetchone() == (alerts,)
         # Nor the registry: the lists and the roster are the same, so nothing new to review.
         assert db.execute(

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -14,6 +15,18 @@ from custodes.web.accounts.actions import create_user
 from custodes.web.accounts.models import Role, User
 from custodes.web.cases.actions import add_member, open_case
 from custodes.web.cases.models import Case
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, leave out the tests marked `own_sqlite`: their server runs on its own
+    SQLite file whatever the suite's database, so the SQLite pass ran exactly them already."""
+    if connection.vendor != "postgresql":
+        return
+    left = [item for item in items if item.get_closest_marker("own_sqlite")]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = [item for item in items if not item.get_closest_marker("own_sqlite")]
+
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account's password
 

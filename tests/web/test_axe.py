@@ -11,7 +11,7 @@ from playwright.sync_api import Browser
 from tests.web.axe import check_page, describe
 from tests.web.test_browser import Server, serve_demo
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_sqlite]
 
 BAD_PAGE = """<!doctype html><html><head><title>Bad</title></head><body><main>
 <h1>Report</h1>

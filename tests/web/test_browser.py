@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import shutil
@@ -18,8 +19,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from custodes.web.demo import DEMO_PASSWORD
+from tests.conftest import DemoRun
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_sqlite]
 
 CUSTODES = str(Path(sys.executable).with_name("custodes"))
 REPO = Path(__file__).resolve().parents[2]
@@ -68,9 +70,29 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"custodes serve did not listen on {port} within 60s:\n{log.read_text()}")
 
 
+def warm_up(port: int, log: Path) -> None:
+    """Ask for the sign-in page once, however long it takes: the first request loads every
+    view's code (pyarrow, DuckDB, Altair…), which on a busy machine outlasts a page's timeout."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    try:
+        connection.request("GET", "/accounts/sign-in/")
+        status = connection.getresponse().status
+    except OSError as error:
+        pytest.fail(f"custodes serve did not answer on {port}: {error}\n{log.read_text()}")
+    finally:
+        connection.close()
+    assert status == 200, f"the sign-in page answered {status}:\n{log.read_text()}"
+
+
 @contextmanager
-def serve_demo(folder: Path, *setup: tuple[str, ...]) -> Iterator[Server]:
-    """Make the demo accounts, run each `setup` command, then serve the app on a free port."""
+def serve_demo(
+    folder: Path, *setup: tuple[str, ...], demo: DemoRun | None = None
+) -> Iterator[Server]:
+    """Make the demo accounts, run each `setup` command, then serve the app on a free port.
+
+    With `demo`, the folder starts as a copy of the session's `custodes demo` (which made the
+    demo accounts) instead.
+    """
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(folder),
@@ -81,7 +103,10 @@ def serve_demo(folder: Path, *setup: tuple[str, ...]) -> Iterator[Server]:
     # The code under test, where it is not the installed one (a worktree's, say).
     if os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    run(env, "web", "demo-accounts")
+    if demo is None:
+        run(env, "web", "demo-accounts")
+    else:
+        demo.copy(folder)
     for command in setup:
         run(env, *command)
     port = free_port()
@@ -95,6 +120,7 @@ def serve_demo(folder: Path, *setup: tuple[str, ...]) -> Iterator[Server]:
         )
     try:
         wait_for_port(port, process, log)
+        warm_up(port, log)
         yield Server(f"http://127.0.0.1:{port}", env, log)
     finally:
         process.terminate()

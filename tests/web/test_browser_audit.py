@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.conftest import DemoRun
 from tests.web.test_browser import (
     ACCENT,
     Server,
@@ -18,7 +19,7 @@ from tests.web.test_browser import (
     signed_in,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_sqlite]
 
 REPO = Path(__file__).resolve().parents[2]
 README_SCREENSHOT = REPO / "docs" / "screenshots" / "alert-queue.png"
@@ -26,12 +27,12 @@ REASON = "Checked the duty log: they were on the enquiry team for this victim's 
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Audit `custodes demo`'s synthetic force, load the run into the queue and serve the app."""
+def server(tmp_path_factory: pytest.TempPathFactory, demo_run: DemoRun) -> Iterator[Server]:
+    """Serve a copy of the session's `custodes demo`: its force audited, the run in the queue."""
     folder = tmp_path_factory.mktemp("audit-server")
     # The demo's own synthetic force (2000 staff, 90 days, seed 1), its run signed with the
     # demo's key pair and imported by a web app that trusts that key alone.
-    with serve_demo(folder, ("demo", "--no-serve", "--out", str(folder / "demo"))) as live:
+    with serve_demo(folder, demo=demo_run) as live:
         yield live
 
 

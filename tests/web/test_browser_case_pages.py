@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.web.test_browser import Server, serve_demo, signed_in
 from tests.web.test_browser_home import shoot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_sqlite]
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,18 +12,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.conftest import DemoRun
 from tests.web.axe import check_page, describe
 from tests.web.test_browser import Server, serve_demo, signed_in
 from tests.web.test_browser_home import shoot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_sqlite]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Run `custodes demo` (force, audit, caseload, portal reports taken in), then serve it."""
+def server(tmp_path_factory: pytest.TempPathFactory, demo_run: DemoRun) -> Iterator[Server]:
+    """Serve a copy of the session's `custodes demo` (force, audit, caseload, reports taken in)."""
     folder = tmp_path_factory.mktemp("reports-server")
-    with serve_demo(folder, ("demo", "--no-serve", "--out", str(folder / "demo"))) as live:
+    with serve_demo(folder, demo=demo_run) as live:
         yield live
 
 

@@ -13,9 +13,17 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.web.axe import check_page, describe
-from tests.web.test_browser import CUSTODES, Server, free_port, run, wait_for_port, watch_console
+from tests.web.test_browser import (
+    CUSTODES,
+    Server,
+    free_port,
+    run,
+    wait_for_port,
+    warm_up,
+    watch_console,
+)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_sqlite]
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "docs" / "screenshots"
@@ -69,6 +77,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
     try:
         wait_for_port(port, process, log)
+        warm_up(port, log)
         yield Server(f"http://127.0.0.1:{port}", env, log)
     finally:
         process.terminate()
