@@ -168,3 +168,56 @@ def test_declared_associations_reach_the_audit_and_explain_the_look_up(
 
     assert ("unexplained", "none") in u2_p6("plain")
     assert u2_p6("run") == {("declared-association", "declared")}
+
+
+def test_load_loads_a_force_s_records_once_and_a_bad_row_loses_nothing(
+    db: None, tmp_path: Path
+) -> None:
+    """`custodes vetting load DIR`: the records through the actions, on the trail; a second
+    load finds them; a bad row is named with its file, row and field, and nothing is written."""
+    bad = tmp_path / "bad"
+    _records(bad, "CL-1,XF,U000001,RV,granted,2019-03-01,2019-03-01,cid-1,,Checks clear\n")
+    (bad / "postings.csv").write_text(
+        "ref,force,force_user_id,post,starts_on\nPO-1,XF,U000001,cid-9,2024-05-01\n", "utf-8"
+    )
+    done = cli("vetting", "load", str(bad))
+    assert done.exit_code == 1
+    out = " ".join(done.output.split())
+    assert "postings.csv: row 2, field 'post'" in out and "Nothing was loaded." in out
+    assert not Clearance.objects.exists() and not TrailEvent.objects.exists()
+
+    good = tmp_path / "good"
+    # Granted in 2013 and never renewed: the move in 2024 needs re-vetting at once.
+    _records(good, "CL-1,XF,U000001,RV,granted,2013,2013-01-01,cid-1,,Checks clear\n")
+    done = cli("vetting", "load", str(good))
+    assert done.exit_code == 0, done.output
+    out = " ".join(done.output.split())
+    assert "1 post, 1 clearance decision, 1 move and 0 integrity reviews held" in out
+    assert "1 move raised a re-vetting task at once" in out
+    (clearance,) = Clearance.objects.all()
+    assert (clearance.force, clearance.force_user_id) == ("XF", "U000001")
+    assert clearance.granted_on == dt.date(2013, 1, 1)
+    (task,) = VettingTask.objects.all()
+    assert task.trigger == "post-move"
+    assert TrailEvent.objects.filter(subject_type=Subject.CLEARANCE).exists()
+
+    again = cli("vetting", "load", str(good))
+    assert again.exit_code == 0, again.output
+    assert "was loaded before" in again.output and "nothing was written" in again.output
+    assert Clearance.objects.count() == 1 and VettingTask.objects.count() == 1
+
+
+def _records(folder: Path, clearances: str) -> None:
+    """Write a one-post, one-decision, one-move records folder."""
+    folder.mkdir()
+    (folder / "posts.csv").write_text(
+        "name,required_level,vulnerable,reason,set_on\ncid-1,RV,,Standard,2020-01-01\n", "utf-8"
+    )
+    (folder / "clearances.csv").write_text(
+        "ref,force,force_user_id,level,status,granted_on,decided_on,unit,conditions,reason\n"
+        + clearances,
+        "utf-8",
+    )
+    (folder / "postings.csv").write_text(
+        "ref,force,force_user_id,post,starts_on\nPO-1,XF,U000001,cid-1,2024-05-01\n", "utf-8"
+    )

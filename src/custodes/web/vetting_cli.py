@@ -1,9 +1,10 @@
-"""`custodes vetting …`: run the re-vetting sweep, import an external check, and give the
-access audit the associations staff declared."""
+"""`custodes vetting …`: load a force's vetting records, run the re-vetting sweep, import an
+external check, and give the access audit the associations staff declared."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sized
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -18,8 +19,9 @@ __all__ = ["vetting_app"]
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 vetting_app = typer.Typer(
-    help="Vetting: raise re-vetting tasks from every trigger, import an external check's hits, "
-    "and write declared associations for the access audit. Run as the tables' owner.",
+    help="Vetting: load a force's records, raise re-vetting tasks from every trigger, import an "
+    "external check's hits, and write declared associations for the access audit. Run as the "
+    "tables' owner.",
     no_args_is_help=True,
 )
 
@@ -28,6 +30,50 @@ def _refused(reason: str, what: str) -> NoReturn:
     errors.print(f"[red]error[/red]: {escape(reason)}", highlight=False)
     errors.print(what)
     raise typer.Exit(code=1)
+
+
+@vetting_app.command("load")
+def load_cmd(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="A folder of posts.csv, clearances.csv, postings.csv and, if held, "
+            "integrity-reviews.csv (docs/vetting.md says their fields)."
+        ),
+    ],
+) -> None:
+    """Load a force's vetting records, all or nothing, each through its action (on the
+    trail); a move that needs re-vetting raises its task at once. A folder loaded before is
+    found, not loaded twice."""
+    django_setup()
+    from custodes.web.vetting.records import RecordsError, load_records
+
+    try:
+        loaded = load_records(None, folder)
+    except RecordsError as exc:
+        _refused(str(exc), "Nothing was loaded.")
+    except OSError as exc:
+        _refused(f"{folder}: {exc.strerror}", "Nothing was loaded.")
+    if loaded.already:
+        console.print(
+            f"{escape(str(folder))} was loaded before: its {len(loaded.posts):,} posts are "
+            "there; nothing was written.",
+            highlight=False,
+        )
+        return
+    console.print(
+        f"[green]ok[/green]: {escape(str(folder))}: {_n(loaded.posts, 'post')}, "
+        f"{_n(loaded.clearances, 'clearance decision')}, {_n(loaded.postings, 'move')} and "
+        f"{_n(loaded.reviews, 'integrity review')} held, each on the trail; "
+        f"{_n(loaded.raised, 'move')} raised a re-vetting task at once. Run "
+        "`custodes vetting sweep` for the other triggers.",
+        highlight=False,
+    )
+
+
+def _n(items: Sized, noun: str) -> str:
+    """Say how many, with the noun in the plural unless there is one: "2 moves", "1 move"."""
+    return f"{len(items):,} {noun}{'' if len(items) == 1 else 's'}"
 
 
 @vetting_app.command("sweep")
