@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.conftest import DemoRun
 from tests.lists_data import shared_file
 from tests.web.test_browser import (
     ACCENT,
@@ -22,14 +23,15 @@ from tests.web.test_browser import (
     watch_console,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_sqlite]
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 FIXTURES = REPO / "tests" / "fixtures" / "registry"
 WORKBOOK = shared_file("virginia-decertification", "DCJS_Decertification_List_Apr25.xlsx")
 # The demo accounts by role, and the navigation each must see, in order.
-# Every role also sees the public statistics page, as anyone outside does.
+# Every role also sees the public statistics page, as anyone outside does; those with a force
+# id (the lead, the analyst and the vetting officer in the demo) declare their own changes.
 NAVIGATION = {
     "lead": [
         "Cases",
@@ -39,6 +41,7 @@ NAVIGATION = {
         "Registry",
         "Early intervention",
         "Break-glass",
+        "Declare a change",
         "Statistics",
     ],
     "analyst": [
@@ -48,11 +51,12 @@ NAVIGATION = {
         "Audit alerts",
         "Registry",
         "Break-glass",
+        "Declare a change",
         "Statistics",
     ],
     "investigator": ["Cases", "My work", "Break-glass", "Statistics"],
     "authority": ["Cases", "My work", "Reports", "Early intervention", "Break-glass", "Statistics"],
-    "vetting": ["Cases", "Alerts", "Registry", "Vetting", "Statistics"],
+    "vetting": ["Cases", "Alerts", "Registry", "Vetting", "Declare a change", "Statistics"],
     "intake": ["Cases", "Reports", "Statistics"],
     "reviewer": ["Cases", "Break-glass", "Statistics"],
     "admin": ["Cases", "Accounts", "Statistics"],
@@ -60,15 +64,15 @@ NAVIGATION = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Run `custodes demo` (synthetic force, audit, queue), hold a roster, load two lists."""
+def server(tmp_path_factory: pytest.TempPathFactory, demo_run: DemoRun) -> Iterator[Server]:
+    """A copy of the session's `custodes demo`; hold a roster, load two lists, serve it."""
     folder = tmp_path_factory.mktemp("home-server")
     with serve_demo(
         folder,
-        ("demo", "--no-serve", "--out", str(folder / "demo")),
         ("registry", "roster", "all staff", str(FIXTURES / "roster.csv"), "--force", "XF"),
         ("registry", "import", "generic", str(FIXTURES / "new-list.csv")),
         ("registry", "import", "virginia", str(WORKBOOK)),
+        demo=demo_run,
     ) as live:
         yield live
 

@@ -16,7 +16,7 @@ from custodes.web.cases.pages import WORK_ROLES
 from custodes.web.registry.access import REGISTRY_ROLES
 from custodes.web.reports.access import REPORT_ROLES
 from custodes.web.risk.access import RISK_ROLES
-from custodes.web.vetting.access import VETTING_ROLES
+from custodes.web.vetting.access import VETTING_ROLES, may_declare
 
 __all__ = ["Link", "links_for", "navigation"]
 
@@ -44,6 +44,8 @@ def links_for(user: User) -> list[Link]:
         ("Early intervention", "risk:list", role in RISK_ROLES),
         ("Break-glass", "cases:break-glass", role in CASE_ROLES),
         ("Accounts", "accounts:manage", role in ACCOUNT_ADMIN_ROLES),
+        # Anyone with a force id declares changes of their own circumstances.
+        ("Declare a change", "vetting-declare:page", may_declare(user)),
         # Public: the published statistics, as anyone outside sees them.
         ("Statistics", "stats:page", True),
     ]
