@@ -33,6 +33,7 @@ from custodes.web.cases.models import (
 from custodes.web.cases.parties import add_party
 from custodes.web.registry.actions import check_applicant
 from custodes.web.registry.models import Entry
+from custodes.web.registry.receivers import take_in_list_reports
 from custodes.web.trail.chain import verify
 from tests.web.case_helpers import (
     REASON,
@@ -238,8 +239,9 @@ def test_nobody_names_as_a_subject_themselves_or_anyone_too_close(d: Dept) -> No
 
 
 def test_the_whole_path_runs_as_each_of_its_actors(d: Dept) -> None:
-    """Intake, authority and investigator each act as the application's role, and a hiring
-    check at another force finds the dismissed officer."""
+    """Intake, authority and investigator each act as the application's role, and, once the
+    owner's take-in has put the barred report on the registry, a hiring check at another force
+    finds the dismissed officer."""
     with acting_as(d.intake):
         case = take_in_apsp(d, team=False)
         add_member(d.intake, case, d.authority)
@@ -277,6 +279,9 @@ def test_the_whole_path_runs_as_each_of_its_actors(d: Dept) -> None:
         path.close_case(d.authority, case, REASON)
     with acting_as(d.reviewer):
         assert Decision.objects.filter(case=case).count() == 12
+    # The authority's role sees no registry: the owner's timer puts the report on it.
+    assert not Entry.objects.exists()
+    assert len(take_in_list_reports().listed) == 1
     vetter = d.make("vetter-yf", Role.VETTING_OFFICER, "vetting", force="YF", force_user_id="YF-1")
     with acting_as(vetter):
         found = check_applicant(

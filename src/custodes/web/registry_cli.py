@@ -243,6 +243,35 @@ def screen_cmd(
     )
 
 
+@registry_app.command("take-in")
+def take_in_cmd() -> None:
+    """Put custodes' own standing list reports on the registry and take withdrawn ones off.
+
+    Run it as the tables' owner (it refuses where row-level security hides rows), every minute:
+    under row-level security the pages leave list reports to it (docs/deploy.md, step 9a).
+    """
+    django_setup()
+    from custodes.web.registry.receivers import take_in_list_reports
+
+    try:
+        done = take_in_list_reports()
+    except CustodesError as exc:
+        raise _fail(exc, "No list report was taken in.") from None
+    for entry in done.listed:
+        console.print(
+            f"Listed entry {entry.pk} ({escape(entry.list_type)}, list report "
+            f"{escape(entry.source_ref)}) and screened held rosters against it."
+        )
+    for entry in done.delisted:
+        console.print(
+            f"Took entry {entry.pk} off (list report {escape(entry.source_ref)} withdrawn)."
+        )
+    console.print(
+        f"{_plural(len(done.listed), 'list report', 'list reports')} put on the registry, "
+        f"{_plural(len(done.delisted), 'entry', 'entries')} taken off."
+    )
+
+
 @registry_app.command("searched-for")
 def searched_for_cmd(
     name: Annotated[str, typer.Argument(help="The name (or any words) to look for.")],
