@@ -26,6 +26,9 @@ On PostgreSQL the application connects as its own role, `CUSTODES_DB_APP_ROLE` (
   application's need-to-know rules in SQL for the user named by `custodes.user_id`, which
   `DatabaseUserMiddleware` sets for each request's transaction only. With no user set, the
   application's role sees no case, access row, party or alert.
+- Row-level security is enabled on every guarded table, never forced: it binds every role but
+  the tables' owner, and the application's role is not the owner; the owner is the one role
+  that must see every row (migrations, imports, take-ins, sweeps, exports).
 - The trail's rows show to the application's role only for those who audit custodes' own
   users (`accounts.access.TRAIL_ROLES`); everyone appends, learning only the chain's head from
   `custodes_trail_head()`.
@@ -38,6 +41,18 @@ On PostgreSQL the application connects as its own role, `CUSTODES_DB_APP_ROLE` (
   added in the actor's name and never changed or removed, a task changes only by its
   decision's columns, and posts' requirements show to vetting officers. The sweep and the
   external check's import refuse to run as a role that RLS binds.
+- The registry (`registry.access`): list imports, entries and their services show to those who
+  use the registry, and only the owner writes them (`custodes registry import`, and custodes'
+  own list reports, which the web app leaves to the owner's `custodes registry take-in`: the
+  appropriate authority who makes one sees no registry). Held rosters, their people and
+  screenings show to those who review matches; a match too, but never to the person it is
+  about, their chain either way or their unit (by the subject's account in custodes' own
+  chart, as `registry.access` decides it). A reviewer holds a roster and runs a check or a
+  roster screen in their own name; a screen's matches go in undecided and unread (some are
+  about the runner's own unit), and `custodes_registry_carry` carries the pairs' earlier
+  decisions to them in the database, which sees the decisions kept from the runner; a match
+  changes only by its decision's columns, in the decider's own name. Nothing is removed. An
+  import refuses to run as a role that RLS binds.
 
 Row-level security backs up the application's own checks against a query that forgets them;
 it cannot stop an attacker who runs SQL of their choosing as the application's role, since

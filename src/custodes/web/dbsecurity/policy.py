@@ -45,6 +45,7 @@ from custodes.web.cases.access import (
     OVERSIGHT_ROLES,
     STEP_ROLES,
 )
+from custodes.web.registry.access import REGISTRY_ROLES, REVIEW_ROLES
 from custodes.web.reports.access import REPORT_ROLES
 from custodes.web.risk.access import RISK_ROLES, UNTIED_ROLES
 from custodes.web.vetting.access import VETTING_ROLES
@@ -77,9 +78,9 @@ class Function:
 
     The body may name the role sets as {case_roles}, {granting}, {alert_roles},
     {trail_roles}, {matter_roles}, {authority_roles}, {oversight_roles}, {risk_roles},
-    {untied_risk_roles} and {vetting_roles}, the alert kinds'
-    rule as {kind_roles}, and the case steps' as {step_roles} and {investigator_steps}; they
-    go in as SQL literals.
+    {untied_risk_roles}, {vetting_roles}, {registry_roles} and {registry_review_roles}, the
+    alert kinds' rule as {kind_roles}, and the case steps' as {step_roles} and
+    {investigator_steps}; they go in as SQL literals.
     """
 
     name: str
@@ -1143,6 +1144,110 @@ _VETTING = [
     ),
 ]
 
+# ---------------------------------------------------------------------------------------------
+# The registry (registry.access): published lists' entries, their services and the imports they
+# came from to those who use the registry; held rosters, their people, screenings and the
+# matches found to those who review matches, a match never to the person it is about, their
+# chain either way or their unit (by the subject's account in custodes' own chart, as
+# registry.access decides it).
+
+_REGISTRY = [
+    _f(
+        "custodes_uses_registry",
+        "p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    -- registry.access.may_use_registry.
+    SELECT EXISTS (
+        SELECT 1 FROM accounts_user
+        WHERE id = p_viewer AND is_active AND role = ANY ({registry_roles}::text[])
+    )
+""",
+    ),
+    _f(
+        "custodes_reviews_registry",
+        "p_viewer bigint",
+        "boolean",
+        "sql",
+        """
+    -- registry.access.may_review: runs checks and screens, and reviews the matches.
+    SELECT EXISTS (
+        SELECT 1 FROM accounts_user
+        WHERE id = p_viewer AND is_active AND role = ANY ({registry_review_roles}::text[])
+    )
+""",
+    ),
+    # The policies on the registry's tables call only the functions here (and
+    # custodes_current_user), never an earlier migration's directly, as vetting's do.
+    _f(
+        "custodes_registry_hidden_accounts",
+        "p_viewer bigint",
+        "SETOF bigint",
+        "sql",
+        """
+    -- The accounts too close to the viewer in custodes' own chart, the viewer included:
+    -- needtoknow.rule.conflict against org_chart(), as registry.access asks it.
+    SELECT c FROM custodes_conflicting(p_viewer) AS c
+""",
+    ),
+    _f(
+        "custodes_registry_carry",
+        "p_screening bigint",
+        "TABLE (c_candidate bigint, c_decided_on bigint)",
+        "sql",
+        """
+    -- registry.actions._carried, for a roster screen run as the application's role: the
+    -- latest decision on each pair (force, person_ref, entry) carried to the screen's new
+    -- candidates (pending, and naming the candidate it was made on, if the details compared
+    -- have changed since). Row-level security hides from the reviewer who runs the screen
+    -- the decisions about themselves, their chain and their unit, which must be carried all
+    -- the same. Only for a screen the caller ran, and never a decision they may not see onto
+    -- a candidate they may. Returns each candidate given a decision and the one it was made
+    -- on, as the trail records them.
+    WITH hidden AS (
+        SELECT a FROM custodes_registry_hidden_accounts(custodes_current_user()) AS a
+    ),
+    screen AS (
+        SELECT s.id FROM registry_screening AS s
+        WHERE s.id = p_screening AND s.kind = 'screen'
+          AND s.run_by_id = custodes_current_user()
+          AND custodes_reviews_registry(custodes_current_user())
+    ),
+    latest AS (
+        SELECT DISTINCT ON (c.id)
+            c.id AS c_id, d.id AS d_id, d.decided_on_id AS d_on, d.subject_id AS d_subject,
+            d.status, d.decided_by_id, d.decided_at, d.decision_reason,
+            coalesce(d.person = c.person AND (d.listed IS NULL OR d.listed = c.listed), false)
+                AS same
+        FROM registry_candidate AS c
+        JOIN screen ON screen.id = c.screening_id
+        JOIN registry_candidate AS d
+          ON d.force = c.force AND d.person_ref = c.person_ref AND d.entry_id = c.entry_id
+        JOIN registry_screening AS ds ON ds.id = d.screening_id
+        WHERE c.force <> '' AND c.status = 'pending' AND c.decided_on_id IS NULL
+          AND d.screening_id <> c.screening_id AND d.status <> 'pending'
+        ORDER BY c.id, ds.run_at DESC, d.id DESC
+    ),
+    carried AS (
+        UPDATE registry_candidate AS c SET
+            decided_on_id = coalesce(l.d_on, l.d_id),
+            status = CASE WHEN l.same THEN l.status ELSE c.status END,
+            decided_by_id = CASE WHEN l.same THEN l.decided_by_id ELSE c.decided_by_id END,
+            decided_at = CASE WHEN l.same THEN l.decided_at ELSE c.decided_at END,
+            decision_reason = CASE WHEN l.same THEN l.decision_reason ELSE c.decision_reason END
+        FROM latest AS l
+        WHERE c.id = l.c_id
+          AND (l.d_subject IS NULL OR l.d_subject NOT IN (SELECT a FROM hidden)
+               OR c.subject_id IN (SELECT a FROM hidden))
+        RETURNING c.id, c.decided_on_id, c.status
+    )
+    SELECT id, decided_on_id FROM carried WHERE status <> 'pending' ORDER BY id
+""",
+        volatility="VOLATILE",
+    ),
+]
+
 # In an order each can be made from nothing: a SQL function's body is checked when it is.
 FUNCTIONS: tuple[Function, ...] = (
     *_WHO,
@@ -1156,6 +1261,7 @@ FUNCTIONS: tuple[Function, ...] = (
     *_PORTAL,
     *_RISK,
     *_VETTING,
+    *_REGISTRY,
 )
 
 # Functions earlier migrations made that nothing calls any more, to drop.
@@ -1273,6 +1379,16 @@ _OWN_DECLARATION = f"user_id = {_ME} AND force_user_id = (SELECT custodes_own_fo
 _OWN_DECLARATION_TASK = (
     f"trigger = 'declaration' AND status = 'open' AND source_type = 'declaration'"
     f" AND {_OWN_DECLARATION}"
+)
+
+# The registry (registry.access): the role checks worked out once per statement; the set of
+# accounts too close to the viewer once per statement, and never holding a NULL.
+_USES_REGISTRY = f"(SELECT custodes_uses_registry({_ME}))"
+_REVIEWS_REGISTRY = f"(SELECT custodes_reviews_registry({_ME}))"
+_SEE_CANDIDATE = (
+    f"{_REVIEWS_REGISTRY}"
+    f" AND (subject_id IS NULL"
+    f" OR subject_id NOT IN (SELECT a FROM custodes_registry_hidden_accounts({_ME}) AS a))"
 )
 
 
@@ -1541,6 +1657,63 @@ POLICIES: tuple[Policy, ...] = (
         _USES_VETTING,
         f"set_by_id = {_ME} AND {_USES_VETTING}",
     ),
+    # The registry. Published lists are imported by the owner (`custodes registry import`, and
+    # custodes' own list reports by `custodes registry take-in`), who sees every entry and every
+    # roster to screen: the application's role only reads them, to those who use the registry.
+    Policy("registry_listimport", "custodes_select", "SELECT", _USES_REGISTRY),
+    Policy("registry_entry", "custodes_select", "SELECT", _USES_REGISTRY),
+    Policy("registry_service", "custodes_select", "SELECT", _USES_REGISTRY),
+    # Rosters are held, whole, for those who review matches, in the holder's own name; their
+    # people are added only to a roster the adder held.
+    Policy("registry_roster", "custodes_select", "SELECT", _REVIEWS_REGISTRY),
+    Policy(
+        "registry_roster",
+        "custodes_insert",
+        "INSERT",
+        None,
+        f"loaded_by_id = {_ME} AND {_REVIEWS_REGISTRY}",
+    ),
+    Policy("registry_rosterperson", "custodes_select", "SELECT", _REVIEWS_REGISTRY),
+    Policy(
+        "registry_rosterperson",
+        "custodes_insert",
+        "INSERT",
+        None,
+        f"roster_id IN (SELECT r.id FROM registry_roster AS r WHERE r.loaded_by_id = {_ME})",
+    ),
+    # A check or a roster screen is run by a reviewer in their own name (a new list's screens
+    # are the import's, as the owner).
+    Policy("registry_screening", "custodes_select", "SELECT", _REVIEWS_REGISTRY),
+    Policy(
+        "registry_screening",
+        "custodes_insert",
+        "INSERT",
+        None,
+        f"run_by_id = {_ME} AND kind IN ('check', 'screen') AND list_import_id IS NULL"
+        f" AND {_REVIEWS_REGISTRY}",
+    ),
+    # A match is seen by reviewers, never by the person it is about, their chain or their unit.
+    # It is found only by a screen the finder ran, undecided, about anyone on the roster (the
+    # runner's own unit among them: added without being read back, and decisions carried by
+    # custodes_registry_carry); it is decided only in the decider's own name by a reviewer who
+    # may see it and keeps seeing it (a transfer's check names the transferee's account too).
+    Policy("registry_candidate", "custodes_select", "SELECT", _SEE_CANDIDATE),
+    Policy(
+        "registry_candidate",
+        "custodes_insert",
+        "INSERT",
+        None,
+        f"screening_id IN (SELECT s.id FROM registry_screening AS s WHERE s.run_by_id = {_ME})"
+        " AND status = 'pending' AND decided_by_id IS NULL AND decided_at IS NULL"
+        " AND decided_on_id IS NULL",
+    ),
+    Policy(
+        "registry_candidate",
+        "custodes_update",
+        "UPDATE",
+        _SEE_CANDIDATE,
+        f"{_SEE_CANDIDATE} AND (decided_by_id IS NULL OR decided_by_id = {_ME})",
+    ),
 )
 TABLES = tuple(dict.fromkeys(policy.table for policy in POLICIES))
 
@@ -1600,6 +1773,17 @@ TRANSFER_COLUMNS = (
     "record_note",
     "record_received_by_id",
 )
+# What deciding a match changes (registry.actions.decide_candidate, and the pending twins it
+# decides with it), and the transferee's account a transfer's check names
+# (vetting.transfers._check).
+CANDIDATE_COLUMNS = (
+    "status",
+    "decided_by_id",
+    "decided_at",
+    "decision_reason",
+    "decided_on_id",
+    "subject_id",
+)
 RIGHTS: dict[str, tuple[str, ...]] = {
     "trail_trailevent": ("SELECT", "INSERT"),
     # A case's timeline is appended to, never changed; what is required and the list
@@ -1644,6 +1828,15 @@ RIGHTS: dict[str, tuple[str, ...]] = {
     # which runs as the owner.
     "vetting_declaration": ("SELECT", "INSERT"),
     "vetting_randomsample": ("SELECT",),
+    # The registry's lists are the owner's imports; rosters are held and screens run, never
+    # changed or removed; a match changes only by its decision (COLUMN_RIGHTS).
+    "registry_listimport": ("SELECT",),
+    "registry_entry": ("SELECT",),
+    "registry_service": ("SELECT",),
+    "registry_roster": ("SELECT", "INSERT"),
+    "registry_rosterperson": ("SELECT", "INSERT"),
+    "registry_screening": ("SELECT", "INSERT"),
+    "registry_candidate": ("SELECT", "INSERT"),
 }
 # What the portal's role may do: add reports, messages and files, and read which migrations
 # ran (`custodes serve --portal` checks its tables are there). Nothing else of any table.
@@ -1662,6 +1855,7 @@ COLUMN_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
     "vetting_withdrawal": {"UPDATE": WITHDRAWAL_COLUMNS},
     "vetting_appeal": {"UPDATE": APPEAL_RESULT_COLUMNS},
     "vetting_transfer": {"UPDATE": TRANSFER_COLUMNS},
+    "registry_candidate": {"UPDATE": CANDIDATE_COLUMNS},
 }
 
 
@@ -1707,6 +1901,8 @@ def _literals() -> dict[str, sql.Composable]:
         "risk_roles": _roles(RISK_ROLES),
         "untied_risk_roles": _roles(UNTIED_ROLES),
         "vetting_roles": _roles(VETTING_ROLES),
+        "registry_roles": _roles(frozenset(REGISTRY_ROLES)),
+        "registry_review_roles": _roles(frozenset(REVIEW_ROLES)),
         "portal_role": sql.Literal(settings.DB_PORTAL_ROLE),
         "kind_roles": _kind_roles(),
         "step_roles": _step_roles(),

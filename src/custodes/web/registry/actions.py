@@ -20,7 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from custodes.errors import CustodesError
@@ -38,6 +38,7 @@ from custodes.lists import (
 from custodes.web.accounts.models import User
 from custodes.web.alerts.models import Alert
 from custodes.web.needtoknow.charts import org_chart
+from custodes.web.needtoknow.rls import insert_unread_many, row_security_binds
 from custodes.web.needtoknow.rule import conflict
 from custodes.web.registry.access import IMPORT_ROLES, get_candidate_for_user, may_review
 from custodes.web.registry.matching import (
@@ -152,6 +153,13 @@ def import_list(
     """Read a published list into the registry; re-importing the same list changes nothing."""
     if actor is not None and actor.role not in IMPORT_ROLES:
         raise PermissionDenied("only vetting staff and administrators import lists")
+    if row_security_binds(Entry, router.db_for_write(Entry)):
+        # It compares every entry and screens every held roster, raising an alert for each
+        # match: a role that sees part of them would miss some without a word.
+        raise RegistryImportError(
+            "row-level security binds this database role, which sees only part of the "
+            "registry and its rosters; import lists with the tables' owner's DATABASE_URL"
+        )
     read = _read(source, paths, mapping)  # a file that cannot be read raises before any write
     forget_matcher()
     now = timezone.now()
@@ -311,7 +319,12 @@ def _screen(
         )
     rows = [r for r in found.to_pylist() if only is None or r["entry_id"] in only]
     listed = listed_details({int(r["entry_id"]) for r in rows})
-    decided = _decisions(roster.force, {(r["person_ref"], int(r["entry_id"])) for r in rows})
+    # Under row-level security the runner cannot see, nor read back, the matches about
+    # themselves, their chain and their unit: the candidates go in undecided and unread, and
+    # the database carries the pairs' decisions (custodes_registry_carry).
+    hidden = row_security_binds(Candidate, router.db_for_write(Candidate))
+    pairs = {(r["person_ref"], int(r["entry_id"])) for r in rows}
+    decided = {} if hidden else _decisions(roster.force, pairs)
     screening = Screening.objects.create(
         kind=kind,
         roster=roster,
@@ -328,7 +341,7 @@ def _screen(
             "force_user_id", "pk"
         )
     )
-    candidates = Candidate.objects.bulk_create(
+    candidates = [
         _carried(
             Candidate(
                 screening=screening,
@@ -347,8 +360,14 @@ def _screen(
             decided.get((r["person_ref"], int(r["entry_id"]))),
         )
         for r in rows
-    )
-    carried = [[c.pk, c.decided_on_id] for c in candidates if c.carried]
+    ]
+    carried: list[list[int | None]]
+    if hidden:
+        insert_unread_many(candidates)
+        carried = _carry_in_database(screening)
+    else:
+        candidates = Candidate.objects.bulk_create(candidates)
+        carried = [[c.pk, c.decided_on_id] for c in candidates if c.carried]
     record(
         _actor_id(actor),
         _SCREENED[kind],
@@ -365,6 +384,18 @@ def _screen(
     )
     # bulk_create leaves related objects unloaded; the alerts above read the entry.
     return screening, list(Candidate.objects.filter(screening=screening).select_related("entry"))
+
+
+def _carry_in_database(screening: Screening) -> list[list[int | None]]:
+    """Carry each pair's decision to a roster screen's new candidates, as `_carried` does, in
+    the database, which sees the decisions kept from the screen's runner; return each
+    candidate given a decision with the one it was made on."""
+    connection = connections[router.db_for_write(Candidate)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c_candidate, c_decided_on FROM custodes_registry_carry(%s)", [screening.pk]
+        )
+        return [[int(pk), int(on)] for pk, on in cursor.fetchall()]
 
 
 def _decisions(force: str, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], Candidate]:
