@@ -167,7 +167,6 @@ def test_the_whole_import_counts_officers_and_allegations(imported: ImportResult
     # 83,036 officer rows less 7 repeated ids; 175,505 allegation rows less the 86 undated.
     assert dict(imported.counts) == {"officers": 83029, "allegations": 175419, "events": 92}
     assert validate_history(imported.out) == []
-    assert imported.seconds < 60
     assert any("7 officer row(s) repeat" in note for note in imported.notes)
 
 
