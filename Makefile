@@ -53,11 +53,13 @@ browser:
 	fi
 
 # The whole suite on SQLite, then the web suite again on PostgreSQL (row-level security, the
-# trail's guard); pytest-django makes and drops its own test_custodes database there.
+# trail's guard); pytest-django makes and drops its own test_custodes_gwN databases there.
+# Two workers (pytest-xdist), each test file whole on one (tests/conftest.py).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/custodes
+TEST_WORKERS ?= 2
 test: install browser
-	DATABASE_URL= $(BIN)/pytest
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/web
+	DATABASE_URL= $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup tests/web
 
 check: install
 	$(BIN)/ruff check .
