@@ -10,6 +10,8 @@ from custodes.lists import normalise_agency
 from custodes.lists.agencies import directory_names, split_agencies
 from tests.lists_data import FIXTURES, csv_rows, shared_file
 
+# The crosswalks correct Virginia's list: its agencies are named by Virginia's directory.
+VA = "US-VA"
 CROSSWALKS = (
     "present_crosswalk_corrections.csv",
     "prior_crosswalk_corrections.csv",
@@ -31,7 +33,7 @@ def test_every_crosswalk_row_normalises_to_the_reporters_correction() -> None:
     disagreeing = [
         (row["agency"], row["crosswalk_correction"])
         for row in rows
-        if normalise_agency(row["agency"]) != normalise_agency(row["crosswalk_correction"])
+        if normalise_agency(row["agency"], VA) != normalise_agency(row["crosswalk_correction"], VA)
     ]
     assert len(rows) == 87
     assert disagreeing == []
@@ -49,15 +51,17 @@ def test_the_canonical_name_is_the_directory_name_the_reporters_chose() -> None:
     corrected = [row for row in _crosswalk_rows() if row["crosswalk_correction"] in directory]
     assert len(corrected) == 84  # the others: two kept as written, one with a stray newline
     for row in corrected:
-        assert normalise_agency(row["agency"]) == _as_canonical(row["crosswalk_correction"])
+        assert normalise_agency(row["agency"], VA) == _as_canonical(row["crosswalk_correction"])
 
 
 def test_the_shipped_sample_of_present_rows_agrees_with_the_reporters() -> None:
     rows = csv_rows(FIXTURES / "present-crosswalk-sample.csv")
     assert len(rows) == 12
     for row in rows:
-        assert normalise_agency(row["agency"]) == normalise_agency(row["crosswalk_correction"])
-        assert normalise_agency(row["agency"]) == normalise_agency(row["agency_name"])
+        assert normalise_agency(row["agency"], VA) == normalise_agency(
+            row["crosswalk_correction"], VA
+        )
+        assert normalise_agency(row["agency"], VA) == normalise_agency(row["agency_name"], VA)
 
 
 @pytest.mark.parametrize(
@@ -82,7 +86,7 @@ def test_the_shipped_sample_of_present_rows_agrees_with_the_reporters() -> None:
     ],
 )
 def test_a_spelling_gets_its_canonical_name(written: str, canonical: str) -> None:
-    assert normalise_agency(written) == canonical
+    assert normalise_agency(written, VA) == canonical
 
 
 @pytest.mark.parametrize(
@@ -96,18 +100,74 @@ def test_a_spelling_gets_its_canonical_name(written: str, canonical: str) -> Non
     ],
 )
 def test_a_county_and_a_city_of_one_name_stay_apart(agency: str) -> None:
-    assert normalise_agency(agency) == agency
+    assert normalise_agency(agency, VA) == agency
 
 
 def test_a_cell_naming_two_agencies_is_split_only_when_both_are_known() -> None:
     two = "Longwood University Police Department & Drakes Branch Police Department"
-    assert split_agencies(two) == (
+    assert split_agencies(two, VA) == (
         "Longwood University Police Department",
         "Drakes Branch Police Department",
     )
-    assert split_agencies("King & Queen County Sheriff's Office") == (
+    assert split_agencies("King & Queen County Sheriff's Office", VA) == (
         "King & Queen County Sheriff's Office",
     )
-    assert split_agencies("Waverly Police Department & Nowhere Police") == (
+    assert split_agencies("Waverly Police Department & Nowhere Police", VA) == (
         "Waverly Police Department & Nowhere Police",
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "elsewhere", "in_virginia"),
+    [
+        ("Hampton Police Department", "Hampton Police Department", "Hampton Police Division"),
+        (
+            "Hamptin Roads Regional Jail",
+            "Hamptin Roads Regional Jail",
+            "Hampton Roads Regional Jail",
+        ),
+        (
+            "Powhattan Sheriff's Office",
+            "Powhattan Sheriff's Office",
+            "Powhatan County Sheriff's Office",
+        ),
+        (
+            "Roanoke Police Department",
+            "Roanoke Police Department",
+            "Roanoke City Police Department",
+        ),
+        ("Department of State Police", "Department of State Police", "Virginia State Police"),
+    ],
+)
+def test_virginia_s_directory_names_only_the_agencies_of_virginia_s_lists(
+    written: str, elsewhere: str, in_virginia: str
+) -> None:
+    """A department elsewhere that resembles a Virginia agency keeps its own name."""
+    assert normalise_agency(written, VA) == in_virginia
+    assert normalise_agency(written, " us-va ") == in_virginia
+    for jurisdiction in ("US-NH", "US-NC", "GB-EAW", "", None):
+        assert normalise_agency(written, jurisdiction) == elsewhere
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("FAIRFAX CO. PD", "Fairfax County Police Department"),
+        ("chicago police dept.", "Chicago Police Department"),
+        ("LOS ANGELES CO. SHERIFFS DEPT", "Los Angeles County Sheriff's Department"),
+        ("  Cook   County Sheriff`s Office ", "Cook County Sheriff's Office"),
+        ("Cook County Sheriff\u2019s Office", "Cook County Sheriff's Office"),
+        ("WEST YORKSHIRE POLICE", "West Yorkshire Police"),
+        ("NYPD", "New York City Police Department"),
+        ("New York Police Department", "New York City Police Department"),
+    ],
+)
+def test_every_jurisdiction_gets_the_spelling_rules(written: str, canonical: str) -> None:
+    for jurisdiction in ("US-IL", "US-NY", "GB-EAW", None):
+        assert normalise_agency(written, jurisdiction) == canonical
+
+
+def test_a_cell_naming_two_agencies_is_kept_whole_outside_a_directory_s_jurisdiction() -> None:
+    two = "Longwood University Police Department & Drakes Branch Police Department"
+    assert split_agencies(two, "US-NC") == (two,)
+    assert split_agencies(two, None) == (two,)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from custodes.lists import ListFormatError, Rejected, Service, read_generic, read_roster
+from custodes.lists import (
+    ListFormatError,
+    Rejected,
+    Service,
+    normalise_agency,
+    read_generic,
+    read_roster,
+)
 from custodes.lists.csvtable import spreadsheet_safe
 from tests.lists_data import FIXTURES
 
@@ -296,3 +303,56 @@ def test_a_long_field_in_a_file_without_a_header_it_names_is_still_called_long(
 )
 def test_a_cell_a_spreadsheet_would_run_is_written_as_text(cell: str, written: str) -> None:
     assert spreadsheet_safe(cell) == written
+
+
+def test_each_row_s_agency_is_named_as_its_jurisdiction_names_it_once_per_name(
+    tmp_path: Path,
+) -> None:
+    """Virginia's directory only for Virginia's rows; each distinct name worked out once."""
+    agencies = ("Hamptin Roads Regional Jail", "Hampton Police Department")
+    jurisdictions = ("US-VA", "US-NC")
+    path = tmp_path / "list.csv"
+    path.write_text(
+        LIST_HEADER
+        + "".join(
+            f"{n},Pat,Example,{agencies[n % 2]},,barred,{jurisdictions[n // 2 % 2]},\n"
+            for n in range(2000)
+        ),
+        encoding="utf-8",
+    )
+    normalise_agency.cache_clear()
+    read = read_generic(path)
+    assert normalise_agency.cache_info().misses == 4  # 2,000 rows, 4 (name, jurisdiction)
+    named = {(r.jurisdiction, r.services[0].agency_raw, r.services[0].agency) for r in read.records}
+    assert named == {
+        ("US-VA", "Hamptin Roads Regional Jail", "Hampton Roads Regional Jail"),
+        ("US-VA", "Hampton Police Department", "Hampton Police Division"),
+        ("US-NC", "Hamptin Roads Regional Jail", "Hamptin Roads Regional Jail"),
+        ("US-NC", "Hampton Police Department", "Hampton Police Department"),
+    }
+
+
+def test_an_agency_too_long_once_its_abbreviations_are_spelt_out_is_a_rejected_row(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "list.csv"
+    written = "A" * 196 + " PD"  # 199 characters as written, 214 spelt out
+    path.write_text(
+        LIST_HEADER + f"1,Pat,Example,{written},,barred,US-NC,\n2,Sam,Sample,PD,,barred,US-NC,\n",
+        encoding="utf-8",
+    )
+    read = read_generic(path)
+    assert [(r.line, r.field, r.why) for r in read.rejected] == [
+        (2, "agency", "is 214 characters long; the most the field holds is 200")
+    ]
+    assert [r.services[0].agency for r in read.records] == ["Police Department"]
+
+
+def test_a_roster_s_agencies_are_named_by_a_directory_only_when_its_jurisdiction_is_given(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text("person_ref,first_name,last_name,agency\n1,Pat,Example,HAMPTON PD\n")
+    assert [p.agency for p in read_roster(path).people] == ["Hampton Police Department"]
+    in_virginia = read_roster(path, jurisdiction="US-VA")
+    assert [p.agency for p in in_virginia.people] == ["Hampton Police Division"]

@@ -35,6 +35,7 @@ __all__ = ["NYPD", "PUBLISHER", "read_ccrb"]
 
 PUBLISHER = "New York City Civilian Complaint Review Board"
 NYPD = "New York City Police Department"
+JURISDICTION = "US-NY"
 # The letters' file names read "<case>_Tax<Tax ID>_RedactedDepartureLetter.pdf".
 _TAX_ID = re.compile(r"_Tax(\d+)_")
 _LETTER_FIELDS = ("CaseNumber", "FirstName", "LastName", "FileLink")
@@ -216,7 +217,7 @@ def _record(
     return ListRecord(
         source_ref=f"us-ny-ccrb-tax-{letters[0].tax_id}",
         list_type="left-under-investigation",
-        jurisdiction="US-NY",
+        jurisdiction=JURISDICTION,
         first_name=first_name,
         middle_name=None,
         last_name=last_name,
@@ -224,7 +225,7 @@ def _record(
         birth_date=None,
         birth_year=None,
         sex=None,
-        services=(Service(normalise_agency(NYPD), NYPD, shield),),
+        services=(Service(normalise_agency(NYPD, JURISDICTION), NYPD, shield),),
         reason=_reason(letters, penalties, allegations),
         reason_category=most_serious(categorise(str(a)) for a in allegations),
         action_date=None,

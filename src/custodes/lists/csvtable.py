@@ -144,14 +144,17 @@ def _rows(
     names.extend(name.strip() for name in header)
     where = _where(path, [name.strip() for name in header], columns, required, mapping)
     others = [(i, name.strip()) for i, name in enumerate(header) if i not in where.values()]
+    found = [(c, where[c]) for c in columns if c in where]
+    absent = dict.fromkeys((c for c in columns if c not in where), "")
     for line, cells in lines:
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue  # a blank line is not a row
         if len(cells) != len(header):
             why = f"has {len(cells)} fields where the header (line {header_line}) has {len(header)}"
             yield Rejected(path.name, line, "", why)
             continue
-        values = {c: cells[where[c]].strip() if c in where else "" for c in columns}
+        values = {c: cells[i].strip() for c, i in found}
+        values.update(absent)
         yield Row(line, values, {name: cells[i].strip() for i, name in others if cells[i].strip()})
 
 
@@ -171,7 +174,7 @@ def _numbered(
             why = _unreadable(path, start, error, "".join(text.row), header)
             raise ListFormatError(why) from None
         line_num = reader.line_num
-        longest = max((len(c) for c in cells), default=0)
+        longest = max(map(len, cells), default=0)
         if longest > FIELD_LIMIT:
             raise ListFormatError(_too_long(path, start, "".join(text.row), header))
         yield start, cells

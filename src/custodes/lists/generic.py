@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -57,13 +57,16 @@ _LIST_REQUIRED = (*_ROSTER_REQUIRED, "list_type", "jurisdiction")
 _DEFAULT_STATUS = "active"
 
 
-@dataclass
 class _Fields:
     """Read one row's fields, noting each problem against the field it is in."""
 
-    file: str
-    row: Row
-    problems: list[Rejected] = field(default_factory=list)
+    __slots__ = ("file", "problems", "row", "values")
+
+    def __init__(self, file: str, row: Row) -> None:
+        self.file = file
+        self.row = row
+        self.values = row.values
+        self.problems: list[Rejected] = []
 
     def fail(self, column: str, why: str) -> None:
         """Note a problem with one field."""
@@ -71,18 +74,17 @@ class _Fields:
 
     def text(self, column: str) -> str:
         """Return the field as written."""
-        return self.row.values[column]
+        return self.values[column]
 
     def fits(self, column: str, value: str, limit: int) -> str:
         """Return the value, noting it if it is longer than the registry keeps."""
-        why = too_long(value, limit)
-        if why is not None:
-            self.fail(column, why)
+        if len(value) > limit:
+            self.fail(column, too_long(value, limit) or "")
         return value
 
     def required(self, column: str, tidy: Callable[[str], str] = str.strip) -> str:
         """Return the field, noting it if it is empty."""
-        value = tidy(self.text(column))
+        value = tidy(self.values[column])
         if not value:
             self.fail(column, "is empty; the field is required")
         return value
@@ -95,22 +97,23 @@ class _Fields:
         required: bool = False,
     ) -> str | None:
         """Return the field as one of the allowed values, None if empty."""
-        value = self.required(column, case) if required else case(self.text(column))
+        value = self.required(column, case) if required else case(self.values[column])
         if value and value not in allowed:
-            self.fail(column, f"{self.text(column)!r} is not one of {', '.join(allowed)}")
+            self.fail(column, f"{self.values[column]!r} is not one of {', '.join(allowed)}")
         return value if value in allowed else None
 
     def date(self, column: str) -> date | None:
         """Return the field as a YYYY-MM-DD date, None if empty."""
+        text = self.values[column]
         try:
-            return iso_date(self.text(column)) if self.text(column) else None
+            return iso_date(text) if text else None
         except ValueError as error:
             self.fail(column, str(error))
             return None
 
     def year(self, column: str) -> int | None:
         """Return the field as a four-figure year, None if empty."""
-        value = self.text(column)
+        value = self.values[column]
         if not value:
             return None
         if not value.isdigit() or not EARLIEST_YEAR <= int(value) <= LATEST_YEAR:
@@ -119,7 +122,7 @@ class _Fields:
         return int(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Person:
     """The fields a roster row and a list row share."""
 
@@ -148,25 +151,34 @@ def read_generic(path: Path, mapping: dict[str, str] | None = None) -> ListRead:
         fields.fits("jurisdiction", jurisdiction, LIMITS.jurisdiction)
         action_date = fields.date("action_date")
         status = fields.choice("status", STATUSES, str.lower) or _DEFAULT_STATUS
-        source = _source(path, fields.text("source"))
+        source = _source(path.name, fields.text("source"))
         fields.fits("source", source, LIMITS.source)
+        # The agency as the row's jurisdiction names it ("PD" spelt out may no longer fit).
+        agency = normalise_agency(person.agency_raw, jurisdiction) if person else ""
+        fields.fits("agency", agency, LIMITS.agency)
         if fields.problems or person is None or list_type is None:
             rejected.extend(fields.problems)
             continue
         records.append(
-            _record(fields, person, list_type, jurisdiction, action_date, status, source)
+            _record(fields, person, agency, list_type, jurisdiction, action_date, status, source)
         )
     return ListRead(records=records, rejected=rejected, source=path.name)
 
 
-def read_roster(path: Path, mapping: dict[str, str] | None = None) -> RosterRead:
-    """Read a roster of people to screen; mapping names the file's own columns."""
+def read_roster(
+    path: Path, mapping: dict[str, str] | None = None, jurisdiction: str | None = None
+) -> RosterRead:
+    """Read a roster of people to screen; mapping names the file's own columns.
+
+    `jurisdiction` is where the roster's agencies are (`US-VA` names Virginia's agencies as
+    its directory does, as on Virginia's list); None applies the spelling rules alone.
+    """
     people: list[RosterPerson] = []
     rejected: list[Rejected] = []
     for fields, person in _people(
         path, ROSTER_COLUMNS, _ROSTER_REQUIRED, mapping, rejected, LIMITS.person_ref
     ):
-        agency = normalise_agency(person.agency_raw) if person else ""
+        agency = normalise_agency(person.agency_raw, jurisdiction) if person else ""
         fields.fits("agency", agency, LIMITS.agency)
         if fields.problems or person is None:
             rejected.extend(fields.problems)
@@ -200,11 +212,12 @@ def _people(
 ) -> Iterator[tuple[_Fields, _Person | None]]:
     """Yield each well-shaped row's fields and person; rows of the wrong shape go to rejected."""
     first_line: dict[str, int] = {}
+    file_name = path.name
     for row in read_rows(path, columns, required, mapping):
         if isinstance(row, Rejected):
             rejected.append(row)
             continue
-        fields = _Fields(path.name, row)
+        fields = _Fields(file_name, row)
         ref = fields.fits("person_ref", fields.required("person_ref"), ref_limit)
         if ref in first_line:
             fields.fail("person_ref", f"{ref!r} is already used on line {first_line[ref]}")
@@ -228,15 +241,15 @@ def _person(fields: _Fields, ref: str) -> _Person | None:
     other_names = tuple(tidy_name(n) for n in split_values(fields.text("other_names")))
     badges = split_values(fields.text("badge"))
     # Each value as the registry would keep it, so that a reader's limit is the database's.
-    for column, value, limit in (
-        ("first_name", first_name, LIMITS.name),
-        ("middle_name", middle_name or "", LIMITS.name),
-        ("last_name", last_name, LIMITS.name),
-        *(("other_names", name, LIMITS.name) for name in other_names + bracketed),
-        ("agency", fields.text("agency"), LIMITS.agency),
-        *(("badge", badge, LIMITS.badge) for badge in badges),
-    ):
-        fields.fits(column, value, limit)
+    fits = fields.fits
+    fits("first_name", first_name, LIMITS.name)
+    fits("middle_name", middle_name or "", LIMITS.name)
+    fits("last_name", last_name, LIMITS.name)
+    for name in other_names + bracketed:
+        fits("other_names", name, LIMITS.name)
+    fits("agency", fields.text("agency"), LIMITS.agency)
+    for badge in badges:
+        fits("badge", badge, LIMITS.badge)
     if fields.problems:
         return None
     extra = dict(fields.row.extra)
@@ -257,14 +270,15 @@ def _person(fields: _Fields, ref: str) -> _Person | None:
     )
 
 
-def _source(path: Path, publisher: str) -> str:
+def _source(file_name: str, publisher: str) -> str:
     """Return where an entry came from: the file, and the publisher the row names."""
-    return f"{path.name} ({publisher})" if publisher else path.name
+    return f"{file_name} ({publisher})" if publisher else file_name
 
 
 def _record(
     fields: _Fields,
     person: _Person,
+    agency: str,
     list_type: str,
     jurisdiction: str,
     action_date: date | None,
@@ -284,7 +298,7 @@ def _record(
         birth_date=person.birth_date,
         birth_year=person.birth_year,
         sex=person.sex,
-        services=_services(person.agency_raw, person.badges),
+        services=_services(agency, person.agency_raw, person.badges),
         reason=reason,
         reason_category=categorise(reason),
         action_date=action_date,
@@ -295,9 +309,8 @@ def _record(
     )
 
 
-def _services(agency_raw: str, badges: tuple[str, ...]) -> tuple[Service, ...]:
+def _services(agency: str, agency_raw: str, badges: tuple[str, ...]) -> tuple[Service, ...]:
     """Return the person's service at their agency, one per badge number."""
-    agency = normalise_agency(agency_raw)
     if badges:
         return tuple(Service(agency, agency_raw, badge) for badge in badges)
     return (Service(agency, agency_raw),) if agency_raw else ()

@@ -25,6 +25,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 _NOT_APPLICABLE = {"", "n/a", "n.a", "n.a.", "na", "none", "-"}
 # US lists write month/day/year, with slashes or dashes.
 _US_DATE = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def cell_text(value: object) -> str:
@@ -43,7 +44,7 @@ def _plausible(day: date, text: str) -> date:
 
 def iso_date(text: str) -> date:
     """Return a YYYY-MM-DD date, refusing any other form."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not _ISO_DATE.fullmatch(text):
         raise ValueError(f"{text!r} is not a date in YYYY-MM-DD form")
     try:
         return _plausible(date.fromisoformat(text), text)
@@ -63,7 +64,7 @@ def list_date(value: object) -> date | None:
     text = cell_text(value)
     if text.lower() in _NOT_APPLICABLE:
         return None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if _ISO_DATE.fullmatch(text):
         return iso_date(text)
     match = _US_DATE.fullmatch(text)
     if not match:
@@ -78,6 +79,9 @@ def list_date(value: object) -> date | None:
 
 def split_values(text: str) -> tuple[str, ...]:
     """Return the ;-separated values of a field, without empty ones."""
+    if ";" not in text:  # most fields hold one value or none
+        one = text.strip()
+        return (one,) if one else ()
     return tuple(part.strip() for part in text.split(";") if part.strip())
 
 

@@ -44,6 +44,8 @@ from custodes.lists.values import cell_text, list_date, stable_ref
 __all__ = ["PUBLISHER", "SHEETS", "read_virginia"]
 
 PUBLISHER = "Virginia Department of Criminal Justice Services"
+# The list's jurisdiction: its agencies are named as Virginia's directory names them.
+JURISDICTION = "US-VA"
 #: The parts of the list read, and the word that picks out each one's sheet by its name.
 SHEETS = {"present": "finalized", "prior": "prior", "reinstated": "reinstated"}
 # Headings each sheet must have, by the field they fill; the reinstated sheet has no reason.
@@ -244,7 +246,7 @@ def _record(
     record = ListRecord(
         source_ref=stable_ref("us-va-dcjs", *identity, when.isoformat() if when else ""),
         list_type="decertification",
-        jurisdiction="US-VA",
+        jurisdiction=JURISDICTION,
         first_name=first_name,
         middle_name=middle_name,
         last_name=last_name,
@@ -305,4 +307,7 @@ def _services(agency_raw: str) -> tuple[Service, ...]:
     """Return one service per agency the cell names (some cells name two)."""
     if not agency_raw:
         return ()
-    return tuple(Service(normalise_agency(part), part) for part in split_agencies(agency_raw))
+    return tuple(
+        Service(normalise_agency(part, JURISDICTION), part)
+        for part in split_agencies(agency_raw, JURISDICTION)
+    )
