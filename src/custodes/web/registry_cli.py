@@ -21,6 +21,11 @@ __all__ = ["registry_app"]
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
+# The --jurisdiction option of the commands that read a roster.
+JURISDICTION = (
+    "Where the roster's agencies are, e.g. US-VA: Virginia's agencies are then named as its "
+    "directory names them, as on Virginia's list. Left out, only spelling is tidied."
+)
 registry_app = typer.Typer(
     help="The registry of removed officers: import lists, hold rosters, check and screen.",
     no_args_is_help=True,
@@ -110,13 +115,14 @@ def roster_cmd(
     name: Annotated[str, typer.Argument(help="What to call the roster, e.g. 'all staff'.")],
     roster: Annotated[Path, typer.Argument(help="Roster CSV (spec/registry-formats.md).")],
     force: Annotated[str, typer.Option("--force", help="The force whose staff these are.")],
+    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help=JURISDICTION)] = None,
 ) -> None:
     """Hold a roster: every list imported later is screened against it."""
     django_setup()
     from custodes.web.registry.actions import load_roster
 
     try:
-        held = load_roster(None, name, force, roster)
+        held = load_roster(None, name, force, roster, jurisdiction)
     except CustodesError as exc:
         raise _fail(exc, "The roster was not held.") from None
     console.print(f"[green]ok[/green]: roster {held.pk} held: {held.people.count():,} people.")
@@ -201,6 +207,7 @@ def screen_cmd(
     roster: Annotated[Path, typer.Argument(help="Roster CSV (spec/registry-formats.md).")],
     force: Annotated[str, typer.Option("--force", help="The force whose staff these are.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write RESULTS.csv.")],
+    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help=JURISDICTION)] = None,
 ) -> None:
     """Screen a whole roster against the registry and hold it for lists to come."""
     django_setup()
@@ -210,7 +217,7 @@ def screen_cmd(
     from custodes.web.registry.actions import load_roster, screen_roster
 
     try:
-        held = load_roster(None, roster.stem, force, roster)
+        held = load_roster(None, roster.stem, force, roster, jurisdiction)
         screening = screen_roster(None, held)
     except CustodesError as exc:
         raise _fail(exc, "Nothing was screened.") from None

@@ -10,17 +10,20 @@ of the pair carries the decision, naming the candidate it was made on.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import gc
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from custodes.errors import CustodesError
@@ -40,6 +43,7 @@ from custodes.web.alerts.models import Alert
 from custodes.web.needtoknow.charts import org_chart
 from custodes.web.needtoknow.rls import insert_unread_many, row_security_binds
 from custodes.web.needtoknow.rule import conflict
+from custodes.web.registry import bulk
 from custodes.web.registry.access import IMPORT_ROLES, get_candidate_for_user, may_review
 from custodes.web.registry.matching import (
     THRESHOLD,
@@ -113,6 +117,31 @@ def _read(source: str, paths: Sequence[Path], mapping: dict[str, str] | None) ->
     raise RegistryImportError(f"unknown list source {source!r}")
 
 
+# An entry's fields as a list gives them, in the order they are written (see _values).
+_VALUE_FIELDS = (
+    "source_ref",
+    "list_type",
+    "jurisdiction",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "other_names",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "reason",
+    "reason_category",
+    "action_date",
+    "status",
+    "source",
+    "extra",
+)
+_SERVICE_FIELDS = ("agency", "agency_raw", "badge", "start", "end")
+# Changed entries' services deleted so many entries at a time: under SQLite's default limit of
+# 999 bound values a statement.
+_BATCH = 900
+
+
 def _values(record: ListRecord) -> dict[str, Any]:
     return {
         "source_ref": record.source_ref,
@@ -134,13 +163,100 @@ def _values(record: ListRecord) -> dict[str, Any]:
     }
 
 
+# json.dumps(..., sort_keys=True, default=str), made once: the same text, without a new
+# encoder for each of 100,000 entries.
+_CONTENT = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def _content(values: dict[str, Any], services: list[dict[str, Any]]) -> str:
-    text = json.dumps([values, services], sort_keys=True, default=str)
+    text = _CONTENT.encode([values, services])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _services(record: ListRecord) -> list[dict[str, Any]]:
-    return [{**dataclasses.asdict(s), "badge": s.badge or ""} for s in record.services]
+    return [
+        {
+            "agency": s.agency,
+            "agency_raw": s.agency_raw,
+            "badge": s.badge or "",
+            "start": s.start,
+            "end": s.end,
+        }
+        for s in record.services
+    ]
+
+
+def _batches(items: list[Any]) -> list[list[Any]]:
+    return [items[i : i + _BATCH] for i in range(0, len(items), _BATCH)]
+
+
+def _existing(source: str, keys: dict[str, ListRecord]) -> dict[str, tuple[int, str]]:
+    """Return each stored entry among the keys: its id and content hash.
+
+    One pass over the source's entries (their keys all begin with it) rather than a look-up
+    per key: a national list asks for 100,000 keys at once.
+    """
+    stored = Entry.objects.filter(key__startswith=f"{source}:")
+    rows = stored.values_list("key", "pk", "content").iterator(chunk_size=10_000)
+    return {key: (pk, content) for key, pk, content in rows if key in keys}
+
+
+@functools.cache
+def _rules(
+    model: type[Entry] | type[Service], names: tuple[str, ...]
+) -> tuple[list[tuple[str, int | None, frozenset[str] | None, bool]], list[str]]:
+    """Return the fields' rules: each text field's most characters, allowed values and whether
+    it may be blank; and the JSON fields, whose text may not hold NUL either."""
+    texts, json_fields = [], []
+    for name in names:
+        field = model._meta.get_field(name)
+        if isinstance(field, models.CharField | models.TextField):
+            allowed = frozenset(str(v) for v, _ in field.flatchoices) if field.choices else None
+            texts.append((name, field.max_length, allowed, field.blank))
+        elif isinstance(field, models.JSONField):
+            json_fields.append(name)
+    return texts, json_fields
+
+
+def _texts(value: Any) -> list[str]:
+    """Return the text in a JSON field's value: other names, a list's own columns."""
+    if isinstance(value, dict):
+        return [str(k) for k in value] + [str(v) for v in value.values()]
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _check(
+    file_name: str, line: int, values: dict[str, Any], services: list[dict[str, Any]]
+) -> None:
+    """Refuse the whole file if an entry would not fit the registry, naming its row and field.
+
+    The readers refuse such rows first; this is the registry's own guard (lengths, allowed
+    values, required fields, and no NUL, which PostgreSQL cannot keep), cheap enough to run on
+    100,000 entries at once.
+    """
+    for model, fields in ((Entry, values), *((Service, s) for s in services)):
+        texts, json_fields = _rules(model, tuple(fields))
+        for name, limit, allowed, blank in texts:
+            value = fields[name]
+            if not value:
+                why = None if blank else "is empty; the field is required"
+            elif limit is not None and len(value) > limit:
+                why = too_long(value, limit)
+            elif allowed is not None and value not in allowed:
+                why = f"{value!r} is not one of {', '.join(sorted(allowed))}"
+            else:
+                why = (
+                    "holds a NUL character, which the registry cannot keep"
+                    if "\x00" in value
+                    else None
+                )
+            if why is not None:
+                # The transaction rolls back: nothing of the file is kept.
+                raise RegistryImportError(f"{file_name}, line {line}: {name}: {why}")
+        for name in json_fields:
+            if any("\x00" in text for text in _texts(fields[name])):
+                why = "holds a NUL character, which the registry cannot keep"
+                raise RegistryImportError(f"{file_name}, line {line}: {name}: {why}")
 
 
 @transaction.atomic
@@ -150,7 +266,11 @@ def import_list(
     paths: Sequence[Path],
     mapping: dict[str, str] | None = None,
 ) -> ImportOutcome:
-    """Read a published list into the registry; re-importing the same list changes nothing."""
+    """Read a published list into the registry; re-importing the same list changes nothing.
+
+    Written in bulk, in one transaction: every entry the list adds or changes is checked before
+    any is written, and a file refused for one row (named with its field) leaves nothing.
+    """
     if actor is not None and actor.role not in IMPORT_ROLES:
         raise PermissionDenied("only vetting staff and administrators import lists")
     if row_security_binds(Entry, router.db_for_write(Entry)):
@@ -160,6 +280,30 @@ def import_list(
             "row-level security binds this database role, which sees only part of the "
             "registry and its rosters; import lists with the tables' owner's DATABASE_URL"
         )
+    with _cycles_left_for_later():
+        return _import_list(actor, source, paths, mapping)
+
+
+@contextmanager
+def _cycles_left_for_later() -> Iterator[None]:
+    """Pause Python's cycle collector while a list is imported, and resume it after.
+
+    Reading and writing 100,000 entries makes millions of objects, none in a reference
+    cycle, and the collector would walk all of them again and again as they pile up: a third
+    of a national list's import time. Collection resumes (and catches up) when it is done.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _import_list(
+    actor: User | None, source: str, paths: Sequence[Path], mapping: dict[str, str] | None
+) -> ImportOutcome:
     read = _read(source, paths, mapping)  # a file that cannot be read raises before any write
     forget_matcher()
     now = timezone.now()
@@ -178,35 +322,22 @@ def import_list(
     keys = {f"{source}:{r.source_ref}": r for r in read.records}
     if len(keys) != len(read.records):
         raise RegistryImportError(f"{imported.file_name}: two records share a record id")
-    existing = {e.key: e for e in Entry.objects.filter(key__in=list(keys))}
-    touched: list[int] = []
+    existing = _existing(source, keys)
+    # Each added or changed entry: its key, id (None if new), fields and services.
+    written: list[tuple[str, int | None, list[Any], list[dict[str, Any]]]] = []
     for key, rec in keys.items():
         values, services = _values(rec), _services(rec)
         content = _content(values, services)
-        entry = existing.get(key)
-        if entry is not None and entry.content == content:
-            imported.unchanged += 1
+        stored = existing.get(key)
+        if stored is not None and stored[1] == content:
             continue
-        if entry is None:
-            entry = Entry(key=key, first_import=imported)
-            imported.added += 1
-        else:
-            entry.services.all().delete()
-            imported.changed += 1
-        for name, value in values.items():
-            setattr(entry, name, value)
-        entry.content, entry.last_change = content, imported
-        try:
-            entry.full_clean(exclude=["first_import", "last_change"])
-        except ValidationError as exc:
-            # The whole file is refused (the transaction rolls back), naming the row and field.
-            problems = "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items())
-            raise RegistryImportError(
-                f"{imported.file_name}, line {rec.line}: {problems}"
-            ) from None
-        entry.save()
-        Service.objects.bulk_create(Service(entry=entry, **s) for s in services)
-        touched.append(entry.pk)
+        _check(imported.file_name, rec.line, values, services)
+        fields = [values[name] for name in _VALUE_FIELDS]
+        written.append((key, None if stored is None else stored[0], [*fields, content], services))
+    ids = _write(imported, written)
+    imported.added = sum(1 for _, pk, _, _ in written if pk is None)
+    imported.changed = len(written) - imported.added
+    imported.unchanged = len(keys) - len(written)
     imported.save(update_fields=["added", "changed", "unchanged"])
     record(
         _actor_id(actor),
@@ -221,9 +352,34 @@ def import_list(
             "rejected": len(imported.rejected),
         },
     )
-    screenings, alerts = _screen_held_rosters(actor, imported, touched)
+    screenings, alerts = _screen_held_rosters(actor, imported, ids)
     forget_matcher()
     return ImportOutcome(imported, screenings, alerts)
+
+
+def _write(
+    imported: ListImport, written: list[tuple[str, int | None, list[Any], list[dict[str, Any]]]]
+) -> list[int]:
+    """Add the new entries, change the changed ones, and put back their services; return ids."""
+    columns = [*_VALUE_FIELDS, "content", "last_change"]
+    this = imported.pk
+    new = [[key, *row, this, this] for key, pk, row, _ in written if pk is None]
+    bulk.insert(Entry, ["key", *columns, "first_import"], new)
+    ids = dict(Entry.objects.filter(first_import=imported).values_list("key", "pk"))
+    changed = [pk for _, pk, _, _ in written if pk is not None]
+    bulk.update(Entry, columns, [[*row, this, pk] for _, pk, row, _ in written if pk is not None])
+    for batch in _batches(changed):
+        Service.objects.filter(entry_id__in=batch).delete()
+    bulk.insert(
+        Service,
+        ["entry", *_SERVICE_FIELDS],
+        [
+            [ids[key] if pk is None else pk, *(s[name] for name in _SERVICE_FIELDS)]
+            for key, pk, _, services in written
+            for s in services
+        ],
+    )
+    return [ids[key] if pk is None else pk for key, pk, _, _ in written]
 
 
 def _screen_held_rosters(
@@ -438,11 +594,17 @@ def _carried(candidate: Candidate, decided: Candidate | None) -> Candidate:
 
 
 @transaction.atomic
-def load_roster(actor: User | None, name: str, force: str, path: Path) -> Roster:
-    """Hold a roster (current staff) so that every new list is checked against it."""
+def load_roster(
+    actor: User | None, name: str, force: str, path: Path, jurisdiction: str | None = None
+) -> Roster:
+    """Hold a roster (current staff) so that every new list is checked against it.
+
+    `jurisdiction` is where the roster's agencies are: in one with a directory (US-VA) their
+    names are the directory's, as on that jurisdiction's lists; None applies spelling alone.
+    """
     if actor is not None and not may_review(actor):
         raise PermissionDenied("only vetting staff hold rosters")
-    read = read_roster(path)
+    read = read_roster(path, jurisdiction=jurisdiction)
     if read.rejected:
         # A roster with people missing would leave them unchecked without anyone knowing.
         shown = "; ".join(str(r) for r in read.rejected[:20])
