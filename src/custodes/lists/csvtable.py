@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -144,7 +145,9 @@ def _rows(
     names.extend(name.strip() for name in header)
     where = _where(path, [name.strip() for name in header], columns, required, mapping)
     others = [(i, name.strip()) for i, name in enumerate(header) if i not in where.values()]
-    found = [(c, where[c]) for c in columns if c in where]
+    # The spec's columns the file has, taken from each row at once; those it lacks are "".
+    found = [c for c in columns if c in where]
+    take = itemgetter(*(where[c] for c in found)) if len(found) > 1 else None
     absent = dict.fromkeys((c for c in columns if c not in where), "")
     for line, cells in lines:
         if not "".join(cells).strip():
@@ -153,7 +156,8 @@ def _rows(
             why = f"has {len(cells)} fields where the header (line {header_line}) has {len(header)}"
             yield Rejected(path.name, line, "", why)
             continue
-        values = {c: cells[i].strip() for c, i in found}
+        picked = take(cells) if take else [cells[where[c]] for c in found]
+        values = dict(zip(found, map(str.strip, picked), strict=True))
         values.update(absent)
         yield Row(line, values, {name: cells[i].strip() for i, name in others if cells[i].strip()})
 

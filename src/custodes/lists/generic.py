@@ -143,6 +143,7 @@ def read_generic(path: Path, mapping: dict[str, str] | None = None) -> ListRead:
     """Read a published list in the generic CSV format; mapping names the file's own columns."""
     records: list[ListRecord] = []
     rejected: list[Rejected] = []
+    file_name = path.name
     for fields, person in _people(
         path, LIST_COLUMNS, _LIST_REQUIRED, mapping, rejected, LIMITS.source_ref
     ):
@@ -151,7 +152,7 @@ def read_generic(path: Path, mapping: dict[str, str] | None = None) -> ListRead:
         fields.fits("jurisdiction", jurisdiction, LIMITS.jurisdiction)
         action_date = fields.date("action_date")
         status = fields.choice("status", STATUSES, str.lower) or _DEFAULT_STATUS
-        source = _source(path.name, fields.text("source"))
+        source = _source(file_name, fields.values["source"])
         fields.fits("source", source, LIMITS.source)
         # The agency as the row's jurisdiction names it ("PD" spelt out may no longer fit).
         agency = normalise_agency(person.agency_raw, jurisdiction) if person else ""
@@ -228,7 +229,8 @@ def _people(
 
 def _person(fields: _Fields, ref: str) -> _Person | None:
     """Read the person's names, birth, sex, agency and badges; None if a field is unusable."""
-    last_name, suffix, bracketed = split_last_name(fields.text("last_name"))
+    values = fields.values
+    last_name, suffix, bracketed = split_last_name(values["last_name"])
     if not last_name:
         fields.fail("last_name", "is empty; the field is required")
     first_name = fields.required("first_name", tidy_name)
@@ -237,17 +239,18 @@ def _person(fields: _Fields, ref: str) -> _Person | None:
     if birth_date and birth_year and birth_date.year != birth_year:
         fields.fail("birth_year", f"{birth_year} disagrees with birth_date {birth_date}")
     sex = fields.choice("sex", SEXES, str.upper)
-    middle_name = middle_initials(fields.text("middle_name"))
-    other_names = tuple(tidy_name(n) for n in split_values(fields.text("other_names")))
-    badges = split_values(fields.text("badge"))
+    middle_name = middle_initials(values["middle_name"])
+    others = values["other_names"]
+    other_names = tuple(tidy_name(n) for n in split_values(others)) if others else ()
+    badges = split_values(values["badge"])
     # Each value as the registry would keep it, so that a reader's limit is the database's.
-    fits = fields.fits
-    fits("first_name", first_name, LIMITS.name)
-    fits("middle_name", middle_name or "", LIMITS.name)
-    fits("last_name", last_name, LIMITS.name)
-    for name in other_names + bracketed:
-        fits("other_names", name, LIMITS.name)
-    fits("agency", fields.text("agency"), LIMITS.agency)
+    fits, name = fields.fits, LIMITS.name
+    fits("first_name", first_name, name)
+    fits("middle_name", middle_name or "", name)
+    fits("last_name", last_name, name)
+    for other in other_names + bracketed:
+        fits("other_names", other, name)
+    fits("agency", values["agency"], LIMITS.agency)
     for badge in badges:
         fits("badge", badge, LIMITS.badge)
     if fields.problems:
