@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from custodes.lists import read_generic
 from custodes.lists.generic import LIST_COLUMNS
 from custodes.web.registry.actions import RegistryImportError, import_list, load_roster
 from custodes.web.registry.models import Entry, ListImport, RosterPerson, Service
@@ -181,3 +182,54 @@ def test_a_roster_s_agencies_are_named_by_the_directory_of_the_jurisdiction_give
         "XF": "Hampton Police Department",
         "XV": "Hampton Police Division",
     }
+
+
+def test_every_value_is_stored_as_the_list_gives_it(db: None, tmp_path: Path) -> None:
+    """Accents, quotes, backslashes, line breaks, a list's own columns: written in bulk intact."""
+    path = tmp_path / "list.csv"
+    rows = [
+        {
+            "person_ref": "Q-1",
+            "first_name": "Zoë",
+            "middle_name": "J.",
+            "last_name": "O\u2019Brien-Núñez (Smith)",
+            "other_names": 'Ó Briain; "Bri"',
+            "birth_year": "1971",
+            "sex": "f",
+            "agency": "Cook County Sheriff`s Office",
+            "badge": "12\\34;A-7",
+            "list_type": "revocation",
+            "jurisdiction": "us-il",
+            "reason": 'Said "no" \\ twice,\nthen left; 100% sure',
+            "action_date": "2023-02-28",
+            "status": "reinstated",
+            "source": "IL board",
+        },
+        {"person_ref": "Q-2", "first_name": "Ann", "last_name": "Lee", "list_type": "barred"},
+    ]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, [*LIST_COLUMNS, "notes"], restval="")
+        writer.writeheader()
+        writer.writerow({**rows[0], "notes": "vu 🙂"})
+        writer.writerow({**rows[1], "jurisdiction": "GB-EAW"})
+    read = read_generic(path)
+    import_list(None, "generic", [path])
+    assert len(read.records) == Entry.objects.count() == 2
+    for record in read.records:
+        entry = Entry.objects.get(key=f"generic:{record.source_ref}")
+        stored = {f: getattr(entry, f) for f in ("first_name", "last_name", "other_names")}
+        stored |= {f: getattr(entry, f) for f in ("birth_date", "birth_year", "reason", "extra")}
+        given = {f: getattr(record, f) for f in ("first_name", "last_name", "birth_date")}
+        given |= {"other_names": list(record.other_names), "birth_year": record.birth_year}
+        given |= {"reason": record.reason, "extra": record.extra}
+        assert stored == given
+        assert (entry.middle_name, entry.sex, entry.action_date) == (
+            record.middle_name or "",
+            record.sex or "",
+            record.action_date,
+        )
+        services = [(s.agency, s.agency_raw, s.badge) for s in entry.services.all()]
+        assert services == [(s.agency, s.agency_raw, s.badge or "") for s in record.services]
+    quoted = Entry.objects.get(key="generic:Q-1")
+    assert quoted.extra == {"notes": "vu 🙂"} and "\\ twice,\nthen" in quoted.reason
+    assert quoted.other_names == ["Ó Briain", '"Bri"', "Smith"]
