@@ -240,12 +240,14 @@ def baselines(path: Path) -> dict[str, float]:
 
 
 def cold_caches() -> None:
-    """Forget every name, agency and reason worked out so far, as a fresh process would."""
+    """Forget every name, agency, reason and date worked out so far, as a new process would."""
     import custodes.lists.agencies
     import custodes.lists.names
     import custodes.lists.reasons
+    import custodes.lists.values
 
-    for module in (custodes.lists.agencies, custodes.lists.names, custodes.lists.reasons):
+    lists = custodes.lists
+    for module in (lists.agencies, lists.names, lists.reasons, lists.values):
         for value in vars(module).values():
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()
@@ -410,10 +412,10 @@ def main() -> None:
         ("unchanged re-import", again["seconds"], again, "< 10 s"),
         ("1% changed re-import, roster held", changed["seconds"], changed, ""),
         ("  of which the import", changed["import_seconds"], None, ""),
-        ("  of which screening 3,000 staff", changed["screening_seconds"], None, ""),
+        (f"  of which screening {args.staff:,} staff", changed["screening_seconds"], None, ""),
         ("every entry changed, roster held", renamed["seconds"], renamed, ""),
         ("  of which the import", renamed["import_seconds"], None, ""),
-        ("  of which screening 3,000 staff", renamed["screening_seconds"], None, ""),
+        (f"  of which screening {args.staff:,} staff", renamed["screening_seconds"], None, ""),
     ]
     for label, seconds, run, aim in lines:
         spread = run.get("seconds_range") if run else None
