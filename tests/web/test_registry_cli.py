@@ -197,3 +197,14 @@ def test_searched_for_finds_who_searched_the_registry_for_a_name(org: Org, tmp_p
     asked = list(TrailEvent.objects.filter(action="searched-for"))
     assert len(asked) == 2
     assert all("holloway" not in str(event.changes).casefold() for event in asked)
+
+
+def test_a_roster_held_with_a_jurisdiction_names_agencies_as_its_lists_do(
+    db: None, tmp_path: Path
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("person_ref,first_name,last_name,agency\nXV-1,Pat,Example,HAMPTON PD\n")
+    done = cli("roster", "staff", str(roster), "--force", "XV", "--jurisdiction", "US-VA")
+    assert done.exit_code == 0, done.output
+    (held,) = Roster.objects.all()
+    assert [p.agency for p in held.people.all()] == ["Hampton Police Division"]
