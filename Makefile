@@ -54,12 +54,12 @@ browser:
 
 # The whole suite on SQLite, then the web suite again on PostgreSQL (row-level security, the
 # trail's guard); pytest-django makes and drops its own test_custodes_gwN databases there.
-# Two workers (pytest-xdist), each test file whole on one (tests/conftest.py).
+# Two workers (pytest-xdist), each test file whole on one, so its module fixtures are made once.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/custodes
 TEST_WORKERS ?= 2
 test: install browser
-	DATABASE_URL= $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup tests/web
+	DATABASE_URL= $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile tests/web
 
 check: install
 	$(BIN)/ruff check .

@@ -14,20 +14,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep each test file whole on one worker under `pytest -n 2 --dist loadgroup` (as
-    `make test` runs), so its module fixtures are made once; and the files that serve the
-    session's `custodes demo` together, so the demo runs once."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        uses_demo = "demo_run" in getattr(item, "fixturenames", ())
-        group = "demo" if uses_demo else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, no sandbox (we run as root), and none of the background traffic this closed
 # network would refuse.
