@@ -6,6 +6,15 @@ name), so distinct people collide on common names as they do in real lists. Peop
 roster who are on the registry carry one planted corruption each, named in the truth; people
 who are not include hard negatives (a registry entry's common name and a close birth date)
 and reused badge numbers at the same agency. Equal configs give identical tables.
+
+Two shapes. "standard": a published list of barred officers from many agencies (full birth
+dates mostly, other names sometimes listed) against applicants. "rosters": what a
+department's roster of one year against its roster of the next is like, as seen on real
+rosters: a few large agencies; birth years only, worked out from an age and so one out in
+many pairs; one badge number per person, kept across the years by most; given names drawn
+from the commonest only; several people sharing a full name; surname changes never listed
+as another name, the new surname often that of a namesake on the registry; and strangers
+with an entry's name at its agency, under another number, some with no birth year.
 """
 
 from __future__ import annotations
@@ -24,7 +33,14 @@ import pyarrow as pa
 from custodes.linkage.names import fold
 from custodes.linkage.schema import PEOPLE_SCHEMA, validate_people
 
-__all__ = ["CORRUPTIONS", "PeopleConfig", "PeopleResult", "generate_people"]
+__all__ = [
+    "CORRUPTIONS",
+    "ROSTER_CORRUPTIONS",
+    "SHAPES",
+    "PeopleConfig",
+    "PeopleResult",
+    "generate_people",
+]
 
 # One planted difference per matching pair; the weights are each kind's share of matches.
 CORRUPTIONS: dict[str, float] = {
@@ -42,6 +58,21 @@ CORRUPTIONS: dict[str, float] = {
     "swapped_names": 0.08,
     "middle_name_used": 0.03,
 }
+# The rosters shape: a year's roster against the next one's. No full birth dates (so no date
+# typos), no other names listed, middle names as initials (so never used as the first name).
+ROSTER_CORRUPTIONS: dict[str, float] = {
+    "exact": 0.30,
+    "typo": 0.12,
+    "nickname": 0.06,
+    "nickname_typo": 0.02,
+    "surname_change_unlisted": 0.16,
+    "double_surname": 0.04,
+    "accents_punctuation": 0.04,
+    "missing_middle": 0.12,
+    "swapped_names": 0.04,
+}
+SHAPES = ("standard", "rosters")
+_SHAPE_CORRUPTIONS = {"standard": CORRUPTIONS, "rosters": ROSTER_CORRUPTIONS}
 # Small differences any matching pair may also carry, whatever its planted corruption.
 _NOISE = {"middle_name_differs": 0.02, "middle_name_typo": 0.02, "sex_differs": 0.01}
 _DOUBLE_SURNAME_SHARE = 0.04
@@ -54,6 +85,20 @@ _AGENCIES = 400
 _MEN_SURNAME_CHANGE = 0.1  # how much rarer a change of surname is for a man
 _MAIDEN_AS_MIDDLE_SHARE = 0.3  # of new surnames, the old one kept as the middle name
 _FIRST_BORN, _LAST_BORN = dt.date(1955, 1, 1), dt.date(2003, 12, 31)
+# The rosters shape (see the module's docstring); the shares are of people or of true pairs.
+_ROSTER_AGENCIES = 12
+_ROSTER_GIVEN_NAMES = 100  # the commonest given names of each sex, drawn by their frequency
+_ROSTER_NO_BIRTH_YEAR = 0.03
+_ROSTER_YEAR_DRIFT = 0.25  # a year worked out from an age, one out between the two rosters
+# Of a department's officers who changed surname between two real rosters, few were men:
+# the earlier model, which could not find a man under a new surname, found 33 of 46.
+_ROSTER_MEN_SURNAME_CHANGE = 0.03
+_ROSTER_SAME_AGENCY = 0.99  # few move to another department within a year
+_ROSTER_BADGE_KEPT = 0.95  # of those at the same agency: a new number on promotion
+_ROSTER_NAMESAKES = 0.06  # registry entries given another entry's full name
+_ROSTER_NEW_NAME_OF_NAMESAKE = 0.5  # a new surname that a namesake at the agency already has
+_ROSTER_STRANGER_SAME_AGENCY = 0.8
+_ROSTER_STRANGER_NO_BIRTH_YEAR = 0.3
 # Published lists keep accents and apostrophes that rosters and forms often drop.
 _DISPLAY = {
     "alvarez": "Álvarez",
@@ -94,7 +139,11 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 @dataclass(frozen=True)
 class PeopleConfig:
-    """Describe one synthetic registry and roster; equal configs give identical tables."""
+    """Describe one synthetic registry and roster; equal configs give identical tables.
+
+    `shape` is "standard" (a published list against applicants) or "rosters" (a department's
+    roster against next year's, with the difficulties of real rosters; see the module).
+    """
 
     registry: int = 2000
     roster: int = 500
@@ -102,9 +151,15 @@ class PeopleConfig:
     hard_negatives: float = 0.05
     reused_badges: float = 0.05
     seed: int = 0
-    corruptions: dict[str, float] = field(default_factory=lambda: dict(CORRUPTIONS))
+    # Empty: the shape's own weights (CORRUPTIONS, or ROSTER_CORRUPTIONS for "rosters").
+    corruptions: dict[str, float] = field(default_factory=dict)
+    shape: str = "standard"
 
     def __post_init__(self) -> None:
+        if self.shape not in SHAPES:
+            raise ValueError(f"shape is one of {', '.join(SHAPES)}, not {self.shape!r}")
+        if not self.corruptions:
+            object.__setattr__(self, "corruptions", dict(_SHAPE_CORRUPTIONS[self.shape]))
         if self.registry < 10 or self.roster < 1:
             raise ValueError("a registry needs at least 10 entries and a roster one person")
         if not 0 <= self.on_registry <= 1 or self.on_registry * self.roster > self.registry:
@@ -183,6 +238,13 @@ def _names() -> _Names:
     )
 
 
+def _commonest(pool: tuple[list[str], np.ndarray], count: int) -> tuple[list[str], np.ndarray]:
+    """Return the pool cut to its `count` commonest names, drawn with their own frequencies."""
+    names, cumulative = pool
+    kept = cumulative[:count]
+    return names[:count], kept / kept[-1]
+
+
 def _draw(pool: tuple[list[str], np.ndarray], rng: np.random.Generator) -> str:
     names, cumulative = pool
     return names[min(int(np.searchsorted(cumulative, rng.random(), side="right")), len(names) - 1)]
@@ -247,13 +309,21 @@ def _date_typo(day: dt.date, rng: np.random.Generator) -> dt.date:
 class _Maker:
     """Draw people and their records with one random generator."""
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: np.random.Generator, shape: str = "standard") -> None:
         self.rng = rng
         self.names = _names()
-        weights = 1.0 / np.arange(1, _AGENCIES + 1) ** 0.9
+        self.rosters = shape == "rosters"
+        self.female, self.male = self.names.female, self.names.male
+        if self.rosters:
+            self.female = _commonest(self.female, _ROSTER_GIVEN_NAMES)
+            self.male = _commonest(self.male, _ROSTER_GIVEN_NAMES)
+        self.agency_count = _ROSTER_AGENCIES if self.rosters else _AGENCIES
+        weights = 1.0 / np.arange(1, self.agency_count + 1) ** 0.9
         self.agency_cumulative = np.cumsum(weights) / weights.sum()
-        self.agencies = [self._agency_name(i) for i in range(_AGENCIES)]
-        self.next_badge = [100 + int(rng.integers(900)) for _ in range(_AGENCIES)]
+        self.agencies = [self._agency_name(i) for i in range(self.agency_count)]
+        self.next_badge = [100 + int(rng.integers(900)) for _ in range(self.agency_count)]
+        # The rosters shape: each (first name, sex, agency)'s surnames on the registry.
+        self.namesakes: dict[tuple[str, str | None, int], list[str]] = {}
 
     def _agency_name(self, i: int) -> str:
         town = _draw(self.names.surnames, self.rng).capitalize()
@@ -263,7 +333,7 @@ class _Maker:
     def agency(self) -> int:
         return min(
             int(np.searchsorted(self.agency_cumulative, self.rng.random(), side="right")),
-            _AGENCIES - 1,
+            self.agency_count - 1,
         )
 
     def badge(self, agency: int) -> str:
@@ -273,13 +343,15 @@ class _Maker:
 
     def given(self, sex: str) -> str:
         if sex == "F" or (sex == "X" and self.rng.random() < 0.5):
-            return _draw(self.names.female, self.rng)
-        return _draw(self.names.male, self.rng)
+            return _draw(self.female, self.rng)
+        return _draw(self.male, self.rng)
 
     def surname(self) -> str:
         return _draw(self.names.surnames, self.rng)
 
     def person(self, record_id: str) -> dict[str, Any]:
+        if self.rosters:
+            return self.roster_person(record_id)
         rng = self.rng
         u = rng.random()
         sex = "F" if u < 0.24 else ("M" if u < 0.985 else "X")
@@ -316,6 +388,51 @@ class _Maker:
             "badges": badges,
         }
 
+    def roster_person(self, record_id: str) -> dict[str, Any]:
+        """Return a person as a department's roster lists them: birth year, one badge."""
+        rng = self.rng
+        u = rng.random()
+        sex = "F" if u < 0.24 else ("M" if u < 0.985 else "X")
+        first = self.given(sex)
+        # Rosters carry the middle initial, if anything.
+        middle = self.given(sex)[0] if rng.random() < _MIDDLE_NAME_SHARE else None
+        last = _display(self.surname(), rng)
+        if rng.random() < _DOUBLE_SURNAME_SHARE:
+            last = f"{last}-{_display(self.surname(), rng)}"
+        year = None if rng.random() < _ROSTER_NO_BIRTH_YEAR else _random_day(rng).year
+        agency = self.agency()
+        return {
+            "record_id": record_id,
+            "first_name": _display(first, rng),
+            "middle_name": middle.upper() if middle else None,
+            "last_name": last,
+            "other_names": [],
+            "birth_date": None,
+            "birth_year": year,
+            "sex": sex,  # a personnel roster records everyone's
+            "agency": self.agencies[agency],
+            "agency_index": agency,
+            "badges": [self.badge(agency)],
+        }
+
+    def index_namesakes(self, registry: list[dict[str, Any]]) -> None:
+        """Share full names among some entries, then index surnames by given name and agency."""
+        rng = self.rng
+        for i in np.flatnonzero(rng.random(len(registry)) < _ROSTER_NAMESAKES):
+            other = registry[int(rng.integers(len(registry)))]
+            entry = registry[int(i)]
+            for field_name in ("first_name", "last_name", "sex"):
+                entry[field_name] = other[field_name]
+        for entry in registry:
+            key = (entry["first_name"], entry["sex"], entry["agency_index"])
+            self.namesakes.setdefault(key, []).append(entry["last_name"])
+
+    def namesake_surname(self, person: dict[str, Any]) -> str | None:
+        """Return the surname of someone else on the registry with this given name at the agency."""
+        key = (person["first_name"], person["sex"], person["agency_index"])
+        others = [n for n in self.namesakes.get(key, []) if n != person["last_name"]]
+        return others[int(self.rng.integers(len(others)))] if others else None
+
 
 def _plain(text: str) -> str:
     """Return a name as a roster typed without accents or apostrophes."""
@@ -325,12 +442,28 @@ def _plain(text: str) -> str:
 def _copy_for_roster(entry: dict[str, Any], record_id: str, maker: _Maker) -> dict[str, Any]:
     rng = maker.rng
     person = dict(entry, record_id=record_id, other_names=list(entry["other_names"]))
+    if maker.rosters:
+        return _next_year(person, maker)
     if rng.random() >= _SAME_AGENCY_SHARE:
         agency = maker.agency()
         person["agency"], person["agency_index"] = maker.agencies[agency], agency
         person["badges"] = [maker.badge(agency)]
     elif rng.random() < 0.5:
         person["badges"] = [maker.badge(entry["agency_index"])]
+    return person
+
+
+def _next_year(person: dict[str, Any], maker: _Maker) -> dict[str, Any]:
+    """Return a roster person as the next year's roster lists them."""
+    rng = maker.rng
+    if rng.random() >= _ROSTER_SAME_AGENCY:
+        agency = maker.agency()
+        person["agency"], person["agency_index"] = maker.agencies[agency], agency
+        person["badges"] = [maker.badge(agency)]
+    elif rng.random() >= _ROSTER_BADGE_KEPT:
+        person["badges"] = [maker.badge(person["agency_index"])]
+    if person["birth_year"] is not None and rng.random() < _ROSTER_YEAR_DRIFT:
+        person["birth_year"] += 1 if rng.random() < 0.5 else -1
     return person
 
 
@@ -354,6 +487,12 @@ def _corrupt(person: dict[str, Any], kind: str, maker: _Maker) -> str:
     if kind == "typo":
         key = "first_name" if rng.random() < 0.5 else "last_name"
         person[key] = _typo(_plain(person[key]), rng)
+    elif kind in ("surname_change_listed", "surname_change_unlisted") and maker.rosters:
+        # Never listed, the middle initial kept; often a name a namesake already has.
+        namesake = (
+            maker.namesake_surname(person) if rng.random() < _ROSTER_NEW_NAME_OF_NAMESAKE else None
+        )
+        person["last_name"] = namesake or _display(maker.surname(), rng)
     elif kind in ("surname_change_listed", "surname_change_unlisted"):
         old = person["last_name"]
         person["last_name"] = _display(maker.surname(), rng)
@@ -411,6 +550,8 @@ def _hard_negative(entry: dict[str, Any], record_id: str, maker: _Maker) -> dict
     """Return a different person with an entry's name and a birth date close to theirs."""
     rng = maker.rng
     person = maker.person(record_id)
+    if maker.rosters:
+        return _stranger(entry, person, maker)
     person["first_name"], person["last_name"] = entry["first_name"], entry["last_name"]
     person["sex"] = entry["sex"]
     if person["sex"] is not None:
@@ -424,6 +565,22 @@ def _hard_negative(entry: dict[str, Any], record_id: str, maker: _Maker) -> dict
         shift = int(rng.integers(2, 181)) * (1 if rng.random() < 0.5 else -1)
         person["birth_date"] = base + dt.timedelta(days=shift)
         person["birth_year"] = person["birth_date"].year
+    return person
+
+
+def _stranger(entry: dict[str, Any], person: dict[str, Any], maker: _Maker) -> dict[str, Any]:
+    """Return a stranger with an entry's full name, mostly at its agency under another number."""
+    rng = maker.rng
+    for key in ("first_name", "last_name", "sex"):
+        person[key] = entry[key]
+    if rng.random() < _ROSTER_STRANGER_SAME_AGENCY:
+        agency = entry["agency_index"]
+        person["agency"], person["agency_index"] = entry["agency"], agency
+        person["badges"] = [maker.badge(agency)]
+    if rng.random() < _ROSTER_STRANGER_NO_BIRTH_YEAR or entry["birth_year"] is None:
+        person["birth_year"] = None
+    else:
+        person["birth_year"] = entry["birth_year"] + int(rng.integers(-3, 4))
     return person
 
 
@@ -465,12 +622,15 @@ def _table(records: list[dict[str, Any]]) -> pa.Table:
 def generate_people(config: PeopleConfig) -> PeopleResult:
     """Make a registry, a roster and the true pairs between them."""
     rng = np.random.default_rng(config.seed)
-    maker = _Maker(rng)
+    maker = _Maker(rng, config.shape)
     registry = [maker.person(f"R{i:07d}") for i in range(1, config.registry + 1)]
-    for entry in registry:
-        # Lists sometimes publish a former name or alias beside the current one.
-        if entry["sex"] == "F" and rng.random() < 0.05:
-            entry["other_names"] = [_display(maker.surname(), rng)]
+    if maker.rosters:
+        maker.index_namesakes(registry)
+    else:
+        for entry in registry:
+            # Lists sometimes publish a former name or alias beside the current one.
+            if entry["sex"] == "F" and rng.random() < 0.05:
+                entry["other_names"] = [_display(maker.surname(), rng)]
 
     matched = round(config.on_registry * config.roster)
     hard = round(config.hard_negatives * (config.roster - matched))
@@ -491,7 +651,8 @@ def generate_people(config: PeopleConfig) -> PeopleResult:
             entry = registry[int(chosen[n])]
             person = _copy_for_roster(entry, record_id, maker)
             # Mostly women change surname on marriage.
-            w = weights * np.where(surname_change & (entry["sex"] == "M"), _MEN_SURNAME_CHANGE, 1)
+            men = _ROSTER_MEN_SURNAME_CHANGE if maker.rosters else _MEN_SURNAME_CHANGE
+            w = weights * np.where(surname_change & (entry["sex"] == "M"), men, 1)
             kind = kinds[int(rng.choice(len(kinds), p=w / w.sum()))]
             truth.append((record_id, entry["record_id"], _corrupt(person, kind, maker)))
             _add_noise(person, maker)
