@@ -165,7 +165,9 @@ def test_a_weaker_candidate_is_kept_apart_from_a_likely_one(
     )
     (candidate,) = Candidate.objects.filter(screening_id=screening_url(response["Location"]))
     assert candidate.strength == Candidate.Strength.LIKELY
-    assert candidate.match_probability > 0.8
+    # A middle initial alone is common (rosters give little else), so it lifts p to 0.57.
+    assert candidate.match_probability > 0.5
+    assert "middle_name: same initial" in candidate.explanation
     assert not candidate.explanation.startswith("name only")
     text = client.get(response["Location"]).content.decode()
     assert "1 likely candidate to review." in text

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pyarrow as pa
+import sqlglot
 from splink import Linker
 from splink.internals.splink_dataframe import SplinkDataFrame
 
@@ -22,6 +23,10 @@ from custodes.linkage.prepare import PREPARED_SCHEMA
 __all__ = ["CompiledCheck"]
 
 _BLOCKED_PAIRS = "__splink__blocked_id_pairs"
+# A blocking rule on each badge number joins exploded rows; Splink materialises its pairs first,
+# from each side's rows exploded to one per number.
+_EXPLODED_PAIRS = "__splink__predict_between_marginal_exploded_ids"
+_EXPLODED_REGISTRY = "__splink__predict_between_right_unnested"
 
 
 def _replace_name(sql: str, name: str, replacement: str) -> str:
@@ -57,6 +62,18 @@ class CompiledCheck:
         if len(blocked) != 1 or predictions.sql_used_to_create is None:
             raise LinkageError("Splink's prediction SQL did not have the expected shape")
         blocked_sql = blocked[0].sql_used_to_create
+        for exploded in executed[start:]:
+            if not exploded.templated_name.startswith(_EXPLODED_PAIRS):
+                continue
+            if exploded.sql_used_to_create is None:
+                raise LinkageError("Splink's exploded blocking SQL is missing")
+            # Splink drops this table once blocking has read it: a view recomputes it, from the
+            # registry exploded once here and the person exploded at each check.
+            view = engine.fresh_name("check_exploded")
+            engine.con.execute(
+                f"CREATE VIEW {view} AS {self._explode_once(exploded.sql_used_to_create)}"
+            )
+            blocked_sql = _replace_name(blocked_sql, exploded.physical_name, view)
         self.blocked_view = engine.fresh_name("check_blocked")
         self.view = engine.fresh_name("check_scored")
         scored_sql = _replace_name(
@@ -67,6 +84,25 @@ class CompiledCheck:
         self.sql = f"{blocked_sql};\n{scored_sql}"
         self.columns = [c.name for c in predictions.columns]
         predictions.drop_table_from_database_and_remove_from_cache()
+
+    def _explode_once(self, sql: str) -> str:
+        """Keep the registry's rows exploded one per badge number as a table; return the SQL
+        of the exploded pairs reading it."""
+        tree = sqlglot.parse_one(sql, read="duckdb")
+        if not isinstance(tree, sqlglot.exp.Select) or _EXPLODED_REGISTRY not in {
+            cte.alias for cte in tree.ctes
+        }:
+            raise LinkageError("Splink's exploded blocking SQL did not have the expected shape")
+        table = self._engine.fresh_name("check_registry_exploded")
+        once = sqlglot.exp.select("*").from_(_EXPLODED_REGISTRY)
+        for cte in tree.ctes:
+            once = once.with_(cte.alias, as_=cte.this.copy())
+        self._engine.con.execute(f"CREATE TABLE {table} AS {once.sql(dialect='duckdb')}")
+        # The pairs read the table where they read the registry's exploded rows.
+        for ref in tree.find_all(sqlglot.exp.Table):
+            if ref.name == _EXPLODED_REGISTRY:
+                ref.set("this", sqlglot.exp.to_identifier(table))
+        return tree.sql(dialect="duckdb")
 
     def run(
         self, prepared: pa.Table, columns: list[str], where: str, params: dict[str, Any]

@@ -18,6 +18,7 @@ from custodes.linkage.compiled import CompiledCheck
 from custodes.linkage.engines import DuckDBEngine, Engine, make_engine
 from custodes.linkage.errors import LinkageError
 from custodes.linkage.explain import Explainer, level_labels
+from custodes.linkage.frequencies import term_frequencies
 from custodes.linkage.model import load_settings
 from custodes.linkage.prepare import prepare_people
 from custodes.linkage.schema import people_table, validate_people
@@ -31,7 +32,6 @@ from custodes.linkage.tiers import (
 
 __all__ = ["LIKELY", "SCREEN_SCHEMA", "WEAKER", "Candidate", "Matcher"]
 
-_TF_COLUMNS = ("first_name", "last_name", "sex")
 SCREEN_SCHEMA = pa.schema(
     [
         pa.field("person_ref", pa.string(), nullable=False),
@@ -44,6 +44,16 @@ SCREEN_SCHEMA = pa.schema(
         pa.field("strength", pa.string(), nullable=False),
     ]
 )
+
+
+def _tf_columns(settings: Mapping[str, Any]) -> list[str]:
+    """Return the columns whose agreement is weighed by how common the value is."""
+    return [
+        level["tf_adjustment_column"]
+        for comparison in settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        if level.get("tf_adjustment_column")
+    ]
 
 
 @dataclass(frozen=True)
@@ -100,18 +110,24 @@ class Matcher:
         self._engine: Engine = make_engine(engine)
         self._filter = report_filter(labels, threshold, self._engine.param_marker, weaker=weaker)
         try:
+            prepared = prepare_people(entries)
             self._registry = self._engine.register(
-                prepare_people(entries), self._engine.fresh_name("registry"), keep=True
+                prepared, self._engine.fresh_name("registry"), keep=True
             )
             # predict_between pairs people with entries itself; as a dedupe model Splink
             # keys records by id alone, without a source-dataset prefix on every entry.
             self._linker = Linker(
                 self._registry, settings | {"link_type": "dedupe_only"}, log_level=None
             )
-            for column in _TF_COLUMNS:
-                # How common each name (and each sex) is in the registry: agreeing on a rare
-                # one counts for more.
-                self._linker.table_management.compute_tf_table(column)
+            for column in _tf_columns(settings):
+                # How common each name (and each sex) is in the registry, steadied by the
+                # census: agreeing on a rare one counts for more.
+                lookup = self._engine.register(
+                    term_frequencies(prepared, column),
+                    self._engine.fresh_name(f"tf_{column}"),
+                    keep=True,
+                )
+                self._linker.table_management.register_term_frequency_lookup(lookup, column)
             self._compiled = (
                 CompiledCheck(self._engine, self._linker, self._registry)
                 if isinstance(self._engine, DuckDBEngine)
