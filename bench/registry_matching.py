@@ -2,13 +2,19 @@
 
 Run: .venv/bin/python bench/registry_matching.py      (writes bench/results/registry_matching.json)
 
-(a) Accuracy: a synthetic registry of 50,000 entries and a roster of 50,000 people, one in ten
-    on the registry with one planted corruption each, 5% of the rest made to look like an
-    entry (same common name, close birth date), on a seed the shipped model was not trained
-    on. Precision, recall and F1 of the likely matches at the default threshold (0.5), recall
-    per corruption; and the weaker candidates (names agree, below the threshold) the same
-    screen adds: how many, per person screened, and how many of them are true pairs.
-    Aims: F1 >= 0.97; recall >= 0.90 on surname changes.
+(a) Accuracy on two synthetic benches, each on a seed the shipped model was not trained on.
+    "standard": a registry of 50,000 entries and a roster of 50,000 people, one in ten on the
+    registry with one planted corruption each, 5% of the rest made to look like an entry (same
+    common name, close birth date). "rosters" (real-roster difficulties): a department's
+    roster of 50,000 against next year's of 25,000, nine in ten on both: birth years only,
+    one out for a quarter of pairs; badge numbers kept by most; the 100 commonest given names;
+    full names shared on the registry; surname changes never listed as other names, the new
+    one often a namesake's; strangers with an entry's name at its agency under another number.
+    For each: precision, recall and F1 of the likely matches at the default threshold (0.5),
+    recall per corruption and on surname changes; the pairs the blocking rules put together
+    (scored), per person and per rule; and the weaker candidates (names agree, below the
+    threshold) the same screen adds: how many, per person screened, and how many are true.
+    Aims: F1 >= 0.97 (standard), >= 0.98 (rosters); recall >= 0.90 on surname changes.
 (b) One `check` against a 100,000-entry registry, over 300 people: p50/p95/p99 latency, with
     a baseline measured in the same run on the same registry: one exact-name SQL look-up in
     DuckDB with the values bound as parameters; and the weaker candidates per check.
@@ -33,15 +39,20 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
 from custodes.linkage import Matcher
+from custodes.linkage.engines import DuckDBEngine
 from custodes.linkage.evaluate import score_pairs
 from custodes.linkage.matcher import LIKELY, WEAKER
-from custodes.linkage.synthetic import PeopleConfig, generate_people
-from custodes.linkage.train import TRAINING_SEED
+from custodes.linkage.model import load_settings
+from custodes.linkage.prepare import prepare_people
+from custodes.linkage.synthetic import PeopleConfig, PeopleResult, generate_people
+from custodes.linkage.train import TRAINING_DATA
 
 HERE = Path(__file__).resolve().parent
 ACCURACY = PeopleConfig(registry=50000, roster=50000, on_registry=0.1, seed=99)
+ROSTERS = PeopleConfig(registry=50000, roster=25000, on_registry=0.9, seed=404, shape="rosters")
 LATENCY = PeopleConfig(registry=100000, roster=300, on_registry=0.3, seed=101)
 SCREEN = PeopleConfig(registry=100000, roster=20000, on_registry=0.1, seed=202)
 SURNAME_CHANGES = ("surname_change_listed", "surname_change_unlisted")
@@ -66,10 +77,36 @@ print(json.dumps({
 """
 
 
-def accuracy() -> dict[str, Any]:
+def candidates(people: PeopleResult) -> dict[str, Any]:
+    """Count the pairs the shipped blocking rules put together: what a screen scores."""
+    engine = DuckDBEngine()
+    try:
+        registry = engine.register(prepare_people(people.registry), "registry", keep=True)
+        roster = engine.register(prepare_people(people.roster), "roster", keep=True)
+        rules = load_settings()["blocking_rules_to_generate_predictions"]
+        counted = count_comparisons_from_blocking_rules(
+            [roster, registry],
+            blocking_rules=rules,
+            link_type="link_only",
+            record_sample_proportion=1.0,
+        )
+    finally:
+        engine.close()
+    total = counted[-1]["cumulative_comparison_count"]
+    return {
+        "pairs_scored": total,
+        "per_person_screened": round(total / people.roster.num_rows, 2),
+        "added_by_rule": [
+            {"rule": rule["blocking_rule"], "pairs": c["marginal_comparison_count"]}
+            for rule, c in zip(rules, counted, strict=True)
+        ],
+    }
+
+
+def accuracy(config: PeopleConfig) -> dict[str, Any]:
     """Screen the held-out roster and score it against the truth."""
-    assert ACCURACY.seed != TRAINING_SEED
-    people = generate_people(ACCURACY)
+    assert config.seed not in {c.seed for c in TRAINING_DATA}
+    people = generate_people(config)
     with Matcher(people.registry) as matcher:
         start = time.perf_counter()
         reported = matcher.screen(people.roster)
@@ -85,15 +122,18 @@ def accuracy() -> dict[str, Any]:
     ]
     false = [p for p in flagged if p not in truth]
     look_alikes = sum(1 for d in decoys.values() if d == "same_name_close_birth")
-    changes = sum(score.pairs_by_corruption[k] for k in SURNAME_CHANGES)
+    changes = sum(score.pairs_by_corruption.get(k, 0) for k in SURNAME_CHANGES)
     changed_found = sum(
-        score.recall_by_corruption[k] * score.pairs_by_corruption[k] for k in SURNAME_CHANGES
+        score.recall_by_corruption.get(k, 0.0) * score.pairs_by_corruption.get(k, 0)
+        for k in SURNAME_CHANGES
     )
     return {
-        "registry": ACCURACY.registry,
-        "roster": ACCURACY.roster,
-        "seed": ACCURACY.seed,
-        "training_seed": TRAINING_SEED,
+        "shape": config.shape,
+        "registry": config.registry,
+        "roster": config.roster,
+        "on_registry": config.on_registry,
+        "seed": config.seed,
+        "training_seeds": sorted({c.seed for c in TRAINING_DATA}),
         "threshold": 0.5,
         "true_pairs": score.true_pairs,
         "found_pairs": score.found_pairs,
@@ -107,11 +147,12 @@ def accuracy() -> dict[str, Any]:
         "look_alikes_planted": look_alikes,
         "look_alikes_flagged": sum(1 for p in false if decoys.get(p) == "same_name_close_birth"),
         "reused_badges_flagged": sum(1 for p in false if decoys.get(p) == "reused_badge"),
-        "weaker": (w := _weaker_summary(weaker, truth, ACCURACY.roster)),
+        "weaker": (w := _weaker_summary(weaker, truth, config.roster)),
         "recall_counting_weaker": round(
             (score.true_positives + w["true_pairs_among_them"]) / score.true_pairs, 4
         ),
         "screen_seconds": round(seconds, 1),
+        "candidates": candidates(people),
     }
 
 
@@ -236,8 +277,11 @@ def screen() -> dict[str, Any]:
 def main() -> None:
     """Run the three measurements, print them and write them to bench/results."""
     print("(a) accuracy on a held-out seed …", flush=True)
-    a = accuracy()
+    a = accuracy(ACCURACY)
     print(json.dumps(a, indent=2), flush=True)
+    print("(a) accuracy with real-roster difficulties …", flush=True)
+    r = accuracy(ROSTERS)
+    print(json.dumps(r, indent=2), flush=True)
     print("(b) single checks against 100,000 entries …", flush=True)
     b = latency()
     print(json.dumps(b, indent=2), flush=True)
@@ -246,10 +290,12 @@ def main() -> None:
     print(json.dumps(c, indent=2), flush=True)
     result = {
         "accuracy": a,
+        "accuracy_rosters": r,
         "check_latency": b,
         "screen": c,
         "aims": {
             "f1_at_least": 0.97,
+            "rosters_f1_at_least": 0.98,
             "surname_change_recall_at_least": 0.90,
             "check_p95_ms_under": 300,
             "screen_seconds_under": 120,
@@ -257,6 +303,8 @@ def main() -> None:
         "met": {
             "f1": a["f1"] >= 0.97,
             "surname_change_recall": a["surname_change_recall"] >= 0.90,
+            "rosters_f1": r["f1"] >= 0.98,
+            "rosters_surname_change_recall": r["surname_change_recall"] >= 0.90,
             "check_p95": b["check_ms"]["p95"] < 300,
             "screen_seconds": c["wall_seconds"] < 120,
         },
