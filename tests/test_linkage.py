@@ -258,8 +258,10 @@ def test_screen_returns_the_spec_columns_most_likely_first(registry: pa.Table) -
     assert top["list_record_ref"] == f"list-{registry.num_rows - len(ENTRIES)}"
 
 
-def test_check_and_screen_agree(matcher: Matcher) -> None:
-    people = generate_people(PeopleConfig(registry=2000, roster=40, seed=314)).roster
+def screened_and_checked(
+    matcher: Matcher, people: pa.Table
+) -> tuple[dict[tuple[Any, Any], float], dict[tuple[Any, Any], float]]:
+    """Return each pair's probability from one screen of `people`, and from a check of each."""
     screened = {
         (r["person_ref"], r["entry_id"]): r["match_probability"]
         for r in matcher.screen(people).to_pylist()
@@ -269,6 +271,12 @@ def test_check_and_screen_agree(matcher: Matcher) -> None:
         for row in people.to_pylist()
         for c in matcher.check(row)
     }
+    return screened, checked
+
+
+def test_check_and_screen_agree(matcher: Matcher) -> None:
+    people = generate_people(PeopleConfig(registry=2000, roster=40, seed=314)).roster
+    screened, checked = screened_and_checked(matcher, people)
     assert screened
     assert checked.keys() == screened.keys()
     assert all(checked[k] == pytest.approx(screened[k], abs=1e-12) for k in checked)

@@ -18,6 +18,7 @@ import pytest
 from custodes.linkage import Candidate, Matcher, people_table
 from custodes.linkage.evaluate import score_pairs
 from custodes.linkage.synthetic import ROSTER_CORRUPTIONS, PeopleConfig, generate_people
+from tests.test_linkage import screened_and_checked
 
 AGENCY = "Lakeside Police Department"
 
@@ -241,15 +242,7 @@ def test_check_and_screen_agree_on_a_roster(matcher: Matcher) -> None:
     people = generate_people(
         PeopleConfig(registry=3000, roster=60, on_registry=0.8, seed=77, shape="rosters")
     ).roster
-    screened = {
-        (r["person_ref"], r["entry_id"]): r["match_probability"]
-        for r in matcher.screen(people).to_pylist()
-    }
-    checked = {
-        (c.record_id, c.registry_id): c.match_probability
-        for row in people.to_pylist()
-        for c in matcher.check(row)
-    }
+    screened, checked = screened_and_checked(matcher, people)
     assert len(screened) > 40
     assert checked.keys() == screened.keys()
     assert all(checked[k] == pytest.approx(screened[k], abs=1e-12) for k in checked)
